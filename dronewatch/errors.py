@@ -1,0 +1,70 @@
+"""One error hierarchy for the whole package.
+
+Why: an operator-facing CLI must tell a user mistake (bad file, point outside the
+map) from a bug. Every error we raise derives from :class:`DronewatchError`, so the
+CLI catches exactly that root and prints it, while anything else stays a traceback.
+Leaves may also subclass a builtin so generic callers (``except ValueError``) work.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "DronewatchError",
+    "GeoError",
+    "NoDataError",
+    "OutsideCoverageError",
+    "RayMissError",
+    "TerrainError",
+    "ZoneFileError",
+    "ZoneProblem",
+]
+
+
+class DronewatchError(Exception):
+    """Root of every error dronewatch raises on purpose."""
+
+
+class GeoError(DronewatchError):
+    """Coordinates, terrain or camera geometry could not give an answer."""
+
+
+class TerrainError(GeoError):
+    """A DEM could not be opened or sampled."""
+
+
+class OutsideCoverageError(TerrainError, ValueError):
+    """A point lies outside the DEM's extent."""
+
+
+class NoDataError(TerrainError, ValueError):
+    """A point falls on (or next to) a nodata cell of the DEM."""
+
+
+class RayMissError(GeoError):
+    """A camera ray does not reach the ground within the allowed range."""
+
+
+@dataclass(frozen=True, slots=True)
+class ZoneProblem:
+    """One defect found in a zone file: which feature, which field, what is wrong."""
+
+    feature_id: str | None
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"feature {self.feature_id!r}" if self.feature_id else "file"
+        return f"{where}, {self.field}: {self.message}"
+
+
+class ZoneFileError(DronewatchError, ValueError):
+    """A zone file was refused; it lists every defect found, and nothing was loaded."""
+
+    def __init__(self, path: str, problems: list[ZoneProblem]) -> None:
+        self.path = path
+        self.problems = tuple(problems)
+        lines = "\n".join(f"  - {p}" for p in self.problems)
+        count = len(self.problems)
+        super().__init__(f"{path}: zone file refused, {count} problem(s):\n{lines}")

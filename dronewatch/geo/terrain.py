@@ -1,0 +1,357 @@
+"""Terrain elevation and ray casting over any GeoTIFF DEM.
+
+Why: every height in a plan and every finding's position depends on the ground
+below. The DEM may be our modelled area, an SRTM tile in EPSG:4326 or a survey in
+UTM, so nothing here assumes a CRS or a size: points are transformed with pyproj and
+the raster is read in small blocks (with an LRU cache) so a 3601x3601 tile is never
+loaded whole. Heights are taken as metres above mean sea level, the datum
+autopilots report altitude in.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from os import PathLike
+from types import TracebackType
+from typing import Self
+
+import numpy as np
+import rasterio
+from numpy.typing import ArrayLike, NDArray
+from pyproj import Transformer
+from rasterio.errors import RasterioError
+from rasterio.windows import Window
+
+from dronewatch.errors import NoDataError, OutsideCoverageError, RayMissError, TerrainError
+from dronewatch.geo.frame import LocalFrame
+
+__all__ = ["GroundHits", "Terrain"]
+
+EARTH_RADIUS_M = 6_371_000.0
+_METRES_PER_DEGREE = 111_320.0
+
+
+@dataclass(frozen=True, slots=True)
+class GroundHits:
+    """Where rays met the ground; ``hit`` is False (and the rest NaN) for misses."""
+
+    lat_deg: NDArray[np.float64]
+    lon_deg: NDArray[np.float64]
+    alt_amsl_m: NDArray[np.float64]
+    range_m: NDArray[np.float64]
+    hit: NDArray[np.bool_]
+
+
+class Terrain:
+    """Bilinear elevation and ray casting over one single-band GeoTIFF DEM.
+
+    Use as a context manager (it holds an open raster dataset)::
+
+        with Terrain("mapdata/dem.tif") as terrain:
+            terrain.elevation_m(44.8, 88.7)
+
+    Parameters
+    ----------
+    path
+        Any raster rasterio can open; band 1 holds heights in metres (band scale and
+        offset are applied when set).
+    block_px
+        Side of the blocks read from disk and kept in the cache.
+    cache_blocks
+        How many blocks to keep in memory.
+
+    Raises
+    ------
+    TerrainError
+        When the file cannot be opened as a raster, or is too small to interpolate.
+    """
+
+    def __init__(
+        self, path: str | PathLike[str], *, block_px: int = 256, cache_blocks: int = 64
+    ) -> None:
+        self.path = str(path)
+        try:
+            self._ds = rasterio.open(self.path)
+        except (RasterioError, OSError) as exc:
+            raise TerrainError(f"{self.path}: cannot open as a DEM raster: {exc}") from exc
+        ds = self._ds
+        if ds.crs is None:
+            ds.close()
+            raise TerrainError(f"{self.path}: the DEM has no CRS")
+        if ds.width < 2 or ds.height < 2:
+            ds.close()
+            raise TerrainError(f"{self.path}: the DEM must be at least 2x2 pixels")
+        self.crs = ds.crs
+        self._inverse = ~ds.transform
+        self._scale = float(ds.scales[0] or 1.0)
+        self._offset = float(ds.offsets[0] or 0.0)
+        self._to_dem = Transformer.from_crs(4326, ds.crs, always_xy=True)
+        self._block = int(block_px)
+        self._cache: OrderedDict[tuple[int, int], NDArray[np.float64]] = OrderedDict()
+        self._cache_blocks = int(cache_blocks)
+        self._lock = threading.Lock()
+        self.blocks_read = 0
+        res_x, res_y = ds.res
+        if ds.crs.is_geographic:
+            lat_mid = (ds.bounds.bottom + ds.bounds.top) / 2.0
+            self.pixel_size_m = min(
+                res_x * _METRES_PER_DEGREE * np.cos(np.radians(lat_mid)),
+                res_y * _METRES_PER_DEGREE,
+            )
+        else:
+            self.pixel_size_m = min(res_x, res_y) * ds.crs.linear_units_factor[1]
+
+    # -- resource handling -------------------------------------------------------------
+    def close(self) -> None:
+        """Close the underlying dataset."""
+        self._ds.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """(height, width) of the DEM in pixels."""
+        return self._ds.height, self._ds.width
+
+    @property
+    def bounds_wgs84(self) -> tuple[float, float, float, float]:
+        """(west, south, east, north) in degrees, enclosing the whole DEM."""
+        west, south, east, north = Transformer.from_crs(
+            self._ds.crs, 4326, always_xy=True
+        ).transform_bounds(*self._ds.bounds, densify_pts=21)
+        return west, south, east, north
+
+    # -- sampling ----------------------------------------------------------------------
+    def elevation_m(self, lat_deg: ArrayLike, lon_deg: ArrayLike) -> NDArray[np.float64]:
+        """Bilinear ground height (m AMSL) at WGS84 points; scalars or arrays.
+
+        Raises
+        ------
+        OutsideCoverageError
+            A point lies outside the DEM; the message names the first one.
+        NoDataError
+            A point's interpolation touches a nodata cell; the message names it.
+        """
+        lat = np.asarray(lat_deg, dtype=float)
+        lon = np.asarray(lon_deg, dtype=float)
+        x, y = self._to_dem.transform(lon, lat)
+        heights, inside = self._sample_dem_xy(np.asarray(x), np.asarray(y))
+        if not np.all(inside):
+            i = int(np.flatnonzero(~inside.ravel())[0])
+            raise OutsideCoverageError(
+                f"{self.path}: point lat={lat.ravel()[i] if lat.ndim else lat:.6f} "
+                f"lon={lon.ravel()[i] if lon.ndim else lon:.6f} is outside the DEM "
+                f"(covers lon {self.bounds_wgs84[0]:.4f}..{self.bounds_wgs84[2]:.4f}, "
+                f"lat {self.bounds_wgs84[1]:.4f}..{self.bounds_wgs84[3]:.4f})"
+            )
+        if np.any(np.isnan(heights)):
+            i = int(np.flatnonzero(np.isnan(heights).ravel())[0])
+            raise NoDataError(
+                f"{self.path}: no elevation at lat={np.ravel(lat)[i]:.6f} "
+                f"lon={np.ravel(lon)[i]:.6f} (nodata in the DEM)"
+            )
+        return heights
+
+    def elevation_or_nan(self, lat_deg: ArrayLike, lon_deg: ArrayLike) -> NDArray[np.float64]:
+        """Like :meth:`elevation_m` but NaN where outside coverage or nodata, never raising."""
+        x, y = self._to_dem.transform(
+            np.asarray(lon_deg, dtype=float), np.asarray(lat_deg, dtype=float)
+        )
+        heights, inside = self._sample_dem_xy(np.asarray(x), np.asarray(y))
+        return np.where(inside, heights, np.nan)
+
+    def _sample_dem_xy(
+        self, x: NDArray[np.float64], y: NDArray[np.float64]
+    ) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
+        """Heights at DEM-CRS coordinates, and whether each point lies inside the raster."""
+        shape = np.shape(x)
+        col, row = self._inverse * (np.ravel(x), np.ravel(y))
+        col = np.asarray(col, dtype=float)
+        row = np.asarray(row, dtype=float)
+        height, width = self.shape
+        inside = (col >= 0) & (col <= width) & (row >= 0) & (row <= height)
+        # Pixel centres sit at +0.5; clamp the half-pixel rim to the edge centres.
+        fx = np.clip(np.where(inside, col, 0.0) - 0.5, 0.0, width - 1.0)
+        fy = np.clip(np.where(inside, row, 0.0) - 0.5, 0.0, height - 1.0)
+        i0 = np.minimum(np.floor(fx).astype(np.int64), width - 2)
+        j0 = np.minimum(np.floor(fy).astype(np.int64), height - 2)
+        wx = fx - i0
+        wy = fy - j0
+        v00, v10, v01, v11 = self._corners(i0, j0)
+        weights = ((1 - wx) * (1 - wy), wx * (1 - wy), (1 - wx) * wy, wx * wy)
+        total = np.zeros_like(fx)
+        missing = np.zeros(fx.shape, dtype=bool)
+        for w, v in zip(weights, (v00, v10, v01, v11), strict=True):
+            used = w > 0
+            missing |= used & np.isnan(v)
+            total += np.where(used, np.nan_to_num(v), 0.0) * w
+        total[missing] = np.nan
+        return total.reshape(shape), inside.reshape(shape)
+
+    def _corners(
+        self, i0: NDArray[np.int64], j0: NDArray[np.int64]
+    ) -> tuple[NDArray[np.float64], ...]:
+        """The 2x2 neighbourhoods at (i0, j0), read block by block through the cache."""
+        out = [np.empty(i0.shape, dtype=float) for _ in range(4)]
+        b = self._block
+        keys = (j0 // b) * (self.shape[1] // b + 1) + (i0 // b)
+        for key in np.unique(keys):
+            sel = keys == key
+            bj, bi = int(j0[sel][0] // b), int(i0[sel][0] // b)
+            block = self._read_block(bi, bj)
+            li = i0[sel] - bi * b
+            lj = j0[sel] - bj * b
+            out[0][sel] = block[lj, li]
+            out[1][sel] = block[lj, li + 1]
+            out[2][sel] = block[lj + 1, li]
+            out[3][sel] = block[lj + 1, li + 1]
+        return tuple(out)
+
+    def _read_block(self, bi: int, bj: int) -> NDArray[np.float64]:
+        """Block (bi, bj) with a one-pixel overlap to the right and below, NaN for nodata."""
+        key = (bi, bj)
+        with self._lock:
+            cached = self._cache.get(key)
+            if cached is not None:
+                self._cache.move_to_end(key)
+                return cached
+            b = self._block
+            height, width = self.shape
+            col_off, row_off = bi * b, bj * b
+            window = Window(
+                col_off, row_off, min(b + 1, width - col_off), min(b + 1, height - row_off)
+            )
+            data = self._ds.read(1, window=window, masked=True).astype(float)
+            block = np.ma.filled(data, np.nan) * self._scale + self._offset
+            self.blocks_read += 1
+            self._cache[key] = block
+            if len(self._cache) > self._cache_blocks:
+                self._cache.popitem(last=False)
+            return block
+
+    # -- ray casting -------------------------------------------------------------------
+    def cast_rays(
+        self,
+        lat_deg: float,
+        lon_deg: float,
+        alt_amsl_m: float,
+        directions_ned: ArrayLike,
+        *,
+        max_range_m: float = 5000.0,
+        tolerance_m: float = 0.01,
+    ) -> GroundHits:
+        """Intersect rays from one point with the ground.
+
+        Why one origin and many rays: a camera frame georeferences all its pixels from
+        a single pose, so the local frame and transforms are set up once per frame.
+
+        Parameters
+        ----------
+        lat_deg, lon_deg, alt_amsl_m
+            Ray origin (the camera).
+        directions_ned
+            (N, 3) or (3,) direction vectors in the local North-East-Down frame.
+        max_range_m
+            Rays that meet no ground within this slant range are misses.
+        tolerance_m
+            Slant-range precision of each hit.
+
+        Notes
+        -----
+        Steps of half a DEM pixel find the first crossing, bisection refines it; the
+        Earth's curvature drops the ground by d^2 / 2R along the ray. A ray leaving
+        the DEM before it meets the ground is a miss, as is a ray starting below it.
+        """
+        dirs = np.atleast_2d(np.asarray(directions_ned, dtype=float))
+        norms = np.linalg.norm(dirs, axis=1)
+        if np.any(norms == 0) or not np.all(np.isfinite(dirs)):
+            raise ValueError("ray directions must be finite and non-zero")
+        dirs = dirs / norms[:, None]
+        frame = LocalFrame(lat_deg, lon_deg)
+
+        def clearance(idx: NDArray[np.int64], t: NDArray[np.float64]) -> NDArray[np.float64]:
+            """Ray height above ground at slant range t for rays idx (NaN off the DEM)."""
+            d = dirs[idx]
+            north, east = t * d[..., 0], t * d[..., 1]
+            alt = alt_amsl_m - t * d[..., 2] - (north**2 + east**2) / (2 * EARTH_RADIUS_M)
+            lat, lon = frame.to_wgs84(east, north)
+            x, y = self._to_dem.transform(lon, lat)
+            ground, inside = self._sample_dem_xy(np.asarray(x), np.asarray(y))
+            return np.where(inside, alt - ground, np.nan)
+
+        n = len(dirs)
+        lo = np.full(n, np.nan)
+        hi = np.full(n, np.nan)
+        step = max(self.pixel_size_m / 2.0, 0.05)
+        chunk = 128
+        active = np.arange(n)
+        start = 0.0
+        with np.errstate(invalid="ignore"):
+            active = active[clearance(active, np.zeros(n)) > 0]
+        while active.size and start < max_range_m:
+            ts = start + step * np.arange(1, chunk + 1)
+            ts = ts[ts <= max_range_m + step]
+            grid = np.broadcast_to(ts, (active.size, ts.size))
+            above = clearance(np.repeat(active[:, None], ts.size, axis=1), grid)
+            with np.errstate(invalid="ignore"):
+                below = above <= 0
+            off_dem = np.isnan(above)
+            first_below = np.where(below.any(axis=1), below.argmax(axis=1), ts.size)
+            first_off = np.where(off_dem.any(axis=1), off_dem.argmax(axis=1), ts.size)
+            crossed = first_below < first_off
+            k = first_below[crossed]
+            lo[active[crossed]] = np.where(k > 0, ts[np.maximum(k - 1, 0)], start)
+            hi[active[crossed]] = ts[k]
+            keep = ~crossed & (first_off == ts.size)
+            active = active[keep]
+            start = float(ts[-1]) if ts.size else max_range_m
+        found = np.flatnonzero(np.isfinite(hi))
+        while found.size and np.max(hi[found] - lo[found]) > tolerance_m:
+            mid = (lo[found] + hi[found]) / 2.0
+            c = clearance(found, mid)
+            down = ~(c > 0)
+            hi[found[down]] = mid[down]
+            lo[found[~down]] = mid[~down]
+        t_hit = np.where(hi <= max_range_m, (lo + hi) / 2.0, np.nan)
+        hit = np.isfinite(t_hit)
+        north = t_hit * dirs[:, 0]
+        east = t_hit * dirs[:, 1]
+        alt = alt_amsl_m - t_hit * dirs[:, 2] - (north**2 + east**2) / (2 * EARTH_RADIUS_M)
+        lat, lon = frame.to_wgs84(east, north)
+        return GroundHits(lat, lon, alt, t_hit, hit)
+
+    def cast_ray(
+        self,
+        lat_deg: float,
+        lon_deg: float,
+        alt_amsl_m: float,
+        direction_ned: ArrayLike,
+        *,
+        max_range_m: float = 5000.0,
+    ) -> tuple[float, float, float]:
+        """One ray to the ground: (lat_deg, lon_deg, alt_amsl_m) of the hit.
+
+        Raises
+        ------
+        RayMissError
+            The ray points above the horizon, leaves the DEM, or starts underground.
+        """
+        hits = self.cast_rays(lat_deg, lon_deg, alt_amsl_m, direction_ned, max_range_m=max_range_m)
+        if not hits.hit[0]:
+            raise RayMissError(
+                f"ray from lat={lat_deg:.6f} lon={lon_deg:.6f} alt={alt_amsl_m:.1f} m "
+                f"along NED {np.round(np.ravel(direction_ned), 3).tolist()} meets no ground "
+                f"of {self.path} within {max_range_m:.0f} m"
+            )
+        return float(hits.lat_deg[0]), float(hits.lon_deg[0]), float(hits.alt_amsl_m[0])
