@@ -195,7 +195,7 @@ def _parse_geometry(
             "'crs' member naming their EPSG code)")
         return None
     if not shape.is_valid:
-        bad("geometry", f"invalid polygon: {shapely.validation.explain_validity(shape)}")
+        bad("geometry", f"invalid polygon: {shapely.is_valid_reason(shape)}")
         return None
     if kind not in _POINT_KINDS and shape.area == 0:
         bad("geometry", "polygon has no area")
@@ -242,21 +242,35 @@ def _is_position(pos: Any) -> bool:
     )
 
 
-def check_zone_set(zones: list[ParsedZone], problems: list[ZoneProblem]) -> None:
-    """Rules across features: one operating area, a launch site, zones inside the area."""
-    areas = [z for z in zones if z.kind is ZoneKind.OPERATING_AREA]
-    if len(areas) != 1 and not any(p.field == "kind" for p in problems):
-        ids = ", ".join(z.id for z in areas) or "none"
-        message = f"exactly one operating_area needed, found {ids}"
+def declared_kind(feature: Any) -> ZoneKind | None:
+    """The kind a feature says it is, whether or not the rest of it is sound."""
+    props = feature.get("properties") if isinstance(feature, dict) else None
+    try:
+        return ZoneKind(props.get("kind")) if isinstance(props, dict) else None
+    except ValueError:
+        return None
+
+
+def check_zone_set(
+    zones: list[ParsedZone], declared: list[ZoneKind | None], problems: list[ZoneProblem]
+) -> None:
+    """Rules across features: one operating area, a launch site, zones inside the area.
+
+    ``declared`` holds every feature's stated kind, so a defective operating area is
+    reported once, for its own defect, and not again as "missing".
+    """
+    declared_areas = declared.count(ZoneKind.OPERATING_AREA)
+    if declared_areas != 1:
+        message = f"exactly one operating_area needed, found {declared_areas}"
         problems.append(ZoneProblem(None, "kind", message))
-        return
-    if not areas:
+    if ZoneKind.LAUNCH_SITE not in declared:
+        problems.append(ZoneProblem(None, "kind", "no launch_site: missions need a home"))
+    areas = [z for z in zones if z.kind is ZoneKind.OPERATING_AREA]
+    if declared_areas != 1 or len(areas) != 1:
         return
     boundary = areas[0].geometry.buffer(_BOUNDARY_TOLERANCE_DEG)
     max_alt = float(areas[0].properties["max_alt_agl_m"])
     no_fly = [z.geometry for z in zones if z.kind is ZoneKind.NO_FLY]
-    if not any(z.kind is ZoneKind.LAUNCH_SITE for z in zones):
-        problems.append(ZoneProblem(None, "kind", "no launch_site: missions need a home"))
     for zone in zones:
         if zone is areas[0]:
             continue

@@ -55,8 +55,8 @@ class ZoneProblem:
     message: str
 
     def __str__(self) -> str:
-        where = f"feature {self.feature_id!r}" if self.feature_id else "file"
-        return f"{where}, {self.field}: {self.message}"
+        where = f"feature {self.feature_id!r}, " if self.feature_id else ""
+        return f"{where}{self.field}: {self.message}"
 
 
 class ZoneFileError(DronewatchError, ValueError):

@@ -18,7 +18,13 @@ from typing import Any
 
 import shapely
 
-from dronewatch._zonefile import ZoneKind, check_zone_set, crs_transformer, parse_feature
+from dronewatch._zonefile import (
+    ZoneKind,
+    check_zone_set,
+    crs_transformer,
+    declared_kind,
+    parse_feature,
+)
 from dronewatch.errors import DronewatchError, ZoneFileError, ZoneProblem
 from dronewatch.geo.frame import LocalFrame
 
@@ -215,7 +221,7 @@ def parse_zones(document: Any, *, source: str = "<zones>") -> ZoneSet:
     seen: set[str] = set()
     parsed = [parse_feature(i, f, to_wgs84, seen, problems) for i, f in enumerate(features)]
     valid = [p for p in parsed if p is not None]
-    check_zone_set(valid, problems)
+    check_zone_set(valid, [declared_kind(f) for f in features], problems)
     if problems:
         raise ZoneFileError(source, problems)
     return ZoneSet(

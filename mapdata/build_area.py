@@ -99,9 +99,9 @@ def _noise(rng: np.random.Generator, cells: int) -> NDArray[np.float64]:
 
 
 def _terrace(depth: NDArray[np.float64], bench_m: float) -> NDArray[np.float64]:
-    """Benches: flat for 60 % of each step, then a steep face down to the next one."""
+    """Benches: flat for 70 % of each step, then a steep face down to the next one."""
     steps = depth / bench_m
-    return bench_m * (np.floor(steps) + np.clip((steps % 1.0 - 0.6) / 0.4, 0.0, 1.0))
+    return bench_m * (np.floor(steps) + np.clip((steps % 1.0 - 0.7) / 0.3, 0.0, 1.0))
 
 
 def _washes(rng: np.random.Generator, x: NDArray, y: NDArray) -> tuple[NDArray, list]:
@@ -150,7 +150,7 @@ def build_dem(seed: int = SEED) -> tuple[NDArray[np.float32], list[shapely.LineS
     for pit in PITS:
         r = pit.radius(x, y)
         rim = float(np.mean(z[(r > 1.0) & (r < 1.2)]))
-        depth = pit.height_m * np.clip((1.0 - r) / 0.55, 0.0, 1.0)
+        depth = pit.height_m * np.clip((1.0 - r) / 0.4, 0.0, 1.0)
         inside = r < 1.0
         z = np.where(inside, np.minimum(z, rim - _terrace(depth, pit.bench_m)), z)
     return np.round(z, 1).astype(np.float32), washes

@@ -111,13 +111,14 @@ class CameraModel:
         cu, cv = self.principal_point_px
         u = self.focal_px * vec[:, 0] / safe_z + cu
         v = self.focal_px * vec[:, 1] / safe_z + cv
+        edge = 0.5 + 1e-6  # the image's outer edge, with room for rounding
         with np.errstate(invalid="ignore"):
             inside = (
                 in_front
-                & (u >= -0.5)
-                & (u <= self.width_px - 0.5)
-                & (v >= -0.5)
-                & (v <= self.height_px - 0.5)
+                & (u >= -edge)
+                & (u <= self.width_px - 1 + edge)
+                & (v >= -edge)
+                & (v <= self.height_px - 1 + edge)
             )
         return u, v, inside
 

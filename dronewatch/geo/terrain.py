@@ -143,23 +143,24 @@ class Terrain:
         NoDataError
             A point's interpolation touches a nodata cell; the message names it.
         """
-        lat = np.asarray(lat_deg, dtype=float)
-        lon = np.asarray(lon_deg, dtype=float)
+        lat, lon = np.broadcast_arrays(
+            np.asarray(lat_deg, dtype=float), np.asarray(lon_deg, dtype=float)
+        )
         x, y = self._to_dem.transform(lon, lat)
         heights, inside = self._sample_dem_xy(np.asarray(x), np.asarray(y))
         if not np.all(inside):
             i = int(np.flatnonzero(~inside.ravel())[0])
             raise OutsideCoverageError(
-                f"{self.path}: point lat={lat.ravel()[i] if lat.ndim else lat:.6f} "
-                f"lon={lon.ravel()[i] if lon.ndim else lon:.6f} is outside the DEM "
+                f"{self.path}: point lat={lat.ravel()[i]:.6f} "
+                f"lon={lon.ravel()[i]:.6f} is outside the DEM "
                 f"(covers lon {self.bounds_wgs84[0]:.4f}..{self.bounds_wgs84[2]:.4f}, "
                 f"lat {self.bounds_wgs84[1]:.4f}..{self.bounds_wgs84[3]:.4f})"
             )
         if np.any(np.isnan(heights)):
             i = int(np.flatnonzero(np.isnan(heights).ravel())[0])
             raise NoDataError(
-                f"{self.path}: no elevation at lat={np.ravel(lat)[i]:.6f} "
-                f"lon={np.ravel(lon)[i]:.6f} (nodata in the DEM)"
+                f"{self.path}: no elevation at lat={lat.ravel()[i]:.6f} "
+                f"lon={lon.ravel()[i]:.6f} (nodata in the DEM)"
             )
         return heights
 
@@ -176,7 +177,7 @@ class Terrain:
     ) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
         """Heights at DEM-CRS coordinates, and whether each point lies inside the raster."""
         shape = np.shape(x)
-        col, row = self._inverse * (np.ravel(x), np.ravel(y))
+        col, row = self._inverse @ (np.ravel(x), np.ravel(y))
         col = np.asarray(col, dtype=float)
         row = np.asarray(row, dtype=float)
         height, width = self.shape

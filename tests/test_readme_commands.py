@@ -1,0 +1,37 @@
+"""The README's two fresh-machine commands exist, and the main job runs."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import time
+
+import pytest
+
+from tests.conftest import REPO
+
+
+def readme_commands() -> list[str]:
+    block = re.search(r"```sh\n(.*?)```", (REPO / "README.md").read_text(), re.S).group(1)
+    return [line.split("#")[0].strip() for line in block.splitlines() if line.strip()]
+
+
+def test_readme_opens_with_exactly_the_two_commands():
+    assert readme_commands() == ["make demo", "make test"]
+
+
+def test_ci_runs_the_readme_test_command():
+    lines = [ln.strip() for ln in (REPO / ".ci" / "run").read_text().splitlines()]
+    assert "make test" in lines
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+def test_make_demo_writes_the_map():
+    started = time.time()
+    result = subprocess.run(["make", "demo"], cwd=REPO, capture_output=True, text=True,
+                            timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    produced = REPO / "out" / "area-map.html"
+    assert produced.stat().st_mtime >= started - 1
+    assert "map written" in result.stdout
