@@ -50,7 +50,7 @@ def relief_image(dem_path: str | PathLike[str], *, max_px: int = 900) -> ReliefI
         factor = max(1, int(np.ceil(max(ds.width, ds.height) / max_px)))
         out_shape = (ds.height // factor, ds.width // factor)
         dem = ds.read(1, out_shape=out_shape, masked=True, resampling=Resampling.average)
-        src_transform = ds.transform * ds.transform.scale(
+        src_transform = ds.transform @ ds.transform.scale(
             ds.width / out_shape[1], ds.height / out_shape[0]
         )
         dst_transform, width, height = calculate_default_transform(
@@ -73,8 +73,8 @@ def relief_image(dem_path: str | PathLike[str], *, max_px: int = 900) -> ReliefI
     rgb = tint * (0.45 + 0.55 * shade[..., None])
     alpha = np.where(valid, 255, 0)[..., None]
     rgba = np.concatenate([rgb, alpha], axis=-1).astype(np.uint8)
-    west, north = dst_transform * (0, 0)
-    east, south = dst_transform * (width, height)
+    west, north = dst_transform @ (0, 0)
+    east, south = dst_transform @ (width, height)
     to_deg = Transformer.from_crs(3857, 4326, always_xy=True)
     west_deg, north_deg = to_deg.transform(west, north)
     east_deg, south_deg = to_deg.transform(east, south)
