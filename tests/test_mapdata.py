@@ -91,7 +91,8 @@ def test_dry_washes_are_cut_into_the_plain(build_area):
 
     for wash in washes:
         fractions = np.linspace(0.2, 0.8, 40)
-        centre = shapely.get_coordinates(shapely.line_interpolate_point(wash, fractions, normalized=True))
+        points = shapely.line_interpolate_point(wash, fractions, normalized=True)
+        centre = shapely.get_coordinates(points)
         below = z[pixels(centre)]
         offset = np.array([300.0, 0.0])
         beside = np.maximum(z[pixels(centre + offset)], z[pixels(centre - offset)])
