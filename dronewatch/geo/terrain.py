@@ -10,6 +10,7 @@ autopilots report altitude in.
 
 from __future__ import annotations
 
+import math
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -172,6 +173,38 @@ class Terrain:
         heights, inside = self._sample_dem_xy(np.asarray(x), np.asarray(y))
         return np.where(inside, heights, np.nan)
 
+    def elevation_at(self, lat_deg: float, lon_deg: float) -> float:
+        """One point's bilinear height, NaN off the DEM or on nodata.
+
+        Why a scalar path: a simulator or a controller asks for one point many times a
+        second, where array set-up would cost more than the interpolation itself.
+        """
+        x, y = self._to_dem.transform(lon_deg, lat_deg)
+        col, row = self._inverse @ (x, y)
+        height, width = self.shape
+        if not (0.0 <= col <= width and 0.0 <= row <= height):
+            return math.nan
+        fx = min(max(col - 0.5, 0.0), width - 1.0)
+        fy = min(max(row - 0.5, 0.0), height - 1.0)
+        i0 = min(int(fx), width - 2)
+        j0 = min(int(fy), height - 2)
+        wx, wy = fx - i0, fy - j0
+        b = self._block
+        block = self._read_block(i0 // b, j0 // b)
+        li, lj = i0 - (i0 // b) * b, j0 - (j0 // b) * b
+        total = 0.0
+        for weight, value in (
+            ((1 - wx) * (1 - wy), block[lj, li]),
+            (wx * (1 - wy), block[lj, li + 1]),
+            ((1 - wx) * wy, block[lj + 1, li]),
+            (wx * wy, block[lj + 1, li + 1]),
+        ):
+            if weight > 0:
+                if math.isnan(value):
+                    return math.nan
+                total += weight * float(value)
+        return total
+
     def _sample_dem_xy(
         self, x: NDArray[np.float64], y: NDArray[np.float64]
     ) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
@@ -189,15 +222,12 @@ class Terrain:
         j0 = np.minimum(np.floor(fy).astype(np.int64), height - 2)
         wx = fx - i0
         wy = fy - j0
-        v00, v10, v01, v11 = self._corners(i0, j0)
-        weights = ((1 - wx) * (1 - wy), wx * (1 - wy), (1 - wx) * wy, wx * wy)
-        total = np.zeros_like(fx)
-        missing = np.zeros(fx.shape, dtype=bool)
-        for w, v in zip(weights, (v00, v10, v01, v11), strict=True):
-            used = w > 0
-            missing |= used & np.isnan(v)
-            total += np.where(used, np.nan_to_num(v), 0.0) * w
-        total[missing] = np.nan
+        values = np.stack(self._corners(i0, j0))
+        weights = np.stack([(1 - wx) * (1 - wy), wx * (1 - wy), (1 - wx) * wy, wx * wy])
+        used = weights > 0
+        total = np.where(used, values, 0.0) * weights
+        total = total.sum(axis=0)
+        total[(used & np.isnan(values)).any(axis=0)] = np.nan
         return total.reshape(shape), inside.reshape(shape)
 
     def _corners(

@@ -9,6 +9,7 @@ every message we send is signed.
 from __future__ import annotations
 
 import time
+import traceback
 from collections.abc import Callable
 
 from pymavlink.dialects.v20 import ardupilotmega as mav
@@ -76,13 +77,18 @@ class VehicleLink:
                     if "signature" in str(getattr(msg, "reason", "")):
                         self.rejected_unsigned += 1
                     continue
-                self._handler(msg, key)
+                try:
+                    self._handler(msg, key)
+                except Exception:  # one bad message must not bring the vehicle down
+                    self.errors += 1
+                    traceback.print_exc()
         for packet, key in self._faults_out.due(now_s):
             self._write(packet, key)
 
     def send(self, msg: mav.MAVLink_message, peer: object, now_s: float) -> None:
         """Send to one peer (as returned with a message) or, with None, to all."""
         packet = msg.pack(self._encoder)
+        self._encoder.seq = (self._encoder.seq + 1) % 256  # pack() leaves counting to send()
         if peer is None:
             for index in range(len(self.endpoints)):
                 for data, key in self._faults_out.apply(packet, (index, None), now_s):

@@ -124,7 +124,7 @@ class MissionServer:
     # -- helpers -----------------------------------------------------------------------
     def _ack(self, sysid: int, compid: int, peer: Peer | None, mission_type: int,
              result: int) -> None:
-        self._send(mav.MAVLink_mission_ack_message(sysid, compid, result, mission_type, 0), peer)
+        self._send(mav.MAVLink_mission_ack_message(sysid, compid, result, mission_type), peer)
 
     def _reply_ack(self, msg: mav.MAVLink_message, peer: Peer | None, result: int) -> None:
         mission_type = getattr(msg, "mission_type", mav.MAV_MISSION_TYPE_MISSION)
@@ -223,7 +223,7 @@ class MissionServer:
             return
         self._send(mav.MAVLink_mission_count_message(
             msg.get_srcSystem(), msg.get_srcComponent(), len(self.stores[mission_type]),
-            mission_type, 0), peer)
+            mission_type), peer)
 
     def _request(self, msg: mav.MAVLink_message, peer: Peer | None, now_s: float) -> None:
         mission_type = self._type_of(msg)

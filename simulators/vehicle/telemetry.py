@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-import numpy as np
 from pymavlink.dialects.v20 import ardupilotmega as mav
 
 if TYPE_CHECKING:
@@ -230,7 +229,7 @@ def _autopilot_version(v: SimVehicle) -> mav.MAVLink_message:
     version = (4 << 24) | (7 << 16) | (0 << 8) | 0  # 4.7.0-dev, as the observed SITL
     return mav.MAVLink_autopilot_version_message(
         caps, version, 0, 0, 0, [0] * 8, [0] * 8, [0] * 8, 0x1209, 0x5741, v.sysid,
-        list(np.frombuffer(b"dronewatch-sim\0\0\0\0", dtype=np.uint8)))
+        list(b"dronewatch-sim\0\0\0\0"))
 
 
 def camera_feedback_message(v: SimVehicle) -> mav.MAVLink_message:

@@ -148,7 +148,7 @@ class SimVehicle:
     def _ground_at_wgs84(self, lat_deg: float, lon_deg: float) -> float:
         if self.terrain is None:
             return math.nan
-        return float(self.terrain.elevation_or_nan(lat_deg, lon_deg))
+        return self.terrain.elevation_at(lat_deg, lon_deg)
 
     def terrain_amsl(self, east_m: float, north_m: float) -> float:
         """Ground height below a local point; flat at home height off the DEM."""
