@@ -102,3 +102,73 @@ def test_terrain_frame_waypoints_follow_the_ground(frame):
             run([v], speedup=0, duration_s=5)
             heights.append(v.body.alt_amsl_m - v.terrain_amsl(v.body.east_m, v.body.north_m))
         assert all(50 < h < 70 for h in heights[10:])
+
+
+def test_armed_on_the_ground_without_takeoff_disarms_after_disarm_delay():
+    with vehicle() as v:
+        run([v], speedup=0, duration_s=1.5)
+        assert v.flight.set_mode(CopterMode.GUIDED) is None and v.arm() is None
+        run([v], speedup=0, duration_s=9.0)
+        assert v.armed
+        run([v], speedup=0, duration_s=2.0)
+        assert not v.armed
+
+
+def test_loiter_time_holds_for_its_seconds():
+    with vehicle() as v:
+        lat, lon = v.frame.to_wgs84(0.0, 100.0)
+        items = [MissionItem(0, 0, 16), MissionItem(1, 3, 22, z=30),
+                 MissionItem(2, 3, mav.MAV_CMD_NAV_LOITER_TIME, param1=20.0,
+                             x=round(float(lat) * 1e7), y=round(float(lon) * 1e7), z=30),
+                 MissionItem(3, 3, 16, x=round(float(lat) * 1e7),
+                             y=round(float(lon) * 1e7) + 20_000, z=30)]
+        fly_auto(v, items)
+        while v.flight.auto.current < 2:
+            run([v], speedup=0, duration_s=0.5)
+        while v.flight.auto.nav.reached_at_s is None:
+            run([v], speedup=0, duration_s=0.1)
+        arrived = v.time_s
+        while v.flight.auto.current == 2:
+            run([v], speedup=0, duration_s=0.1)
+        assert v.time_s - arrived == pytest.approx(20.0, abs=0.3)
+
+
+def test_fence_ceiling_breach_returns_home():
+    with vehicle(FENCE_ENABLE=1, FENCE_TYPE=1, FENCE_ALT_MAX=50) as v:
+        run([v], speedup=0, duration_s=1.5)
+        assert v.flight.set_mode(CopterMode.GUIDED) is None and v.arm() is None
+        assert v.flight.takeoff(80.0) == mav.MAV_RESULT_ACCEPTED
+        run([v], speedup=0, duration_s=40)
+        assert v.fence.breach_count == 1 and v.fence.breach_type == mav.FENCE_BREACH_MAXALT
+        assert v.flight.mode is CopterMode.RTL
+        run([v], speedup=0, duration_s=200)
+        assert v.landed and not v.armed and not v.crashed
+
+
+def test_land_mode_descends_slowly_near_the_ground_and_disarms():
+    with vehicle() as v:
+        run([v], speedup=0, duration_s=1.5)
+        assert v.flight.set_mode(CopterMode.GUIDED) is None and v.arm() is None
+        v.flight.takeoff(30.0)
+        run([v], speedup=0, duration_s=30)
+        assert v.flight.set_mode(CopterMode.LAND) is None
+        speeds = []
+        while not v.landed:
+            run([v], speedup=0, duration_s=0.5)
+            agl = v.body.alt_amsl_m - v.terrain_amsl(v.body.east_m, v.body.north_m)
+            speeds.append((agl, v.body.vd_mps))
+        assert max(vd for agl, vd in speeds if agl > 12) == pytest.approx(1.5, abs=0.05)
+        assert max(vd for agl, vd in speeds if 0.5 < agl < 8) == pytest.approx(0.5, abs=0.05)
+        assert not v.armed and not v.crashed
+
+
+def test_mission_clear_and_set_current():
+    with vehicle() as v:
+        fly_auto(v, survey(v))
+        run([v], speedup=0, duration_s=20)
+        assert v.flight.auto.set_current(5)
+        assert v.flight.auto.current == 5
+        assert not v.flight.auto.set_current(99)
+        v.mission.stores[mav.MAV_MISSION_TYPE_MISSION] = []
+        assert v.flight.set_mode(CopterMode.LOITER) is None
+        assert v.flight.set_mode(CopterMode.AUTO) == "Mission empty"

@@ -209,3 +209,22 @@ def test_lossy_link_mode_drops_duplicates_and_reorders(sim):
     assert any(b < a for a, b in itertools.pairwise(unwrapped))  # out of order
     # The mission protocol still gets through by re-requests.
     assert gcs.upload(square_mission(20), timeout=30) == mav.MAV_MISSION_ACCEPTED
+
+
+def test_tcp_listener_serves_a_ground_station():
+    from tests.simulators.gcs import Gcs, SimProcess, free_tcp_port
+
+    port = free_tcp_port()
+    process = SimProcess(["--home", f"{LAT},{LON},{ALT},0", "--listen", f"tcp:127.0.0.1:{port}",
+                          "--speedup", "20", "--boot-time", "1"])
+    try:
+        gcs = Gcs(f"tcp:127.0.0.1:{port}", heartbeat_hz=20)
+        gcs.wait("HEARTBEAT")
+        assert gcs.upload(square_mission()) == mav.MAV_MISSION_ACCEPTED
+        gcs.send("mission_clear_all", 1, 1, 0)
+        assert gcs.wait("MISSION_ACK").type == mav.MAV_MISSION_ACCEPTED
+        gcs.send("mission_request_list", 1, 1, 0)
+        assert gcs.wait("MISSION_COUNT").count == 0
+        gcs.close()
+    finally:
+        assert "Traceback" not in process.stop()
