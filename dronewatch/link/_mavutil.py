@@ -1,0 +1,164 @@
+"""The only place dronewatch touches pymavlink.
+
+Why an adapter: pymavlink's ``mavutil`` keeps global state, returns raw units and
+untyped messages, and prints or swallows errors (see ../shared/STYLE.md). Here its
+connection is opened once, every received message becomes a frozen
+:class:`MavMessage`, every send goes through one lock, and MAVLink's enums become
+Python IntEnums, so the rest of ``dronewatch.link`` never sees pymavlink.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+import threading
+import time
+from dataclasses import dataclass
+from enum import IntEnum
+from os import PathLike
+from types import MappingProxyType
+from typing import Any
+
+from pymavlink import mavutil
+from pymavlink.dialects.v20 import ardupilotmega as _mavlink
+
+from dronewatch.link.errors import LinkError
+
+__all__ = [
+    "MavCmd",
+    "MavFrame",
+    "MavMessage",
+    "MavMissionResult",
+    "MavResult",
+    "RawConnection",
+    "message_id",
+]
+
+
+def _enum(name: str, prefix: str) -> type[IntEnum]:
+    entries = {e.name.removeprefix(prefix): value for value, e in _mavlink.enums[name].items()
+               if not e.name.endswith("_ENUM_END")}
+    return IntEnum(name, entries)  # type: ignore[return-value]
+
+
+MavResult = _enum("MAV_RESULT", "MAV_RESULT_")
+MavMissionResult = _enum("MAV_MISSION_RESULT", "MAV_MISSION_")
+MavCmd = _enum("MAV_CMD", "MAV_CMD_")
+MavFrame = _enum("MAV_FRAME", "MAV_FRAME_")
+
+
+def message_id(name: str) -> int:
+    """MAVLink message id of a message name, e.g. 33 for GLOBAL_POSITION_INT."""
+    try:
+        return getattr(_mavlink, f"MAVLINK_MSG_ID_{name}")
+    except AttributeError:
+        raise LinkError(f"unknown MAVLink message {name!r}") from None
+
+
+@dataclass(frozen=True, slots=True)
+class MavMessage:
+    """A received message: its type, fields (MAVLink's units), sender and arrival time."""
+
+    type: str
+    fields: MappingProxyType[str, Any]
+    sysid: int
+    compid: int
+    seq: int
+    received_s: float  # time.monotonic()
+
+    def __getitem__(self, name: str) -> Any:
+        return self.fields[name]
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self.fields.get(name, default)
+
+
+def _convert(msg: Any) -> MavMessage:
+    fields = {}
+    for name in msg.get_fieldnames():
+        value = getattr(msg, name)
+        if isinstance(value, bytes):
+            value = value.rstrip(b"\0").decode(errors="replace")
+        elif isinstance(value, str):
+            value = value.rstrip("\0")
+        fields[name] = value
+    return MavMessage(msg.get_type(), MappingProxyType(fields), msg.get_srcSystem(),
+                      msg.get_srcComponent(), msg.get_seq(), time.monotonic())
+
+
+def _device(url: str) -> tuple[str, dict[str, Any]]:
+    """Our URL forms to pymavlink's: udp/udpin listen, udpout sends, tcp, serial[,baud]."""
+    scheme, sep, rest = url.partition(":")
+    if sep and scheme in ("udp", "udpin", "udpout", "tcp", "tcpin"):
+        host, _, port = rest.rpartition(":")
+        if not host or not port.isdigit():
+            raise LinkError(f"bad MAVLink address {url!r}: expected {scheme}:HOST:PORT")
+        return url, {"autoreconnect": scheme == "tcp"}
+    path, _, baud = url.partition(",")
+    if not (path.startswith("/dev/") or path.upper().startswith("COM")):
+        raise LinkError(f"bad MAVLink address {url!r}: use udp:, udpin:, udpout:, tcp:HOST:PORT "
+                        "or a serial device like /dev/ttyUSB0,57600")
+    return path, {"baud": int(baud) if baud.isdigit() else 57600}
+
+
+class RawConnection:
+    """One pymavlink connection: typed receive, locked send, optional signing and tlog."""
+
+    def __init__(self, url: str, *, source_system: int = 255, source_component: int = 190,
+                 signing_key: bytes | None = None,
+                 tlog_path: str | PathLike[str] | None = None) -> None:
+        device, options = _device(url)
+        try:
+            self._conn = mavutil.mavlink_connection(
+                device, source_system=source_system, source_component=source_component,
+                dialect="ardupilotmega", robust_parsing=True, **options)
+        except (OSError, ValueError) as exc:
+            raise LinkError(f"cannot open {url}: {exc}") from exc
+        self.url = url
+        self._lock = threading.Lock()
+        self._tlog = open(tlog_path, "ab") if tlog_path else None  # noqa: SIM115 (kept open)
+        if signing_key is not None:
+            if len(signing_key) != 32:
+                raise LinkError("a MAVLink 2 signing key is 32 bytes")
+            self._conn.setup_signing(signing_key, sign_outgoing=True)
+        self.bad_data = 0
+
+    def receive(self, timeout_s: float) -> MavMessage | None:
+        """The next message, or None after ``timeout_s`` of silence."""
+        try:
+            msg = self._conn.recv_match(blocking=True, timeout=timeout_s)
+        except (OSError, struct.error) as exc:
+            raise LinkError(f"{self.url}: receive failed: {exc}") from exc
+        if msg is None:
+            return None
+        if msg.get_type() == "BAD_DATA":
+            self.bad_data += 1
+            return None
+        if self._tlog is not None:
+            self._log(msg.get_msgbuf())
+        return _convert(msg)
+
+    def send(self, name: str, **fields: Any) -> None:
+        """Send a message by name with its fields, e.g. ``send("heartbeat", type=6, ...)``."""
+        encode = getattr(self._conn.mav, f"{name.lower()}_encode", None)
+        if encode is None:
+            raise LinkError(f"unknown MAVLink message {name!r}")
+        with self._lock:
+            msg = encode(**fields)
+            try:
+                self._conn.mav.send(msg)
+            except OSError as exc:
+                raise LinkError(f"{self.url}: send failed: {exc}") from exc
+            if self._tlog is not None:
+                self._log(msg.get_msgbuf())
+
+    def _log(self, raw: bytes) -> None:
+        """tlog: 8-byte big-endian microseconds since 1970, then the raw packet."""
+        self._tlog.write(struct.pack(">Q", int(time.time() * 1e6)) + bytes(raw))
+
+    def close(self) -> None:
+        self._conn.close()
+        if self._tlog is not None:
+            self._tlog.flush()
+            os.fsync(self._tlog.fileno())
+            self._tlog.close()

@@ -1,0 +1,65 @@
+"""Errors of the link layer, each saying which command or transfer failed and why.
+
+Why results as enums: a refusal is only actionable when it says what the vehicle
+answered (DENIED, TEMPORARILY_REJECTED, MAV_MISSION_NO_SPACE ...) and what it said
+about it (the STATUSTEXT, e.g. "PreArm: Need Position Estimate").
+"""
+
+from __future__ import annotations
+
+from dronewatch.errors import DronewatchError
+
+__all__ = [
+    "CommandError",
+    "LinkError",
+    "LinkLostError",
+    "MissionTransferError",
+    "NoHeartbeatError",
+    "ParamError",
+]
+
+
+class LinkError(DronewatchError):
+    """Anything that went wrong talking to a vehicle."""
+
+
+class NoHeartbeatError(LinkError, TimeoutError):
+    """No vehicle answered on the link within the timeout."""
+
+
+class LinkLostError(LinkError):
+    """The vehicle went silent during an operation that needs it."""
+
+
+class CommandError(LinkError):
+    """A command was refused or never acknowledged.
+
+    Attributes
+    ----------
+    command
+        The MAV_CMD name, e.g. ``"COMPONENT_ARM_DISARM"``.
+    result
+        The MAV_RESULT name, or ``"TIMEOUT"`` when no ACK came.
+    statustexts
+        What the vehicle said while the command was handled.
+    """
+
+    def __init__(self, command: str, result: str, statustexts: tuple[str, ...] = ()) -> None:
+        self.command = command
+        self.result = result
+        self.statustexts = statustexts
+        said = f": {'; '.join(statustexts)}" if statustexts else ""
+        super().__init__(f"{command} {result}{said}")
+
+
+class MissionTransferError(LinkError):
+    """A mission, fence or rally transfer failed; ``result`` is the MAV_MISSION_RESULT name."""
+
+    def __init__(self, operation: str, result: str, detail: str = "") -> None:
+        self.operation = operation
+        self.result = result
+        super().__init__(f"{operation} failed: {result}{f' ({detail})' if detail else ''}")
+
+
+class ParamError(LinkError):
+    """A parameter could not be read or set."""

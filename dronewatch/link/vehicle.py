@@ -1,0 +1,271 @@
+"""One vehicle behind a link: its state, and the typed actions an operator's code needs.
+
+Why a facade: the workflows (search, patrol) should read like the job — arm, take
+off, upload the plan, watch the state — with every refusal raised as an error that
+says what the vehicle answered. Everything here goes through the link's reader, so
+no caller ever polls the socket.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import threading
+import time
+from collections.abc import Callable, Sequence
+from os import PathLike
+from types import TracebackType
+from typing import Self
+
+from dronewatch.link import mission as _mission
+from dronewatch.link._mavutil import MavCmd, MavFrame, message_id
+from dronewatch.link.commands import CommandSpec, send_command
+from dronewatch.link.connection import Link, Subscription
+from dronewatch.link.errors import CommandError, LinkError, ParamError
+from dronewatch.link.modes import mode_params
+from dronewatch.link.state import VehicleState
+from dronewatch.missionitem import MissionItem, MissionType
+
+__all__ = ["TELEMETRY", "Vehicle", "connect"]
+
+#: What we ask every vehicle to send, and how often (Hz of the vehicle's own clock).
+TELEMETRY: dict[str, float] = {
+    "GLOBAL_POSITION_INT": 4.0, "ATTITUDE": 4.0, "SYS_STATUS": 1.0, "GPS_RAW_INT": 1.0,
+    "BATTERY_STATUS": 1.0, "VFR_HUD": 2.0, "MISSION_CURRENT": 1.0, "EXTENDED_SYS_STATE": 1.0,
+    "GIMBAL_DEVICE_ATTITUDE_STATUS": 2.0, "TERRAIN_REPORT": 1.0, "HOME_POSITION": 0.2,
+}
+_FORCE = 21196.0
+_ALT_FRAMES = {"relative": MavFrame.GLOBAL_RELATIVE_ALT_INT, "amsl": MavFrame.GLOBAL_INT,
+               "terrain": MavFrame.GLOBAL_TERRAIN_ALT_INT}
+
+
+class Vehicle:
+    """A vehicle on a :class:`Link`; close it (or use ``with``) to release the link it owns."""
+
+    def __init__(self, link: Link, sysid: int, *, owns_link: bool = False,
+                 telemetry_scale: float = 1.0) -> None:
+        self.link = link
+        self.sysid = sysid
+        self._owns_link = owns_link
+        self.telemetry_scale = telemetry_scale
+        self._was_stale = False
+        self._watch = threading.Thread(target=self._watch_link, daemon=True,
+                                       name=f"vehicle-{sysid}-watch")
+        self.request_telemetry()
+        self._watch.start()
+
+    # -- lifetime ----------------------------------------------------------------------
+    def close(self) -> None:
+        if self._owns_link:
+            self.link.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    # -- state -------------------------------------------------------------------------
+    @property
+    def state(self) -> VehicleState:
+        """A snapshot of what is known now."""
+        return self.link.tracker(self.sysid).snapshot()
+
+    def subscribe(self, *types: str) -> Subscription:
+        """Queue this vehicle's messages of ``types`` (use ``with``)."""
+        return self.link.subscribe(*types, sysid=self.sysid)
+
+    def wait_for(self, predicate: Callable[[VehicleState], bool], timeout_s: float,
+                 what: str = "condition") -> VehicleState:
+        """Wait until the state satisfies ``predicate``.
+
+        Raises
+        ------
+        LinkError
+            Not reached within ``timeout_s``; the message says what was awaited.
+        """
+        deadline = time.monotonic() + timeout_s
+        while True:
+            state = self.state
+            if predicate(state):
+                return state
+            if time.monotonic() > deadline:
+                raise LinkError(f"vehicle {self.sysid}: {what} not reached in {timeout_s:g} s "
+                                f"(mode {state.mode}, armed {state.armed})")
+            time.sleep(0.02)
+
+    def _watch_link(self) -> None:
+        """After a link loss, ask for telemetry again when the vehicle is back."""
+        while not self.link.closed:
+            stale = self.state.stale
+            if self._was_stale and not stale:
+                with contextlib.suppress(LinkError):  # asked again at the next recovery
+                    self.request_telemetry()
+            self._was_stale = stale
+            time.sleep(0.2)
+
+    def request_telemetry(self) -> None:
+        """SET_MESSAGE_INTERVAL for each message; whole streams where that is refused."""
+        try:
+            for name, hz in TELEMETRY.items():
+                self.message_interval(name, hz * self.telemetry_scale)
+        except CommandError as exc:
+            if exc.result not in ("DENIED", "UNSUPPORTED", "TIMEOUT", "FAILED"):
+                raise
+            self.link.send("request_data_stream", target_system=self.sysid,
+                           target_component=1, req_stream_id=0,  # MAV_DATA_STREAM_ALL
+                           req_message_rate=max(1, round(4 * self.telemetry_scale)),
+                           start_stop=1)
+
+    # -- commands ----------------------------------------------------------------------
+    def command(self, command: int, *params: float, timeout_s: float = 1.5,
+                retries: int = 3) -> None:
+        """COMMAND_LONG until ACCEPTED (see :func:`send_command`)."""
+        send_command(self.link, self.sysid, CommandSpec(int(command), params),
+                     timeout_s=timeout_s, retries=retries)
+
+    def command_at(self, command: int, lat_deg: float, lon_deg: float, alt_m: float,
+                   *params: float, frame: int = MavFrame.GLOBAL_RELATIVE_ALT_INT) -> None:
+        """COMMAND_INT with a place until ACCEPTED."""
+        send_command(self.link, self.sysid,
+                     CommandSpec(int(command), params, int(frame), lat_deg, lon_deg, alt_m))
+
+    def message_interval(self, name: str, hz: float) -> None:
+        interval_us = -1.0 if hz <= 0 else 1e6 / hz
+        self.command(MavCmd.SET_MESSAGE_INTERVAL, message_id(name), interval_us, timeout_s=0.5)
+
+    def request_message(self, name: str) -> None:
+        self.command(MavCmd.REQUEST_MESSAGE, message_id(name))
+
+    def arm(self, *, force: bool = False) -> None:
+        """Arm; a refusal raises :class:`CommandError` with the PreArm reason."""
+        self.command(MavCmd.COMPONENT_ARM_DISARM, 1, _FORCE if force else 0)
+
+    def disarm(self, *, force: bool = False) -> None:
+        self.command(MavCmd.COMPONENT_ARM_DISARM, 0, _FORCE if force else 0)
+
+    def set_mode(self, name: str, *, timeout_s: float = 5.0) -> None:
+        """Change flight mode by name and wait until the heartbeat shows it."""
+        flavour = self.state.flavour
+        self.command(MavCmd.DO_SET_MODE, *mode_params(flavour, name))
+        self.wait_for(lambda s: s.mode == name.upper(), timeout_s, f"mode {name.upper()}")
+
+    def takeoff(self, alt_rel_m: float) -> None:
+        """Take off straight up to ``alt_rel_m`` above home (GUIDED, armed)."""
+        self.command(MavCmd.NAV_TAKEOFF, 0, 0, 0, math.nan, 0, 0, alt_rel_m)
+
+    def goto(self, lat_deg: float, lon_deg: float, alt_m: float, *, alt_ref: str = "relative",
+             speed_mps: float | None = None, yaw_deg: float | None = None) -> None:
+        """Fly to a place and hold there (DO_REPOSITION, switching to GUIDED)."""
+        if alt_ref not in _ALT_FRAMES:
+            raise ValueError(f"alt_ref must be one of {', '.join(_ALT_FRAMES)}")
+        self.command_at(MavCmd.DO_REPOSITION, lat_deg, lon_deg, alt_m,
+                        -1.0 if speed_mps is None else speed_mps, 1.0, 0.0,
+                        math.nan if yaw_deg is None else yaw_deg, frame=_ALT_FRAMES[alt_ref])
+
+    def set_speed(self, speed_mps: float) -> None:
+        self.command(MavCmd.DO_CHANGE_SPEED, 1, speed_mps, -1)
+
+    def return_to_launch(self) -> None:
+        self.command(MavCmd.NAV_RETURN_TO_LAUNCH)
+
+    def land(self) -> None:
+        self.command(MavCmd.NAV_LAND)
+
+    def start_mission(self, first_item: int = 0) -> None:
+        """MISSION_START: AUTO, and an armed copter on the ground takes off."""
+        self.command(MavCmd.MISSION_START, first_item, 0)
+
+    def gimbal(self, pitch_deg: float, yaw_deg: float = 0.0) -> None:
+        """Point the gimbal: pitch (-90 = down) and yaw relative to the vehicle."""
+        self.command(MavCmd.DO_GIMBAL_MANAGER_PITCHYAW, pitch_deg, yaw_deg, math.nan,
+                     math.nan, 0, 0, 0)
+
+    def point_at(self, lat_deg: float, lon_deg: float, alt_amsl_m: float) -> None:
+        """Keep the camera on a place (region of interest)."""
+        self.command_at(MavCmd.DO_SET_ROI_LOCATION, lat_deg, lon_deg, alt_amsl_m,
+                        frame=MavFrame.GLOBAL_INT)
+
+    # -- missions ----------------------------------------------------------------------
+    def upload(self, items: Sequence[MissionItem],
+               mission_type: MissionType = MissionType.MISSION, *,
+               verify: bool = False) -> _mission.UploadReport:
+        """Upload a mission, fence or rally list; see :func:`dronewatch.link.mission.upload`."""
+        return _mission.upload(self.link, self.sysid, items, mission_type, verify=verify)
+
+    def download(self, mission_type: MissionType = MissionType.MISSION) -> list[MissionItem]:
+        return _mission.download(self.link, self.sysid, mission_type)
+
+    def clear(self, mission_type: MissionType = MissionType.MISSION) -> None:
+        _mission.clear(self.link, self.sysid, mission_type)
+
+    def set_current(self, seq: int) -> None:
+        """Make mission item ``seq`` the one being flown."""
+        self.command(MavCmd.DO_SET_MISSION_CURRENT, seq)
+
+    # -- parameters --------------------------------------------------------------------
+    def get_param(self, name: str, *, timeout_s: float = 1.0, retries: int = 3) -> float:
+        """Read one parameter.
+
+        Raises
+        ------
+        ParamError
+            The vehicle never answered (unknown names go unanswered).
+        """
+        with self.subscribe("PARAM_VALUE") as sub:
+            for _ in range(retries + 1):
+                self.link.send("param_request_read", target_system=self.sysid,
+                               target_component=1, param_id=name.encode(), param_index=-1)
+                msg = sub.wait(lambda m: m["param_id"] == name, timeout_s)
+                if msg is not None:
+                    return float(msg["param_value"])
+        raise ParamError(f"vehicle {self.sysid}: no value for parameter {name!r}")
+
+    def set_param(self, name: str, value: float, *, timeout_s: float = 1.0,
+                  retries: int = 3) -> None:
+        """Set one parameter and check the vehicle's echo.
+
+        Raises
+        ------
+        ParamError
+            No echo (unknown name), or the vehicle kept another value.
+        """
+        with self.subscribe("PARAM_VALUE") as sub:
+            for _ in range(retries + 1):
+                self.link.send("param_set", target_system=self.sysid, target_component=1,
+                               param_id=name.encode(), param_value=float(value),
+                               param_type=9)
+                msg = sub.wait(lambda m: m["param_id"] == name, timeout_s)
+                if msg is None:
+                    continue
+                if math.isclose(msg["param_value"], value, rel_tol=1e-6, abs_tol=1e-6):
+                    return
+                raise ParamError(f"vehicle {self.sysid}: {name} is {msg['param_value']:g}, "
+                                 f"not {value:g}")
+        raise ParamError(f"vehicle {self.sysid}: parameter {name!r} not acknowledged")
+
+
+def connect(url: str, *, sysid: int | None = None, timeout_s: float = 10.0,
+            heartbeat_hz: float = 1.0, signing_key: bytes | None = None,
+            tlog_path: str | PathLike[str] | None = None, stale_after_s: float = 3.0,
+            telemetry_scale: float = 1.0) -> Vehicle:
+    """Open a link, wait for a vehicle's heartbeat, ask for its telemetry.
+
+    ``telemetry_scale`` multiplies the telemetry rates (a simulator running 50x faster
+    than real time needs 1/50 of the rates for the same wall-clock flow).
+
+    Raises
+    ------
+    NoHeartbeatError
+        Nothing answered within ``timeout_s`` (wrong address, wrong signing key ...).
+    """
+    link = Link(url, heartbeat_hz=heartbeat_hz, signing_key=signing_key, tlog_path=tlog_path,
+                stale_after_s=stale_after_s)
+    try:
+        found = link.wait_vehicle(sysid, timeout_s)
+        return Vehicle(link, found, owns_link=True, telemetry_scale=telemetry_scale)
+    except BaseException:
+        link.close()
+        raise
+

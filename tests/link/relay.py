@@ -1,0 +1,43 @@
+"""A UDP relay between a ground station and a vehicle that a test can cut and restore."""
+
+from __future__ import annotations
+
+import select
+import socket
+import threading
+
+
+class CuttableRelay:
+    """Listens on a port (the GCS side) and forwards to the vehicle's port; ``cut`` drops all."""
+
+    def __init__(self, vehicle_port: int) -> None:
+        self._front = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self._front.bind(("127.0.0.1", 0))
+        self._back = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self._back.bind(("127.0.0.1", 0))
+        self.port = self._front.getsockname()[1]
+        self._vehicle = ("127.0.0.1", vehicle_port)
+        self._gcs: tuple[str, int] | None = None
+        self.cut = False
+        self._stop = False
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop:
+            readable, _, _ = select.select([self._front, self._back], [], [], 0.05)
+            for sock in readable:
+                data, peer = sock.recvfrom(65535)
+                if self.cut:
+                    continue
+                if sock is self._front:
+                    self._gcs = peer
+                    self._back.sendto(data, self._vehicle)
+                elif self._gcs is not None:
+                    self._front.sendto(data, self._gcs)
+
+    def close(self) -> None:
+        self._stop = True
+        self._thread.join(timeout=1)
+        self._front.close()
+        self._back.close()
