@@ -222,3 +222,29 @@ def test_subscriptions_deliver_messages_without_polling(sim_url):
         vehicle.upload(survey())
         message = texts.wait(lambda m: m["text"] == "Flight plan received", 5)
         assert message is not None and message.sysid == 1
+
+
+def test_fence_and_rally_round_trip_over_tcp():
+    from tests.simulators.gcs import free_tcp_port
+
+    port = free_tcp_port()
+    process = SimProcess(["--home", f"{LAT},{LON},{ALT},0", "--listen", f"tcp:127.0.0.1:{port}",
+                          "--speedup", str(SPEEDUP), "--boot-time", "1"])
+    try:
+        with connect(f"tcp:127.0.0.1:{port}", **FAST) as vehicle:
+            ring = [(LAT - 0.01, LON - 0.01), (LAT - 0.01, LON + 0.01), (LAT + 0.01, LON + 0.01)]
+            fence = [MissionItem.at(Cmd.NAV_FENCE_POLYGON_VERTEX_INCLUSION, a, b, 0,
+                                    Frame.GLOBAL_INT, 3) for a, b in ring]
+            fence.append(MissionItem.at(Cmd.NAV_FENCE_CIRCLE_EXCLUSION, LAT + 0.002, LON, 0,
+                                        Frame.GLOBAL_INT, 80))
+            rally = [MissionItem.at(Cmd.NAV_RALLY_POINT, LAT + 0.003, LON, 40)]
+            assert vehicle.upload(fence, MissionType.FENCE, verify=True).verified
+            assert vehicle.upload(rally, MissionType.RALLY, verify=True).verified
+            assert len(vehicle.download(MissionType.FENCE)) == 4
+            vehicle.clear(MissionType.RALLY)
+            assert vehicle.download(MissionType.RALLY) == []
+            vehicle.upload(survey())
+            vehicle.set_current(3)
+            vehicle.wait_for(lambda s: s.mission_seq == 3, 5, "current item 3")
+    finally:
+        assert "Traceback" not in process.stop()
