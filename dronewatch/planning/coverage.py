@@ -1,0 +1,145 @@
+"""Boustrophedon coverage of any polygon, concave and with holes, in metres.
+
+Why strips rather than lines: a lane flown along the middle of a strip of the
+camera's footprint width covers that whole strip, so each lane is cut to the full
+x-extent of the polygon inside its strip, not just where the centre line crosses it.
+That is what makes coverage of the polygon complete up to its edges, including the
+slanted edges and notches of concave shapes. Places the drone may not fly (no-fly
+zones, grown by a margin) are cut out of every lane; holes that are merely "not
+part of the area" are flown over when that is shorter.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+
+import shapely
+from shapely import affinity
+
+__all__ = ["Lane", "best_sweep_angle", "lanes", "order_lanes", "sweep_cost_s"]
+
+
+@dataclass(frozen=True, slots=True)
+class Lane:
+    """One straight pass: from (x0, y0) to (x1, y1) in the local frame, metres."""
+
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+    @property
+    def length_m(self) -> float:
+        return math.hypot(self.x1 - self.x0, self.y1 - self.y0)
+
+    def reversed(self) -> Lane:
+        return Lane(self.x1, self.y1, self.x0, self.y0)
+
+
+def lanes(region: shapely.Geometry, spacing_m: float, angle_deg: float,
+          forbidden: shapely.Geometry | None = None) -> list[list[Lane]]:
+    """Lanes over ``region`` at ``spacing_m``, running at ``angle_deg`` (0 = east, ccw).
+
+    Returns one list of lane pieces per strip, strips in order across the region.
+    ``forbidden`` (no-fly, with its margin) is cut out of every piece.
+    """
+    if spacing_m <= 0:
+        raise ValueError("lane spacing must be positive")
+    if region.is_empty:
+        return []
+    centre = region.centroid
+    turned = affinity.rotate(region, -angle_deg, origin=centre)
+    blocked = affinity.rotate(forbidden, -angle_deg, origin=centre) if forbidden else None
+    min_x, min_y, max_x, max_y = turned.bounds
+    count = max(1, math.ceil((max_y - min_y) / spacing_m))
+    # Centre the strips on the region so the rim is shared evenly on both sides.
+    first_y = (min_y + max_y) / 2 - (count - 1) * spacing_m / 2
+    shapely.prepare(turned)
+    out = []
+    for i in range(count):
+        y = first_y + i * spacing_m
+        strip = shapely.box(min_x - 1, y - spacing_m / 2, max_x + 1, y + spacing_m / 2)
+        inside = turned.intersection(strip)
+        pieces = []
+        for part in getattr(inside, "geoms", [inside]):
+            if part.is_empty or part.area < 1e-6:
+                continue
+            x0, _, x1, _ = part.bounds
+            line = shapely.LineString([(x0, y), (x1, y)])
+            if blocked is not None:
+                line = line.difference(blocked)
+            for seg in getattr(line, "geoms", [line]):
+                if seg.is_empty or seg.length < 1e-6:
+                    continue
+                (ax, ay), (bx, by) = seg.coords[0], seg.coords[-1]
+                pieces.append((ax, ay, bx, by))
+        pieces = _merge(sorted(pieces))
+        strip_lanes = []
+        for ax, ay, bx, by in pieces:
+            back = affinity.rotate(shapely.LineString([(ax, ay), (bx, by)]), angle_deg,
+                                   origin=centre)
+            (px, py), (qx, qy) = back.coords
+            strip_lanes.append(Lane(px, py, qx, qy))
+        if strip_lanes:
+            out.append(strip_lanes)
+    return out
+
+
+def _merge(pieces: list[tuple[float, float, float, float]]) -> list[tuple[float, ...]]:
+    """Join overlapping pieces of one strip (a concave part seen twice in the strip)."""
+    merged: list[list[float]] = []
+    for ax, ay, bx, by in pieces:
+        if merged and ax <= merged[-1][2] + 1e-6:
+            merged[-1][2] = max(merged[-1][2], bx)
+        else:
+            merged.append([ax, ay, bx, by])
+    return [tuple(p) for p in merged]
+
+
+def order_lanes(strips: list[list[Lane]], start: tuple[float, float]) -> list[Lane]:
+    """A flying order: strip after strip, alternating direction, nearest end first."""
+    ordered: list[Lane] = []
+    position = start
+    if strips:
+        first, last = strips[0], strips[-1]
+        d_first = min(math.dist(position, (lane.x0, lane.y0)) for lane in first)
+        d_last = min(math.dist(position, (lane.x0, lane.y0)) for lane in last)
+        if d_last < d_first:
+            strips = strips[::-1]
+    for strip in strips:
+        left_to_right = sorted(strip, key=lambda lane: min(lane.x0, lane.x1))
+        a, b = left_to_right[0], left_to_right[-1]
+        near_left = min(math.dist(position, (a.x0, a.y0)), math.dist(position, (a.x1, a.y1)))
+        near_right = min(math.dist(position, (b.x0, b.y0)), math.dist(position, (b.x1, b.y1)))
+        pieces = left_to_right if near_left <= near_right else left_to_right[::-1]
+        for lane in pieces:
+            if math.dist(position, (lane.x1, lane.y1)) < math.dist(position, (lane.x0, lane.y0)):
+                lane = lane.reversed()
+            ordered.append(lane)
+            position = (lane.x1, lane.y1)
+    return ordered
+
+
+def sweep_cost_s(strips: list[list[Lane]], speed_mps: float, turn_s: float) -> float:
+    """Rough time of a lane set: lane lengths, one turn per piece, the hops between."""
+    ordered = order_lanes(strips, (0.0, 0.0) if not strips else (strips[0][0].x0,
+                                                                 strips[0][0].y0))
+    length = sum(lane.length_m for lane in ordered)
+    hops = sum(math.dist((a.x1, a.y1), (b.x0, b.y0)) for a, b in itertools.pairwise(ordered))
+    return (length + hops) / speed_mps + turn_s * len(ordered)
+
+
+def best_sweep_angle(region: shapely.Geometry, spacing_m: float, *, speed_mps: float,
+                     turn_s: float, forbidden: shapely.Geometry | None = None,
+                     step_deg: float = 5.0) -> float:
+    """The lane direction (degrees) that flies the region fastest: fewest turns and hops."""
+    best_angle, best_cost = 0.0, math.inf
+    angle = 0.0
+    while angle < 180.0:
+        cost = sweep_cost_s(lanes(region, spacing_m, angle, forbidden), speed_mps, turn_s)
+        if cost < best_cost - 1e-9:
+            best_angle, best_cost = angle, cost
+        angle += step_deg
+    return best_angle

@@ -1,0 +1,103 @@
+"""Shortest safe transit between two points: around no-fly zones, inside the area.
+
+Why a visibility graph: the shortest path around polygonal obstacles runs straight
+between their corners, so the corners of the (grown) no-fly zones plus the two end
+points, joined wherever the straight line is clear, contain it; Dijkstra finds it.
+The zones are grown by a margin first and the clearance test uses a slightly smaller
+growth, so legs may touch the margin's rim but never enter it.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections.abc import Sequence
+
+import shapely
+
+from dronewatch.planning.errors import PlanningError
+
+__all__ = ["Router"]
+
+_SLACK_M = 0.5  # legs along a grown zone's rim count as clear
+
+
+class Router:
+    """Routes inside ``allowed`` (e.g. the operating area) around ``obstacles`` (no-fly zones).
+
+    Parameters
+    ----------
+    allowed
+        Where flight is permitted, local metres.
+    obstacles
+        Where it is not, local metres (already including any safety margin).
+    """
+
+    def __init__(self, allowed: shapely.Geometry, obstacles: shapely.Geometry | None) -> None:
+        self.allowed = allowed
+        self.obstacles = obstacles if obstacles is not None and not obstacles.is_empty else None
+        self._check_allowed = allowed.buffer(_SLACK_M)
+        shapely.prepare(self._check_allowed)
+        self._check_blocked = None
+        self._corners: list[tuple[float, float]] = []
+        if self.obstacles is not None:
+            self._check_blocked = self.obstacles.buffer(-_SLACK_M)
+            shapely.prepare(self._check_blocked)
+            grown = self.obstacles.buffer(_SLACK_M, join_style="mitre")
+            for polygon in getattr(grown, "geoms", [grown]):
+                ring = shapely.simplify(polygon, 2.0).exterior
+                self._corners.extend(ring.coords[:-1])
+            self._corners = [c for c in self._corners if self._check_allowed.covers(
+                shapely.Point(c))]
+
+    def clear(self, a: tuple[float, float], b: tuple[float, float]) -> bool:
+        """Whether the straight leg a-b stays inside the allowed area and out of obstacles."""
+        leg = shapely.LineString([a, b]) if a != b else shapely.Point(a)
+        if not self._check_allowed.covers(leg):
+            return False
+        return self._check_blocked is None or not self._check_blocked.intersects(leg)
+
+    def point_ok(self, p: tuple[float, float]) -> bool:
+        return self.clear(p, p)
+
+    def route(self, a: tuple[float, float], b: tuple[float, float]) -> list[tuple[float, float]]:
+        """The shortest clear path from a to b, as its corner points (a and b included).
+
+        Raises
+        ------
+        PlanningError
+            An end point is not flyable, or no clear path exists.
+        """
+        for name, p in (("start", a), ("end", b)):
+            if not self.point_ok(p):
+                raise PlanningError(f"transit {name} ({p[0]:.0f} m E, {p[1]:.0f} m N) is in a "
+                                    "no-fly zone or outside the operating area")
+        if self.clear(a, b):
+            return [a, b]
+        nodes: Sequence[tuple[float, float]] = [a, b, *self._corners]
+        dist = {0: 0.0}
+        previous: dict[int, int] = {}
+        queue = [(0.0, 0)]
+        done = set()
+        while queue:
+            d, i = heapq.heappop(queue)
+            if i in done:
+                continue
+            done.add(i)
+            if i == 1:
+                break
+            for j in range(1, len(nodes)):
+                if j in done:
+                    continue
+                step = math.dist(nodes[i], nodes[j])
+                if d + step < dist.get(j, math.inf) and self.clear(nodes[i], nodes[j]):
+                    dist[j] = d + step
+                    previous[j] = i
+                    heapq.heappush(queue, (dist[j], j))
+        if 1 not in previous:
+            raise PlanningError("no clear transit route between the points: no-fly zones or "
+                                "the operating-area boundary close every way")
+        path = [1]
+        while path[-1] != 0:
+            path.append(previous[path[-1]])
+        return [nodes[i] for i in reversed(path)]
