@@ -82,6 +82,12 @@ DEPOT_XY = (620_500.0, 4_961_000.0)
 CHEM_PLANT_XY = (652_000.0, 4_960_000.0)
 FLARES_XY = (652_700.0, 4_959_500.0)
 POWER_PLANT_XY = (648_000.0, 4_955_000.0)
+#: Forward launch points a patrol car drives a drone to (the station is 10-20 km away).
+FORWARD_POSTS = (
+    ("launch-north-post", "North forward post (Hongsha road)", 627_000.0, 4_966_000.0, 300.0),
+    ("launch-east-post", "East forward post (chemical plant road)", 647_500.0, 4_964_500.0, 90.0),
+    ("launch-south-post", "South forward post (Gobi track)", 627_500.0, 4_947_000.0, 270.0),
+)
 
 
 def _grid() -> tuple[NDArray[np.float64], NDArray[np.float64]]:
@@ -205,7 +211,7 @@ def build_zones(dem: NDArray[np.float32], washes: list[shapely.LineString]) -> d
     north_wall = pit_a.polygon(1.0).difference(pit_a.polygon(0.7)).intersection(
         shapely.box(pit_a.x_m - 3000, pit_a.y_m, pit_a.x_m + 3000, pit_a.y_m + 3000)
     )
-    chem_compound = _rect(CHEM_PLANT_XY[0] - 1200, CHEM_PLANT_XY[1] + 900, 500, 400)
+    chem_compound = _rect(CHEM_PLANT_XY[0] - 1300, CHEM_PLANT_XY[1] + 900, 500, 400)
     features = [
         ("op-area", "Gobi coal district operating area", "operating_area", operating_area,
          {"max_alt_agl_m": 120.0}),
@@ -253,18 +259,18 @@ def build_zones(dem: NDArray[np.float32], washes: list[shapely.LineString]) -> d
         ("ks-power-plant", "Shamo power plant", "key_site",
          _rect(*POWER_PLANT_XY, 900, 700), {"patrol_priority": 3, "company": "Shamo Power"}),
         ("pa-hongsha", "Hongsha pit and spoil heap patrol", "patrol_area",
-         shapely.union(pit_a.polygon(1.1), heap_a.polygon(1.15)).convex_hull,
+         shapely.union(north_wall.buffer(250), heap_a.polygon(1.1)).simplify(20),
          {"patrol_priority": 1, "min_alt_agl_m": 60.0, "max_alt_agl_m": 120.0}),
         ("pa-heishan", "Heishan pit and spoil heap patrol", "patrol_area",
-         shapely.union(pit_b.polygon(1.1), heap_b.polygon(1.1)).convex_hull,
+         shapely.union(pit_b.polygon(1.0), heap_b.polygon(1.1)).buffer(100).simplify(20),
          {"patrol_priority": 2, "min_alt_agl_m": 60.0, "max_alt_agl_m": 120.0}),
         ("pa-chem-plant", "Chemical plant surroundings patrol", "patrol_area",
-         shapely.Polygon(_rect(CHEM_PLANT_XY[0] - 600, CHEM_PLANT_XY[1] - 600, 4000, 4200)
+         shapely.Polygon(_rect(CHEM_PLANT_XY[0] - 700, CHEM_PLANT_XY[1] + 300, 2600, 2400)
                          .exterior.coords, [chem_compound.exterior.coords]),
          {"patrol_priority": 1, "min_alt_agl_m": 80.0, "max_alt_agl_m": 120.0}),
         ("pa-south-gobi", "South Gobi search-and-rescue patrol", "patrol_area",
-         shapely.Polygon([(617_000, 4_944_500), (626_000, 4_944_500), (626_500, 4_950_000),
-                          (617_500, 4_951_000)]),
+         shapely.Polygon([(623_000, 4_945_500), (626_000, 4_945_300), (626_200, 4_948_000),
+                          (623_300, 4_948_300)]),
          {"patrol_priority": 3, "min_alt_agl_m": 60.0, "max_alt_agl_m": 100.0}),
     ]
     for fid, _, _, geom, _ in features:
@@ -289,6 +295,14 @@ def build_zones(dem: NDArray[np.float32], washes: list[shapely.LineString]) -> d
                         "kind": "launch_site", "home_alt_amsl_m": home_alt, "heading_deg": 0.0},
          "geometry": wgs84(shapely.Point(STATION_XY))}
     )
+    for fid, name, x, y, heading in FORWARD_POSTS:
+        out.append(
+            {"type": "Feature", "id": fid,
+             "properties": {"id": fid, "name": name, "kind": "launch_site",
+                            "home_alt_amsl_m": round(_height_at(dem, x, y), 1),
+                            "heading_deg": heading},
+             "geometry": wgs84(shapely.Point(x, y))}
+        )
     return {
         "type": "FeatureCollection",
         "name": "Gobi coal district (modelled)",

@@ -1,0 +1,23 @@
+"""Turning an operator's intent into a flyable, safe, terrain-following mission."""
+
+from dronewatch.planning.altitude import AltitudePolicy
+from dronewatch.planning.energy import Airframe
+from dronewatch.planning.errors import PlanningError
+from dronewatch.planning.items import fence_items, mission_items, rally_items
+from dronewatch.planning.plan import Plan, PlanningContext, Sortie
+from dronewatch.planning.search import PATTERNS, plan_coverage, plan_search
+
+__all__ = [
+    "PATTERNS",
+    "Airframe",
+    "AltitudePolicy",
+    "Plan",
+    "PlanningContext",
+    "PlanningError",
+    "Sortie",
+    "fence_items",
+    "mission_items",
+    "plan_coverage",
+    "plan_search",
+    "rally_items",
+]

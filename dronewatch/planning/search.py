@@ -1,0 +1,191 @@
+"""Operator intents turned into plans: cover a zone, or search around an alarm point.
+
+Why here and not in the CLI: an intent is checked as a whole before anything is
+planned (point inside the area, positive radius, a known zone, heights within the
+legal limit) so a refusal names the thing at fault.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import shapely
+from shapely import affinity
+
+from dronewatch.planning import patterns
+from dronewatch.planning.coverage import best_sweep_angle, lanes, order_lanes, sweep_cost_s
+from dronewatch.planning.effort import coverage_factor, poc_rings, pod, probability_of_success
+from dronewatch.planning.errors import PlanningError
+from dronewatch.planning.plan import Plan, PlanningContext
+
+__all__ = ["PATTERNS", "plan_coverage", "plan_search"]
+
+PATTERNS = ("expanding-square", "sector", "parallel", "creeping", "auto")
+_SWEEP_EFFECTIVENESS = 0.8  # effective sweep width as a share of the footprint width
+
+
+def _spacing(ctx: PlanningContext, side_overlap: float, sweep_width_m: float | None,
+             coverage: float | None) -> tuple[float, float]:
+    """(track spacing, sweep width) from the camera footprint or a SAR sweep width."""
+    across, _ = ctx.footprint_m()
+    if not 0.0 <= side_overlap < 0.9:
+        raise PlanningError(f"side overlap {side_overlap:g} outside 0..0.9")
+    width = sweep_width_m if sweep_width_m is not None else across * _SWEEP_EFFECTIVENESS
+    if width <= 0:
+        raise PlanningError("sweep width must be positive")
+    if coverage is not None:
+        if coverage <= 0:
+            raise PlanningError("coverage factor must be positive")
+        return width / coverage, width
+    return across * (1.0 - side_overlap), width
+
+
+def _covered(ctx: PlanningContext, plan_points: list, survey_width: float) -> shapely.Geometry:
+    lines = []
+    for sortie in plan_points:
+        pts = sortie.points
+        for a, b in itertools.pairwise(pts):
+            if b.survey:
+                lines.append(shapely.LineString([(a.east_m, a.north_m), (b.east_m, b.north_m)]))
+    _, along = ctx.footprint_m()
+    return shapely.union_all([line.buffer(survey_width / 2, cap_style="flat").union(
+        shapely.Point(line.coords[0]).buffer(along / 2)).union(
+        shapely.Point(line.coords[-1]).buffer(along / 2)) for line in lines])
+
+
+def _trigger_m(ctx: PlanningContext, front_overlap: float) -> float:
+    _, along = ctx.footprint_m()
+    return along * (1.0 - front_overlap)
+
+
+def plan_coverage(ctx: PlanningContext, *, zone_id: str | None = None,
+                  polygon_wgs84: shapely.Polygon | None = None, side_overlap: float = 0.2,
+                  front_overlap: float = 0.2, sweep_width_m: float | None = None,
+                  coverage: float | None = None, angle_deg: float | None = None,
+                  drones: int = 1, name: str = "") -> list[Plan]:
+    """Boustrophedon coverage of a zone (or any polygon), one plan per drone.
+
+    Raises
+    ------
+    PlanningError
+        Unknown zone, nothing flyable, impossible overlaps, or too far for the battery.
+    """
+    if (zone_id is None) == (polygon_wgs84 is None):
+        raise PlanningError("name exactly one of a zone id or a polygon to cover")
+    if drones < 1:
+        raise PlanningError("at least one drone is needed")
+    if zone_id is not None:
+        region = ctx.zones.local_geometry(zone_id)
+        title = name or ctx.zones.get(zone_id).name
+    else:
+        region = ctx.frame.geometry_to_local(polygon_wgs84)
+        title = name or "area"
+    target = region.intersection(ctx.allowed)
+    if target.is_empty or target.area < 1.0:
+        raise PlanningError(f"{title}: nothing of it can be flown (no-fly zones or outside the "
+                            "operating area)")
+    spacing, width = _spacing(ctx, side_overlap, sweep_width_m, coverage)
+    speed, turn = ctx.airframe.cruise_speed_mps, ctx.airframe.turn_s
+    angle = angle_deg if angle_deg is not None else best_sweep_angle(
+        target, spacing, speed_mps=speed, turn_s=turn, forbidden=ctx.no_fly)
+    parts = _split(ctx, target, drones, angle, spacing) if drones > 1 else [target]
+    plans = []
+    for index, part in enumerate(parts):
+        ordered = order_lanes(lanes(part, spacing, angle, ctx.no_fly), ctx.home_xy)
+        notes: list[str] = [f"lanes at {angle:.0f}° (0 = east), {spacing:.0f} m apart"]
+        path = ctx.safe_path([[(lane.x0, lane.y0), (lane.x1, lane.y1)] for lane in ordered])
+        sorties = ctx.sorties(path, notes.append)
+        footprint_cover = _covered(ctx, sorties, ctx.footprint_m()[0])
+        share = footprint_cover.intersection(part).area / part.area
+        c = coverage_factor(width, spacing)
+        plans.append(Plan(
+            f"{title} ({index + 1}/{len(parts)})" if len(parts) > 1 else title, "coverage",
+            ctx.frame, ctx.home, sorties, ctx.altitude, speed, _trigger_m(ctx, front_overlap),
+            -90.0, spacing, width, part.area, share, pod(c), None, tuple(notes), part))
+    return plans
+
+
+def _split(ctx: PlanningContext, region: shapely.Geometry, k: int, angle: float,
+           spacing: float) -> list[shapely.Geometry]:
+    """Cut across the lanes into ``k`` parts of about equal flight time (with transits)."""
+    centre = region.centroid
+    turned = affinity.rotate(region, -angle, origin=centre)
+    min_x, min_y, max_x, max_y = turned.bounds
+    speed, turn = ctx.airframe.cruise_speed_mps, ctx.airframe.turn_s
+
+    def piece(lo: float, hi: float) -> shapely.Geometry:
+        cut = turned.intersection(shapely.box(lo, min_y - 1, hi, max_y + 1))
+        return affinity.rotate(cut, angle, origin=centre)
+
+    def cost(part: shapely.Geometry) -> float:
+        if part.is_empty:
+            return 0.0
+        transit = 2 * shapely.Point(ctx.home_xy).distance(part) / speed
+        return sweep_cost_s(lanes(part, spacing, angle, ctx.no_fly), speed, turn) + transit
+
+    cuts = [min_x + (max_x - min_x) * i / k for i in range(k + 1)]
+    for _ in range(4):  # move each cut toward equal times
+        times = [cost(piece(cuts[i], cuts[i + 1])) for i in range(k)]
+        mean = sum(times) / k
+        widths = [(cuts[i + 1] - cuts[i]) * (mean / times[i] if times[i] else 1.0) ** 0.7
+                  for i in range(k)]
+        scale = (max_x - min_x) / sum(widths)
+        cuts = [min_x]
+        for w in widths:
+            cuts.append(cuts[-1] + w * scale)
+        cuts[-1] = max_x
+    return [p for p in (piece(cuts[i], cuts[i + 1]) for i in range(k)) if not p.is_empty]
+
+
+def plan_search(ctx: PlanningContext, *, lat_deg: float, lon_deg: float, radius_m: float = 800.0,
+                pattern: str = "auto", side_overlap: float = 0.2,
+                sweep_width_m: float | None = None, coverage: float | None = None,
+                wind_from_deg: float | None = None, heading_deg: float = 0.0,
+                lost_hours: float | None = None, name: str = "") -> Plan:
+    """An IAMSAR pattern around an alarm point, with POD and (lost person) POS.
+
+    Raises
+    ------
+    PlanningError
+        The point is outside the operating area or in a no-fly zone, the radius is not
+        positive, the pattern is unknown, or the plan cannot be flown.
+    """
+    if pattern not in PATTERNS:
+        raise PlanningError(f"unknown pattern {pattern!r}; known: {', '.join(PATTERNS)}")
+    if not radius_m > 0:
+        raise PlanningError(f"search radius must be positive, got {radius_m:g} m")
+    if not ctx.zones.in_operating_area(lat_deg, lon_deg):
+        raise PlanningError(f"alarm point {lat_deg:.6f}, {lon_deg:.6f} is outside the "
+                            f"operating area {ctx.zones.operating_area.name!r}")
+    datum = ctx.local(lat_deg, lon_deg)
+    inside = [z.name for z in ctx.zones.zones_at(lat_deg, lon_deg) if z.kind.value == "no_fly"]
+    if inside:
+        raise PlanningError(f"alarm point {lat_deg:.6f}, {lon_deg:.6f} is inside the no-fly "
+                            f"zone {inside[0]!r}: search it from the ground")
+    spacing, width = _spacing(ctx, side_overlap, sweep_width_m, coverage)
+    if pattern == "auto":
+        pattern = "expanding-square" if radius_m <= 1500 else "parallel"
+    first = wind_from_deg if wind_from_deg is not None else heading_deg
+    if pattern == "expanding-square":
+        legs = [patterns.expanding_square(datum, spacing, radius_m, first_heading_deg=first)]
+    elif pattern == "sector":
+        legs = [patterns.sector_search(datum, radius_m, first_heading_deg=first)]
+    elif pattern == "parallel":
+        legs = [patterns.parallel_track(datum, 2 * radius_m, 2 * radius_m, spacing,
+                                        major_axis_deg=heading_deg)]
+    else:
+        legs = [patterns.creeping_line(datum, 2 * radius_m, 2 * radius_m, spacing,
+                                       major_axis_deg=heading_deg)]
+    notes: list[str] = [f"{pattern} around {lat_deg:.5f}, {lon_deg:.5f}, radius {radius_m:.0f} m,"
+                        f" tracks {spacing:.0f} m apart"]
+    path = ctx.safe_path(legs)
+    sorties = ctx.sorties(path, notes.append)
+    covered = _covered(ctx, sorties, width)
+    area = shapely.Point(datum).buffer(radius_m, quad_segs=32).intersection(ctx.allowed)
+    share = covered.intersection(area).area / area.area if area.area else 0.0
+    c = coverage_factor(width, spacing)
+    rings = poc_rings(hours_lost=lost_hours)
+    pos = probability_of_success(rings, datum, covered, pod(c))
+    return Plan(name or f"search {lat_deg:.5f}, {lon_deg:.5f}", pattern, ctx.frame, ctx.home,
+                sorties, ctx.altitude, ctx.airframe.cruise_speed_mps, _trigger_m(ctx, 0.2),
+                -90.0, spacing, width, area.area, share, pod(c), pos, tuple(notes), area)
