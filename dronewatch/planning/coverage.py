@@ -15,6 +15,7 @@ import itertools
 import math
 from dataclasses import dataclass
 
+import numpy as np
 import shapely
 from shapely import affinity
 
@@ -133,13 +134,17 @@ def sweep_cost_s(strips: list[list[Lane]], speed_mps: float, turn_s: float) -> f
 
 def best_sweep_angle(region: shapely.Geometry, spacing_m: float, *, speed_mps: float,
                      turn_s: float, forbidden: shapely.Geometry | None = None,
-                     step_deg: float = 5.0) -> float:
-    """The lane direction (degrees) that flies the region fastest: fewest turns and hops."""
-    best_angle, best_cost = 0.0, math.inf
-    angle = 0.0
-    while angle < 180.0:
-        cost = sweep_cost_s(lanes(region, spacing_m, angle, forbidden), speed_mps, turn_s)
-        if cost < best_cost - 1e-9:
-            best_angle, best_cost = angle, cost
-        angle += step_deg
-    return best_angle
+                     coarse_deg: float = 15.0, fine_deg: float = 5.0) -> float:
+    """The lane direction (degrees) that flies the region fastest: fewest turns and hops.
+
+    A coarse pass over 0-180°, then a fine pass around the best coarse direction.
+    """
+    def cost(angle: float) -> float:
+        return sweep_cost_s(lanes(region, spacing_m, angle, forbidden), speed_mps, turn_s)
+
+    coarse = {a: cost(a) for a in np.arange(0.0, 180.0, coarse_deg)}
+    best = min(coarse, key=coarse.__getitem__)
+    fine = {a % 180.0: cost(a % 180.0) for a in np.arange(best - coarse_deg + fine_deg,
+                                                          best + coarse_deg, fine_deg)}
+    fine.update(coarse)
+    return float(min(fine, key=fine.__getitem__))

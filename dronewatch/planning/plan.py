@@ -199,11 +199,16 @@ class PlanningContext:
                 if spent[end + 1] - spent[start] + home_m * per_m > budget:
                     break
                 end += 1
-            while end > start:
-                back = self._transit((heights[end].east_m, heights[end].north_m), None)
-                if spent[end] - spent[start] + path_cost(back, self.airframe).energy_wh <= budget:
-                    break
-                end -= 1
+            # The estimate may be too hopeful: bisect on the real way home below it.
+            lo, hi, end = start + 1, end, start
+            while lo <= hi:
+                mid = (lo + hi) // 2
+                back = self._transit((heights[mid].east_m, heights[mid].north_m), None)
+                if spent[mid] - spent[start] + path_cost(back, self.airframe).energy_wh <= budget:
+                    end, lo = mid, mid + 1
+                else:
+                    hi = mid - 1
+            back = self._transit((heights[end].east_m, heights[end].north_m), None)
             if end == start:
                 raise PlanningError(f"the search area is too far: even one leg and the way "
                                     f"back need more than the {usable:.0f} Wh a battery gives "

@@ -43,7 +43,9 @@ class Router:
         if self.obstacles is not None:
             self._check_blocked = self.obstacles.buffer(-_SLACK_M)
             shapely.prepare(self._check_blocked)
-            grown = self.obstacles.buffer(_SLACK_M, join_style="mitre")
+            # Corners just outside the obstacles: grow by more than the simplification
+            # can cut back, so legs between corners never graze an obstacle.
+            grown = self.obstacles.buffer(_SLACK_M + 2.0)
             for polygon in getattr(grown, "geoms", [grown]):
                 ring = shapely.simplify(polygon, 2.0).exterior
                 self._corners.extend(ring.coords[:-1])
