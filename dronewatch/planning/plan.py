@@ -117,9 +117,10 @@ class PlanningContext:
         lat, lon = self.frame.to_wgs84(east, north)
         return self.terrain.elevation_or_nan(lat, lon)
 
-    def footprint_m(self) -> tuple[float, float]:
-        """Nadir footprint (across, along track) at the target height on flat ground."""
-        h = self.altitude.target_agl_m
+    def footprint_m(self, *, lowest: bool = False) -> tuple[float, float]:
+        """Nadir footprint (across, along track) at the target height on flat ground, or
+        with ``lowest`` at the lowest height the band allows (the smallest it can be)."""
+        h = self.altitude.band[0] if lowest else self.altitude.target_agl_m
         return (2 * h * math.tan(math.radians(self.camera.hfov_deg / 2)),
                 2 * h * math.tan(math.radians(self.camera.vfov_deg / 2)))
 

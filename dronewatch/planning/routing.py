@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Sequence
 
+import numpy as np
 import shapely
 
 from dronewatch.planning.errors import PlanningError
@@ -40,6 +40,7 @@ class Router:
         shapely.prepare(self._check_allowed)
         self._check_blocked = None
         self._corners: list[tuple[float, float]] = []
+        self._corner_rows: dict[int, np.ndarray] = {}
         if self.obstacles is not None:
             self._check_blocked = self.obstacles.buffer(-_SLACK_M)
             shapely.prepare(self._check_blocked)
@@ -51,6 +52,15 @@ class Router:
                 self._corners.extend(ring.coords[:-1])
             self._corners = [c for c in self._corners if self._check_allowed.covers(
                 shapely.Point(c))]
+
+    def _clear_many(self, a: tuple[float, float], others: np.ndarray) -> np.ndarray:
+        """Whether each straight leg from a to every row of ``others`` is clear (vectorised)."""
+        starts = np.broadcast_to(np.asarray(a, dtype=float), others.shape)
+        legs = shapely.linestrings(np.stack([starts, others], axis=1))
+        ok = shapely.covers(self._check_allowed, legs)
+        if self._check_blocked is not None:
+            ok &= ~shapely.intersects(self._check_blocked, legs)
+        return ok
 
     def clear(self, a: tuple[float, float], b: tuple[float, float]) -> bool:
         """Whether the straight leg a-b stays inside the allowed area and out of obstacles."""
@@ -76,7 +86,7 @@ class Router:
                                     "no-fly zone or outside the operating area")
         if self.clear(a, b):
             return [a, b]
-        nodes: Sequence[tuple[float, float]] = [a, b, *self._corners]
+        nodes = np.array([a, b, *self._corners], dtype=float)
         dist = {0: 0.0}
         previous: dict[int, int] = {}
         queue = [(0.0, 0)]
@@ -88,11 +98,13 @@ class Router:
             done.add(i)
             if i == 1:
                 break
-            for j in range(1, len(nodes)):
-                if j in done:
+            visible = self._visible(i, nodes)
+            for j in np.flatnonzero(visible):
+                j = int(j)
+                if j == 0 or j in done:
                     continue
                 step = math.dist(nodes[i], nodes[j])
-                if d + step < dist.get(j, math.inf) and self.clear(nodes[i], nodes[j]):
+                if d + step < dist.get(j, math.inf):
                     dist[j] = d + step
                     previous[j] = i
                     heapq.heappush(queue, (dist[j], j))
@@ -102,4 +114,14 @@ class Router:
         path = [1]
         while path[-1] != 0:
             path.append(previous[path[-1]])
-        return [nodes[i] for i in reversed(path)]
+        return [(float(nodes[i][0]), float(nodes[i][1])) for i in reversed(path)]
+
+    def _visible(self, i: int, nodes: np.ndarray) -> np.ndarray:
+        """Which nodes node i sees; corner-to-corner rows are computed once and kept."""
+        if i < 2:
+            return self._clear_many(tuple(nodes[i]), nodes)
+        row = self._corner_rows.get(i)
+        if row is None:
+            row = self._corner_rows[i] = self._clear_many(tuple(nodes[i]), nodes[2:])
+        ends = self._clear_many(tuple(nodes[i]), nodes[:2])
+        return np.concatenate([ends, row])

@@ -8,6 +8,7 @@ legal limit) so a refusal names the thing at fault.
 from __future__ import annotations
 
 import itertools
+import math
 
 import shapely
 from shapely import affinity
@@ -53,6 +54,44 @@ def _covered(ctx: PlanningContext, plan_points: list, survey_width: float) -> sh
         shapely.Point(line.coords[-1]).buffer(along / 2)) for line in lines])
 
 
+def _share(ctx: PlanningContext, sorties: tuple, region: shapely.Geometry) -> float:
+    """Share of ``region`` surely inside the camera footprints along the survey legs
+    (footprints taken at the lowest height flown, where they are smallest)."""
+    covered = _covered(ctx, sorties, ctx.footprint_m(lowest=True)[0])
+    return covered.intersection(region).area / region.area
+
+
+def _perimeter(region: shapely.Geometry, inset_m: float) -> list[list[tuple[float, float]]]:
+    """The outline rings of ``region`` moved ``inset_m`` inside (its edge if too thin)."""
+    inner = region.buffer(-inset_m)
+    if inner.is_empty:
+        inner = region.buffer(-1.0)
+    rings = []
+    for polygon in getattr(inner, "geoms", [inner]):
+        if polygon.is_empty:
+            continue
+        for ring in (polygon.exterior, *polygon.interiors):
+            rings.append([tuple(c) for c in ring.coords])
+    return rings
+
+
+def _gap_legs(missed: shapely.Geometry) -> list[list[tuple[float, float]]]:
+    """A leg along the long axis of every missed piece bigger than a few square metres."""
+    legs = []
+    for piece in getattr(missed, "geoms", [missed]):
+        if piece.is_empty or piece.area < 5.0:
+            continue
+        box = shapely.minimum_rotated_rectangle(piece)
+        corners = list(box.exterior.coords)[:4]
+        sides = [(corners[i], corners[(i + 1) % 4]) for i in range(4)]
+        (a, b), (c, d) = sorted(sides, key=lambda s: -math.dist(*s))[:2]
+        start = ((a[0] + d[0]) / 2, (a[1] + d[1]) / 2)
+        end = ((b[0] + c[0]) / 2, (b[1] + c[1]) / 2)
+        if math.dist(start, end) > 1.0:
+            legs.append([start, end])
+    return legs
+
+
 def _trigger_m(ctx: PlanningContext, front_overlap: float) -> float:
     _, along = ctx.footprint_m()
     return along * (1.0 - front_overlap)
@@ -62,7 +101,7 @@ def plan_coverage(ctx: PlanningContext, *, zone_id: str | None = None,
                   polygon_wgs84: shapely.Polygon | None = None, side_overlap: float = 0.2,
                   front_overlap: float = 0.2, sweep_width_m: float | None = None,
                   coverage: float | None = None, angle_deg: float | None = None,
-                  drones: int = 1, name: str = "") -> list[Plan]:
+                  drones: int = 1, min_share: float = 0.95, name: str = "") -> list[Plan]:
     """Boustrophedon coverage of a zone (or any polygon), one plan per drone.
 
     Raises
@@ -81,7 +120,7 @@ def plan_coverage(ctx: PlanningContext, *, zone_id: str | None = None,
         region = ctx.frame.geometry_to_local(polygon_wgs84)
         title = name or "area"
     target = region.intersection(ctx.allowed)
-    if target.is_empty or target.area < 1.0:
+    if target.is_empty or target.area < 100.0:
         raise PlanningError(f"{title}: nothing of it can be flown (no-fly zones or outside the "
                             "operating area)")
     spacing, width = _spacing(ctx, side_overlap, sweep_width_m, coverage)
@@ -93,10 +132,26 @@ def plan_coverage(ctx: PlanningContext, *, zone_id: str | None = None,
     for index, part in enumerate(parts):
         ordered = order_lanes(lanes(part, spacing, angle, ctx.no_fly), ctx.home_xy)
         notes: list[str] = [f"lanes at {angle:.0f}° (0 = east), {spacing:.0f} m apart"]
-        path = ctx.safe_path([[(lane.x0, lane.y0), (lane.x1, lane.y1)] for lane in ordered])
-        sorties = ctx.sorties(path, notes.append)
-        footprint_cover = _covered(ctx, sorties, ctx.footprint_m()[0])
-        share = footprint_cover.intersection(part).area / part.area
+        legs = [[(lane.x0, lane.y0), (lane.x1, lane.y1)] for lane in ordered]
+        sorties = ctx.sorties(ctx.safe_path(legs), notes.append)
+        share = _share(ctx, sorties, part)
+        if share < min_share:
+            # Lanes stop where they meet a no-fly margin, leaving slivers beside it: fly
+            # the region's outline half a footprint inside as well.
+            legs += _perimeter(part, ctx.footprint_m()[0] / 2)
+            notes = [*notes[:1], "perimeter pass added along no-fly margins and edges"]
+            sorties = ctx.sorties(ctx.safe_path(legs), notes.append)
+            share = _share(ctx, sorties, part)
+        for _ in range(3):  # what is still missed (slivers, sharp corners): a pass through it
+            if share >= min_share:
+                break
+            gaps = _gap_legs(part.difference(_covered(ctx, sorties, ctx.footprint_m(
+                lowest=True)[0])))
+            if not gaps:
+                break
+            legs += gaps
+            sorties = ctx.sorties(ctx.safe_path(legs), notes.append)
+            share = _share(ctx, sorties, part)
         c = coverage_factor(width, spacing)
         plans.append(Plan(
             f"{title} ({index + 1}/{len(parts)})" if len(parts) > 1 else title, "coverage",
