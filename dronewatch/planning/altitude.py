@@ -10,6 +10,7 @@ The band itself lies inside [minimum clearance, legal maximum], so both always h
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -78,24 +79,33 @@ def follow_terrain(points: list[tuple[float, float, bool]], ground: GroundFn,
         The DEM has no height somewhere along the path.
     """
     low, high = policy.band
-    out: list[HeightPoint] = []
-    for i, (x, y, survey) in enumerate(points):
-        if i == 0:
-            g = float(ground(np.array([x]), np.array([y]))[0])
-            _check(g, x, y)
-            out.append(HeightPoint(x, y, g, g + policy.target_agl_m, survey))
-            continue
+    # Sample every leg first and ask the DEM once: one call, not one per leg.
+    samples = []
+    for (ax, ay, _), (bx, by, _) in itertools.pairwise(points):
+        n = max(2, math.ceil(math.hypot(bx - ax, by - ay) / policy.sample_m) + 1)
+        samples.append(np.linspace(0.0, 1.0, n))
+    xs_all = [np.array([points[0][0]])]
+    ys_all = [np.array([points[0][1]])]
+    for (ax, ay, _), (bx, by, _), t in zip(points, points[1:], samples, strict=False):
+        xs_all.append(ax + t * (bx - ax))
+        ys_all.append(ay + t * (by - ay))
+    ground_all = ground(np.concatenate(xs_all), np.concatenate(ys_all))
+    bad = ~np.isfinite(ground_all)
+    if bad.any():
+        k = int(np.flatnonzero(bad)[0])
+        _check(math.nan, float(np.concatenate(xs_all)[k]), float(np.concatenate(ys_all)[k]))
+    x0, y0, survey0 = points[0]
+    g0 = float(ground_all[0])
+    out = [HeightPoint(x0, y0, g0, g0 + policy.target_agl_m, survey0)]
+    offset = 1
+    for (x, y, survey), t, xs, ys in zip(points[1:], samples, xs_all[1:], ys_all[1:],
+                                         strict=True):
+        gs = ground_all[offset:offset + len(t)]
+        offset += len(t)
         a = out[-1]
-        length = math.hypot(x - a.east_m, y - a.north_m)
-        n = max(2, math.ceil(length / policy.sample_m) + 1)
-        t = np.linspace(0.0, 1.0, n)
-        xs, ys = a.east_m + t * (x - a.east_m), a.north_m + t * (y - a.north_m)
-        gs = ground(xs, ys)
-        if not np.all(np.isfinite(gs)):
-            k = int(np.flatnonzero(~np.isfinite(gs))[0])
-            _check(math.nan, xs[k], ys[k])
         end_alt = float(gs[-1]) + policy.target_agl_m
-        keep = _split(t, gs, 0, n - 1, a.alt_amsl_m, end_alt, low, high, policy.target_agl_m)
+        keep = _split(t, gs, 0, len(t) - 1, a.alt_amsl_m, end_alt, low, high,
+                      policy.target_agl_m)
         for k in sorted(keep):
             out.append(HeightPoint(float(xs[k]), float(ys[k]), float(gs[k]),
                                    float(gs[k]) + policy.target_agl_m, survey))
