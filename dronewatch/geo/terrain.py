@@ -280,7 +280,7 @@ class Terrain:
         directions_ned: ArrayLike,
         *,
         max_range_m: float = 5000.0,
-        tolerance_m: float = 0.01,
+        tolerance_m: float = 0.001,
     ) -> GroundHits:
         """Intersect rays from one point with the ground.
 
@@ -301,7 +301,7 @@ class Terrain:
         Notes
         -----
         Steps of half a DEM pixel find the first crossing, bisection refines it; the
-        Earth's curvature drops the ground by d^2 / 2R along the ray. A ray leaving
+        ground curves away below the straight ray by d^2 / 2R. A ray leaving
         the DEM before it meets the ground is a miss, as is a ray starting below it.
         """
         dirs = np.atleast_2d(np.asarray(directions_ned, dtype=float))
@@ -315,7 +315,8 @@ class Terrain:
             """Ray height above ground at slant range t for rays idx (NaN off the DEM)."""
             d = dirs[idx]
             north, east = t * d[..., 0], t * d[..., 1]
-            alt = alt_amsl_m - t * d[..., 2] - (north**2 + east**2) / (2 * EARTH_RADIUS_M)
+            # The ray is straight; the ground curves away below it by d^2 / 2R.
+            alt = alt_amsl_m - t * d[..., 2] + (north**2 + east**2) / (2 * EARTH_RADIUS_M)
             lat, lon = frame.to_wgs84(east, north)
             x, y = self._to_dem.transform(lon, lat)
             ground, inside = self._sample_dem_xy(np.asarray(x), np.asarray(y))
@@ -358,7 +359,7 @@ class Terrain:
         hit = np.isfinite(t_hit)
         north = t_hit * dirs[:, 0]
         east = t_hit * dirs[:, 1]
-        alt = alt_amsl_m - t_hit * dirs[:, 2] - (north**2 + east**2) / (2 * EARTH_RADIUS_M)
+        alt = alt_amsl_m - t_hit * dirs[:, 2] + (north**2 + east**2) / (2 * EARTH_RADIUS_M)
         lat, lon = frame.to_wgs84(east, north)
         return GroundHits(lat, lon, alt, t_hit, hit)
 

@@ -238,3 +238,20 @@ def test_camera_model_from_sensor_matches_its_fov():
     cam = CameraModel.from_sensor(640, 512, pixel_pitch_um=12.0, focal_length_mm=13.5)
     assert cam.hfov_deg == pytest.approx(2 * math.degrees(math.atan(3.84 / 13.5)))
     assert cam.focal_px == pytest.approx(13.5 / 0.012)
+
+
+def test_shallow_rays_meet_a_curving_earth_farther_away(tmp_path):
+    """The ground drops d^2 / 2R below a straight ray: at 1.15° below the horizon from
+    100 m up, flat ground would be met 5,000 m out; the real Earth's surface ~5,103 m."""
+    half = 8000.0
+    path = write_geotiff(tmp_path / "wide.tif", np.full((534, 534), GROUND_M),
+                         crs=FRAME.crs.to_wkt(), transform=from_origin(-half, half, 30.0, 30.0))
+    slope = 0.02
+    with Terrain(path) as terrain:
+        hit = terrain.cast_rays(LAT0, LON0, GROUND_M + 100.0, [[1.0, 0.0, slope]],
+                                max_range_m=7000)
+    north = FRAME.to_local(hit.lat_deg, hit.lon_deg)[1][0]
+    radius = 6_371_000.0
+    expected = (slope - math.sqrt(slope**2 - 4 * 100.0 / (2 * radius))) * radius
+    assert expected == pytest.approx(5103, abs=2)
+    assert north == pytest.approx(expected, abs=1.0)

@@ -129,7 +129,7 @@ class Gcs:
                   round(lon * 1e7), alt)
         return self.wait("COMMAND_ACK", lambda a: a.command == command, timeout).result
 
-    def request_streams(self, rate_hz: int = 10) -> None:
+    def request_streams(self, rate_hz: int = 2) -> None:
         self.send("request_data_stream", self.target, 1, mav.MAV_DATA_STREAM_ALL, rate_hz, 1)
 
     def set_param(self, name: str, value: float) -> float:
