@@ -1,0 +1,63 @@
+"""What the store keeps, as plain values.
+
+Why frozen values: a finding handed to the map or an export must be the finding as
+stored, not something a later update half-changed under it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+__all__ = ["Finding", "FindingKind", "Flight", "Mission"]
+
+
+class FindingKind(StrEnum):
+    PERSON = "person"
+    HOTSPOT = "hotspot"
+
+
+@dataclass(frozen=True, slots=True)
+class Mission:
+    id: int
+    kind: str  # "search" or "patrol"
+    name: str
+    launched_by: str
+    reason: str
+    created_unix_s: float
+    plan_json: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Flight:
+    id: int
+    mission_id: int
+    vehicle: str
+    started_unix_s: float
+    ended_unix_s: float | None = None
+    outcome: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A georeferenced finding with its accuracy and evidence."""
+
+    kind: FindingKind
+    lat_deg: float
+    lon_deg: float
+    accuracy_m: float
+    confidence: float
+    first_seen_unix_s: float
+    last_seen_unix_s: float
+    evidence_count: int = 1
+    peak_temp_c: float | None = None
+    area_m2: float | None = None
+    mission_id: int | None = None
+    thumbnail_png: bytes | None = None
+    id: int | None = None
+
+    def __post_init__(self) -> None:
+        if not (-90 <= self.lat_deg <= 90 and -180 <= self.lon_deg <= 180):
+            raise ValueError(f"finding position {self.lat_deg}, {self.lon_deg} is not WGS84")
+        if self.accuracy_m < 0 or not 0 <= self.confidence <= 1:
+            raise ValueError("finding accuracy must be >= 0 and confidence within 0..1")

@@ -1,0 +1,101 @@
+"""The SQLite store: real files, migrations, queries, exports, and a killed writer."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from dronewatch.store import Finding, FindingKind, SqliteStore, StoreError
+from dronewatch.store.export import to_csv, to_geojson, to_kml
+from dronewatch.store.schema import SCHEMA_VERSION
+from tests.conftest import REPO
+
+
+def finding(i: int, **kw) -> Finding:
+    args = dict(kind=FindingKind.PERSON, lat_deg=44.75 + i * 1e-3, lon_deg=88.65, accuracy_m=3.0,
+                confidence=0.8, first_seen_unix_s=1000.0 + i, last_seen_unix_s=1010.0 + i)
+    return Finding(**(args | kw))
+
+
+def test_a_killed_writer_loses_no_finding_it_reported_stored(tmp_path):
+    db = tmp_path / "findings.sqlite"
+    writer = subprocess.Popen([sys.executable, "-m", "tests.store.writer", str(db)], cwd=REPO,
+                              stdout=subprocess.PIPE, text=True)
+    reported = []
+    deadline = time.monotonic() + 30
+    while len(reported) < 300 and time.monotonic() < deadline:
+        reported.append(int(writer.stdout.readline()))
+    writer.send_signal(signal.SIGKILL)  # no chance to clean up, mid-write
+    writer.wait()
+    with SqliteStore(db) as store:
+        stored = {f.id for f in store.findings()}
+    assert set(reported) <= stored
+    assert len(reported) == 300
+
+
+def test_wal_mode_schema_version_and_refusing_a_newer_file(tmp_path):
+    path = tmp_path / "s.sqlite"
+    with SqliteStore(path) as store:
+        assert store.schema_version == SCHEMA_VERSION
+    raw = sqlite3.connect(path)
+    assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    raw.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    raw.close()
+    with pytest.raises(StoreError, match="newer than this dronewatch knows"):
+        SqliteStore(path)
+
+
+def test_missions_flights_tracks_findings_and_queries(tmp_path):
+    with SqliteStore(tmp_path / "s.sqlite") as store:
+        mission = store.add_mission("search", "lost worker", launched_by="duty officer",
+                                    reason="alarm 110")
+        flight = store.start_flight(mission.id, "udpout:127.0.0.1:14550")
+        store.add_track(flight.id, [(1.0, 44.7, 88.6, 800.0), (2.0, 44.71, 88.6, 801.0)])
+        store.end_flight(flight.id, "landed")
+        person = store.add_finding(finding(0, mission_id=mission.id))
+        hot = store.add_finding(finding(5, kind=FindingKind.HOTSPOT, peak_temp_c=85.0,
+                                        area_m2=40.0, mission_id=mission.id))
+        store.add_finding(finding(9))  # another mission's
+        assert [f.id for f in store.findings(mission_id=mission.id)] == [person.id, hot.id]
+        assert [f.id for f in store.findings(kind="hotspot")] == [hot.id]
+        box = (88.6, 44.749, 88.7, 44.752)
+        assert [f.id for f in store.findings(bbox=box)] == [person.id]
+        assert [f.id for f in store.findings(since_unix_s=1012.0)] == [hot.id, person.id + 2]
+        store.update_finding(finding(0, id=person.id, evidence_count=4, last_seen_unix_s=2000.0,
+                                     mission_id=mission.id))
+        again = store.findings(mission_id=mission.id)[0]
+        assert again.evidence_count == 4 and again.last_seen_unix_s == 2000.0
+        assert store.track(flight.id)[1] == (2.0, 44.71, 88.6, 801.0)
+        run = store.add_patrol_run("coal-faces", 1234.0, "done", mission_id=mission.id)
+        assert store.patrol_runs("coal-faces")[0][0] == run
+        alert = store.add_alert("warning", "hotspot grew", hot.id)
+        assert store.alerts()[0][0] == alert
+
+
+def test_exports_are_valid_geojson_kml_and_csv(tmp_path):
+    with SqliteStore(tmp_path / "s.sqlite") as store:
+        store.add_finding(finding(0))
+        store.add_finding(finding(1, kind=FindingKind.HOTSPOT, peak_temp_c=90.5, area_m2=12.0))
+        found = store.findings()
+    geo = json.loads(to_geojson(found))
+    assert geo["features"][1]["geometry"]["coordinates"] == [88.65, 44.751]
+    assert geo["features"][1]["properties"]["peak_temp_c"] == 90.5
+    kml = ET.fromstring(to_kml(found))
+    ns = {"k": "http://www.opengis.net/kml/2.2"}
+    assert len(kml.findall(".//k:Placemark", ns)) == 2
+    lines = to_csv(found).splitlines()
+    assert lines[0].startswith("id,kind,lat_deg") and len(lines) == 3
+
+
+def test_bad_findings_are_refused():
+    with pytest.raises(ValueError, match="not WGS84"):
+        finding(0, lat_deg=95.0)
+    with pytest.raises(ValueError, match="confidence"):
+        finding(0, confidence=1.5)
