@@ -7,15 +7,20 @@ internet; online tiles are only an extra layer.
 
 from __future__ import annotations
 
+import base64
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from os import PathLike
 from pathlib import Path
 
 import folium
+from folium.plugins import HeatMap, MarkerCluster
 
 from dronewatch._hillshade import relief_image
+from dronewatch.store.models import Finding, FindingKind
 from dronewatch.zones import Zone, ZoneKind, ZoneSet
 
-__all__ = ["ZONE_STYLES", "area_map", "write_area_map"]
+__all__ = ["ZONE_STYLES", "area_map", "mission_map", "write_area_map"]
 
 #: Colour and label of each zone kind, used on the map and in its legend.
 ZONE_STYLES: dict[ZoneKind, tuple[str, str]] = {
@@ -63,6 +68,13 @@ def _legend_html() -> str:
 
 def area_map(zones: ZoneSet, dem_path: str | PathLike[str]) -> folium.Map:
     """A map of the operating area: relief, zones by kind with popups, launch sites."""
+    fmap = _base_map(zones, dem_path)
+    folium.LayerControl(collapsed=False).add_to(fmap)
+    return fmap
+
+
+def _base_map(zones: ZoneSet, dem_path: str | PathLike[str]) -> folium.Map:
+    """Relief, zones and launch sites, without the layer control (added last)."""
     west, south, east, north = zones.operating_area.geometry.bounds
     fmap = folium.Map(
         location=[(south + north) / 2, (west + east) / 2],
@@ -99,9 +111,70 @@ def area_map(zones: ZoneSet, dem_path: str | PathLike[str]) -> folium.Map:
                 popup=folium.Popup(_popup_html(zone), max_width=320),
             ).add_to(group)
         group.add_to(fmap)
-    folium.LayerControl(collapsed=False).add_to(fmap)
     fmap.get_root().html.add_child(folium.Element(_legend_html()))
     fmap.fit_bounds([[south, west], [north, east]])
+    return fmap
+
+
+def _finding_popup(f: Finding) -> str:
+    rows = [("Found", _utc(f.first_seen_unix_s)), ("Last seen", _utc(f.last_seen_unix_s)),
+            ("Position", f"{f.lat_deg:.6f}, {f.lon_deg:.6f}"),
+            ("Accuracy", f"± {f.accuracy_m:.1f} m"), ("Confidence", f"{f.confidence:.0%}"),
+            ("Seen", f"{f.evidence_count} times")]
+    if f.peak_temp_c is not None:
+        rows.append(("Peak temperature", f"{f.peak_temp_c:.1f} °C"))
+    if f.area_m2 is not None:
+        rows.append(("Area", f"{f.area_m2:.0f} m²"))
+    table = "".join(f"<tr><th style='text-align:left;padding-right:8px'>{k}</th><td>{v}</td>"
+                    "</tr>" for k, v in rows)
+    thumb = ""
+    if f.thumbnail_png:
+        data = base64.b64encode(f.thumbnail_png).decode()
+        thumb = f"<img class='dronewatch-thumb' src='data:image/png;base64,{data}' width='160'>"
+    return f"<b>{f.kind.value.title()} #{f.id}</b><table>{table}</table>{thumb}"
+
+
+def _utc(unix_s: float) -> str:
+    return datetime.fromtimestamp(unix_s, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def mission_map(zones: ZoneSet, dem_path: str | PathLike[str], *,
+                findings: Sequence[Finding] = (),
+                planned: Sequence[tuple[float, float]] = (),
+                flown: Sequence[tuple[float, float]] = (),
+                hotspot_history: Sequence[Finding] = ()) -> folium.Map:
+    """The area map plus a mission: planned route, flown track, findings with popups and
+    accuracy circles (clustered when many), and a heat layer of hotspots across patrols."""
+    fmap = _base_map(zones, dem_path)
+    if planned:
+        folium.PolyLine(list(planned), color="#2563eb", weight=2, dash_array="6 4",
+                        tooltip="Planned route").add_to(
+            folium.FeatureGroup(name="Planned route").add_to(fmap))
+    if flown:
+        folium.PolyLine(list(flown), color="#111827", weight=3,
+                        tooltip="Flown track").add_to(
+            folium.FeatureGroup(name="Flown track").add_to(fmap))
+    for kind, colour, icon in ((FindingKind.PERSON, "red", "user"),
+                               (FindingKind.HOTSPOT, "orange", "fire")):
+        members = [f for f in findings if f.kind is kind]
+        if not members:
+            continue
+        group = folium.FeatureGroup(name=f"Findings: {kind.value}s ({len(members)})")
+        cluster = MarkerCluster(disableClusteringAtZoom=16).add_to(group)
+        for f in members:
+            folium.Marker([f.lat_deg, f.lon_deg], tooltip=f"{kind.value} #{f.id}",
+                          popup=folium.Popup(_finding_popup(f), max_width=360),
+                          icon=folium.Icon(color=colour, icon=icon, prefix="fa")).add_to(cluster)
+            folium.Circle([f.lat_deg, f.lon_deg], radius=f.accuracy_m, color=colour,
+                          weight=1, fill=True, fill_opacity=0.15).add_to(group)
+        group.add_to(fmap)
+    heat = [[f.lat_deg, f.lon_deg, f.peak_temp_c or 0.0] for f in hotspot_history
+            if f.kind is FindingKind.HOTSPOT]
+    if heat:
+        peak = max(h[2] for h in heat) or 1.0
+        HeatMap([[a, b, t / peak] for a, b, t in heat], name="Hotspots across patrols",
+                radius=18).add_to(fmap)
+    folium.LayerControl(collapsed=False).add_to(fmap)
     return fmap
 
 

@@ -58,3 +58,34 @@ def test_relief_is_warped_to_web_mercator():
     assert relief.south_deg == pytest.approx(min(lat), abs=0.005)
     assert relief.north_deg == pytest.approx(max(lat), abs=0.005)
     assert 0.2 < np.mean(alpha == 255) < 1.0
+
+
+def test_mission_map_pins_findings_route_track_and_heat(zones, tmp_path):
+    import cv2
+    import numpy as np
+
+    from dronewatch.mapview import mission_map
+    from dronewatch.store import Finding, FindingKind
+
+    ok, png = cv2.imencode(".png", np.full((8, 8), 200, np.uint8))
+    site = zones.launch_sites[0]
+    findings = [
+        Finding(FindingKind.PERSON, site.lat_deg + 0.01, site.lon_deg, 2.5, 0.91, 1.7e9,
+                1.7e9 + 60, 3, 36.4, None, 1, png.tobytes(), 7),
+        Finding(FindingKind.HOTSPOT, site.lat_deg - 0.01, site.lon_deg, 4.0, 0.99, 1.7e9,
+                1.7e9, 1, 88.0, 35.0, 1, None, 8),
+    ]
+    fmap = mission_map(zones, default_dem_path(), findings=findings,
+                       planned=[(site.lat_deg, site.lon_deg), (site.lat_deg + 0.01,
+                                                                site.lon_deg)],
+                       flown=[(site.lat_deg, site.lon_deg), (site.lat_deg + 0.009,
+                                                               site.lon_deg)],
+                       hotspot_history=findings)
+    path = tmp_path / "mission.html"
+    fmap.save(str(path))
+    html = path.read_text()
+    assert "Findings: persons (1)" in html and "Findings: hotspots (1)" in html
+    assert "L.markerClusterGroup(" in html and "L.heatLayer(" in html
+    assert "Planned route" in html and "Flown track" in html
+    assert "± 2.5 m" in html and "88.0 °C" in html and "36.4 °C" in html
+    assert "dronewatch-thumb" in html and html.count("L.circle(") == 2
