@@ -68,6 +68,7 @@ def test_mission_map_pins_findings_route_track_and_heat(zones, tmp_path):
     from dronewatch.store import Finding, FindingKind
 
     ok, png = cv2.imencode(".png", np.full((8, 8), 200, np.uint8))
+    assert ok
     site = zones.launch_sites[0]
     findings = [
         Finding(FindingKind.PERSON, site.lat_deg + 0.01, site.lon_deg, 2.5, 0.91, 1.7e9,
