@@ -7,6 +7,7 @@ transaction, committed before the method returns; readers never block the writer
 
 from __future__ import annotations
 
+import math
 import sqlite3
 import threading
 import time
@@ -17,6 +18,8 @@ from os import PathLike
 from pathlib import Path
 from types import TracebackType
 from typing import Self
+
+import shapely
 
 from dronewatch.errors import DronewatchError
 from dronewatch.store.models import Finding, FindingKind, Flight, Mission
@@ -171,6 +174,26 @@ class SqliteStore:
         if where:
             sql += " WHERE " + " AND ".join(where)
         return [_finding(row) for row in self._db.execute(sql + " ORDER BY id", args)]
+
+    def findings_in(self, polygon_wgs84: shapely.Geometry, **filters: object) -> list[Finding]:
+        """Findings inside a zone polygon (lon/lat), with the same filters as :meth:`findings`."""
+        shapely.prepare(polygon_wgs84)
+        candidates = self.findings(bbox=polygon_wgs84.bounds, **filters)  # type: ignore[arg-type]
+        return [f for f in candidates
+                if polygon_wgs84.covers(shapely.Point(f.lon_deg, f.lat_deg))]
+
+    def hotspot_history(self, lat_deg: float, lon_deg: float,
+                        radius_m: float = 30.0) -> list[tuple[float, float | None, float | None]]:
+        """One hotspot across patrols: (last seen, peak °C, area m²) of every hotspot finding
+        within ``radius_m`` of the place, oldest first."""
+        d_lat = radius_m / 111_320.0
+        d_lon = radius_m / (111_320.0 * max(math.cos(math.radians(lat_deg)), 1e-6))
+        near = self.findings(kind=FindingKind.HOTSPOT,
+                             bbox=(lon_deg - d_lon, lat_deg - d_lat, lon_deg + d_lon,
+                                   lat_deg + d_lat))
+        near = [f for f in near if math.hypot((f.lat_deg - lat_deg) / d_lat,
+                                              (f.lon_deg - lon_deg) / d_lon) <= 1.0]
+        return sorted((f.last_seen_unix_s, f.peak_temp_c, f.area_m2) for f in near)
 
     # -- patrols and alerts --------------------------------------------------------------
     def add_patrol_run(self, patrol: str, due_unix_s: float, status: str, *,

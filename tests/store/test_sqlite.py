@@ -99,3 +99,20 @@ def test_bad_findings_are_refused():
         finding(0, lat_deg=95.0)
     with pytest.raises(ValueError, match="confidence"):
         finding(0, confidence=1.5)
+
+
+def test_findings_in_a_zone_and_one_hotspot_across_patrols(tmp_path):
+    import shapely
+
+    with SqliteStore(tmp_path / "s.sqlite") as store:
+        for day, (peak, area) in enumerate([(70.0, 20.0), (85.0, 35.0), (120.0, 80.0)]):
+            store.add_finding(finding(0, kind=FindingKind.HOTSPOT, lat_deg=44.75 + day * 5e-5,
+                                      peak_temp_c=peak, area_m2=area,
+                                      first_seen_unix_s=86400.0 * day,
+                                      last_seen_unix_s=86400.0 * day + 60))
+        store.add_finding(finding(0, kind=FindingKind.HOTSPOT, lat_deg=44.76, peak_temp_c=300.0))
+        history = store.hotspot_history(44.75, 88.65, radius_m=30)
+        assert [(round(p), round(a)) for _, p, a in history] == [(70, 20), (85, 35), (120, 80)]
+        zone = shapely.box(88.64, 44.755, 88.66, 44.765)
+        assert [f.peak_temp_c for f in store.findings_in(zone)] == [300.0]
+        assert store.findings_in(zone, since_unix_s=1e12) == []
