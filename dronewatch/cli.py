@@ -18,7 +18,10 @@ from rich.table import Table
 
 from dronewatch.area import default_dem_path, default_zones_path
 from dronewatch.errors import DronewatchError
-from dronewatch.mapview import write_area_map
+from dronewatch.geo import Terrain, camera_preset
+from dronewatch.mapview import mission_map, write_area_map
+from dronewatch.planning import AltitudePolicy, Plan, PlanningContext, plan_search
+from dronewatch.planning.export import write_plan_files
 from dronewatch.zones import ZoneSet, load_zones
 
 app = typer.Typer(
@@ -28,6 +31,9 @@ app = typer.Typer(
 )
 zones_app = typer.Typer(help="Check and list zone files.", no_args_is_help=True)
 app.add_typer(zones_app, name="zones")
+plan_app = typer.Typer(help="Plan searches and patrols (offline, nothing flies).",
+                       no_args_is_help=True)
+app.add_typer(plan_app, name="plan")
 console = Console()
 err_console = Console(stderr=True)
 
@@ -90,6 +96,81 @@ def map_command(
     zones = _run(lambda: load_zones(zones_file or default_zones_path()))
     path = _run(lambda: write_area_map(zones, dem or default_dem_path(), out))
     console.print(f"map written: [bold]{path.resolve()}[/]")
+
+
+def _lat_lon(text: str) -> tuple[float, float]:
+    try:
+        lat, lon = (float(v) for v in text.split(","))
+    except ValueError:
+        raise typer.BadParameter(f"{text!r}: expected LAT,LON in degrees") from None
+    return lat, lon
+
+
+def _show_plan(plan: Plan, out_dir: Path, zones: ZoneSet, dem: Path, as_json: bool) -> None:
+    files = write_plan_files(plan, zones, out_dir)
+    route = [(lat, lon) for s in range(len(plan.sorties))
+             for lat, lon, _ in plan.waypoints_wgs84(s)]
+    map_path = out_dir / "plan-map.html"
+    mission_map(zones, dem, planned=route).save(str(map_path))
+    summary = {
+        "name": plan.name, "pattern": plan.pattern, "sorties": len(plan.sorties),
+        "distance_km": round(plan.distance_m / 1000, 2), "time_min": round(plan.time_s / 60, 1),
+        "energy_wh": round(plan.energy_wh), "pod": round(plan.pod, 3),
+        "pos": None if plan.pos is None else round(plan.pos, 3),
+        "covered_share": round(plan.covered_share, 3), "notes": list(plan.notes),
+        "files": [str(f) for f in files], "map": str(map_path),
+    }
+    if as_json:
+        print(json.dumps(summary))
+        return
+    table = Table(title=plan.name)
+    table.add_column("")
+    table.add_column("")
+    for key in ("pattern", "sorties", "distance_km", "time_min", "energy_wh", "pod", "pos",
+                "covered_share"):
+        table.add_row(key.replace("_", " "), str(summary[key]))
+    console.print(table)
+    for note in plan.notes:
+        console.print(f"- {note}")
+    console.print(f"map: [bold]{map_path.resolve()}[/]; QGroundControl files in {out_dir}")
+
+
+AtOption = Annotated[str, typer.Option("--at", help="Alarm point LAT,LON (degrees)")]
+AglOption = Annotated[float, typer.Option(help="Height above ground, m")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print a JSON summary")]
+LaunchOption = Annotated[str | None, typer.Option(help="Launch site id [default: the station]")]
+
+
+@plan_app.command("search")
+def plan_search_command(
+    at: AtOption,
+    radius: Annotated[float, typer.Option(help="Search radius, m")] = 800.0,
+    pattern: Annotated[str, typer.Option(help="expanding-square|sector|parallel|creeping|auto")]
+    = "auto",
+    lost_person_hours: Annotated[float | None, typer.Option(help="Hours since last seen")] = None,
+    wind_from: Annotated[float | None, typer.Option(help="Wind from, degrees")] = None,
+    agl: AglOption = 80.0,
+    launch_site: LaunchOption = None,
+    camera: Annotated[str, typer.Option(help="Camera preset")] = "dji-h20t",
+    out_dir: Annotated[Path, typer.Option(help="Folder for plan files and map")]
+    = Path("out/plan"),
+    as_json: JsonOption = False,
+) -> None:
+    """Plan an IAMSAR search around an alarm point; write QGC files and a map."""
+    lat, lon = _lat_lon(at)
+    zones = _run(lambda: load_zones(default_zones_path()))
+
+    def make() -> Plan:
+        with Terrain(default_dem_path()) as terrain:
+            ctx = PlanningContext(zones, terrain, camera_preset(camera),
+                                  altitude=AltitudePolicy(target_agl_m=agl),
+                                  launch_site=launch_site)
+            return plan_search(ctx, lat_deg=lat, lon_deg=lon, radius_m=radius,
+                               pattern=pattern, lost_hours=lost_person_hours,
+                               wind_from_deg=wind_from)
+
+    plan = _run(make)
+    _show_plan(plan, out_dir, zones, default_dem_path(), as_json)
 
 
 @app.command("demo")
