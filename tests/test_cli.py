@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from typer.testing import CliRunner
 
 from dronewatch.area import default_zones_path
@@ -56,6 +57,7 @@ def test_plan_search_writes_files_that_import_back_and_a_map(tmp_path):
     assert plan.items[0].command == 22 and plan.items[-1].command == 20
     assert plan.exclusion_polygons and plan.inclusion_polygons and plan.rally
     home, items = read_wpl(tmp_path / "sortie-1.waypoints")
+    assert home == pytest.approx(plan.home)
     assert items == list(plan.items)
     assert "Planned route" in (tmp_path / "plan-map.html").read_text()
 
