@@ -156,10 +156,11 @@ class Gcs:
         last_activity = 0.0
         while time.monotonic() < deadline:
             if time.monotonic() - last_activity > 0.5:
-                if not asked:
-                    self.send("mission_count", self.target, 1, len(items), mission_type)
-                elif self._stored_count(mission_type) == len(items):
+                if asked and self._stored_count(mission_type) == len(items):
                     return mav.MAV_MISSION_ACCEPTED
+                # Not asked yet, or the vehicle gave up (its cancel lost): start again.
+                self.send("mission_count", self.target, 1, len(items), mission_type)
+                asked = False
                 last_activity = time.monotonic()
             msg = self.recv(0.05)
             if msg is None:
@@ -172,6 +173,9 @@ class Gcs:
                 frame, command, p1, p2, p3, p4, lat, lon, alt = items[msg.seq]
                 self.send("mission_item_int", self.target, 1, msg.seq, frame, command, 0, 1,
                           p1, p2, p3, p4, round(lat * 1e7), round(lon * 1e7), alt, mission_type)
+            elif kind == "MISSION_ACK" and msg.type == mav.MAV_MISSION_OPERATION_CANCELLED:
+                self.send("mission_count", self.target, 1, len(items), mission_type)
+                asked, last_activity = False, time.monotonic()
             elif kind == "MISSION_ACK" and msg.type != mav.MAV_MISSION_INVALID_SEQUENCE:
                 return msg.type
         raise TimeoutError("upload did not finish")

@@ -189,7 +189,7 @@ def test_signed_vehicle_ignores_unsigned_and_wrongly_signed_commands(sim):
 
 
 def test_lossy_link_mode_drops_duplicates_and_reorders(sim):
-    gcs = sim("--drop", "0.3", "--duplicate", "0.1", "--delay", "0.1")
+    gcs = sim("--drop", "0.3", "--duplicate", "0.1", "--delay", "0.1", speedup=10)
     gcs.wait("HEARTBEAT", timeout=10)
     gcs.request_streams(10)
     gcs.request_streams(10)
