@@ -106,10 +106,15 @@ class Vehicle:
             time.sleep(0.2)
 
     def request_telemetry(self) -> None:
-        """SET_MESSAGE_INTERVAL for each message; whole streams where that is refused."""
+        """SET_MESSAGE_INTERVAL for each message; whole streams if the vehicle refuses it.
+
+        A vehicle that refuses the first (position) request does not do message
+        intervals at all, so REQUEST_DATA_STREAM asks for every stream; a refusal of a
+        later message (no gimbal, terrain off) only means that message will not come.
+        """
+        names = list(TELEMETRY)
         try:
-            for name, hz in TELEMETRY.items():
-                self.message_interval(name, hz * self.telemetry_scale)
+            self.message_interval(names[0], TELEMETRY[names[0]] * self.telemetry_scale)
         except CommandError as exc:
             if exc.result not in ("DENIED", "UNSUPPORTED", "TIMEOUT", "FAILED"):
                 raise
@@ -117,6 +122,10 @@ class Vehicle:
                            target_component=1, req_stream_id=0,  # MAV_DATA_STREAM_ALL
                            req_message_rate=max(1, round(4 * self.telemetry_scale)),
                            start_stop=1)
+            return
+        for name in names[1:]:
+            with contextlib.suppress(CommandError):
+                self.message_interval(name, TELEMETRY[name] * self.telemetry_scale)
 
     # -- commands ----------------------------------------------------------------------
     def command(self, command: int, *params: float, timeout_s: float = 1.5,
