@@ -107,6 +107,7 @@ class _Upload:
         last_send_s = last_heard_s = time.monotonic()
         resent = False
         silent_final = 0
+        probed = False  # asked for the stored count: a DENIED may be its answer
         while True:
             msg = self.sub.get(0.01)
             now = time.monotonic()
@@ -119,6 +120,7 @@ class _Upload:
                     _check_alive(self.link, self.sysid, "upload", "no request yet")
                     self._send_count()
                 elif last_seq == count - 1 and silent_final >= 2:
+                    probed = True
                     if _stored_count(self.link, self.sub, self.sysid, self.mission_type) == count:
                         return "stored"
                     silent_final = 0
@@ -151,6 +153,8 @@ class _Upload:
                 continue
             if result == MavMissionResult.OPERATION_CANCELLED:
                 return "restart"
+            if result == MavMissionResult.DENIED and probed:
+                continue  # the count probe was refused: the vehicle still waits for our item
             if result != MavMissionResult.ACCEPTED:
                 raise MissionTransferError("upload", _result_name(result),
                                            f"{count} items, {self.mission_type.name.lower()}")

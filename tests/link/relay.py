@@ -5,12 +5,19 @@ from __future__ import annotations
 import select
 import socket
 import threading
+from collections.abc import Callable
 
 
 class CuttableRelay:
-    """Listens on a port (the GCS side) and forwards to the vehicle's port; ``cut`` drops all."""
+    """Listens on a port (the GCS side) and forwards to the vehicle's port; ``cut`` drops all.
 
-    def __init__(self, vehicle_port: int) -> None:
+    ``drop_to_vehicle`` sees each datagram bound for the vehicle and drops it when it
+    answers True: a test loses exactly the packets it means to.
+    """
+
+    def __init__(self, vehicle_port: int,
+                 drop_to_vehicle: Callable[[bytes], bool] | None = None) -> None:
+        self.drop_to_vehicle = drop_to_vehicle
         self._front = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self._front.bind(("127.0.0.1", 0))
         self._back = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -32,6 +39,8 @@ class CuttableRelay:
                     continue
                 if sock is self._front:
                     self._gcs = peer
+                    if self.drop_to_vehicle is not None and self.drop_to_vehicle(data):
+                        continue
                     self._back.sendto(data, self._vehicle)
                 elif self._gcs is not None:
                     self._front.sendto(data, self._gcs)

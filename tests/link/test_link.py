@@ -130,6 +130,36 @@ def test_500_items_upload_and_verify_with_20_percent_loss_each_way(sim_url):
         assert vehicle.state.link_quality < 0.9  # the losses were real and counted
 
 
+def test_final_item_lost_repeatedly_the_count_probe_is_refused_and_the_upload_goes_on(
+        sim_url):
+    # While the last item is missing the vehicle is still receiving, so it refuses the
+    # link's "how many do you hold?" probe with DENIED (as ArduPilot does); that refusal
+    # must not end the upload.
+    items = survey(legs=6)
+    final = len(items) - 1
+    parser = mavutil.mavlink.MAVLink(None)
+    parser.robust_parsing = True
+    lost = []
+
+    def lose_final_item(data: bytes) -> bool:
+        for msg in parser.parse_buffer(data) or []:
+            if msg.get_type() == "MISSION_ITEM_INT" and msg.seq == final and len(lost) < 5:
+                lost.append(msg.seq)
+                return True
+        return False
+
+    url = sim_url(speedup=1)  # the vehicle re-asks only each 1 s: the link's probe comes first
+    relay = CuttableRelay(int(url.rsplit(":", 1)[1]), lose_final_item)
+    try:
+        with connect(f"udpout:127.0.0.1:{relay.port}", heartbeat_hz=10,
+                     telemetry_scale=1.0) as vehicle:
+            report = vehicle.upload(items, verify=True)
+            assert len(lost) == 5 and report.verified
+            assert [i.command for i in vehicle.download()] == [i.command for i in items]
+    finally:
+        relay.close()
+
+
 def test_two_vehicles_flown_at_once_from_one_process():
     port = free_udp_port()
     process = SimProcess(["--home", f"{LAT},{LON},{ALT},0", "--listen", f"udp:127.0.0.1:{port}",
