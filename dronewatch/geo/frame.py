@@ -38,6 +38,9 @@ class LocalFrame:
     _pipeline: Transformer = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        # NumPy scalars repr as "np.float64(...)", which PROJ would not parse
+        object.__setattr__(self, "origin_lat_deg", float(self.origin_lat_deg))
+        object.__setattr__(self, "origin_lon_deg", float(self.origin_lon_deg))
         if not -85.0 <= self.origin_lat_deg <= 85.0:
             raise ValueError(f"origin latitude {self.origin_lat_deg} outside [-85, 85]")
         if not -180.0 <= self.origin_lon_deg <= 180.0:

@@ -180,6 +180,15 @@ class Terrain:
         second, where array set-up would cost more than the interpolation itself.
         """
         x, y = self._to_dem.transform(lon_deg, lat_deg)
+        return self.elevation_at_xy(x, y)
+
+    def to_dem_xy(self, lat_deg: float, lon_deg: float) -> tuple[float, float]:
+        """A point in the DEM's own CRS (for callers that step in metres from it)."""
+        x, y = self._to_dem.transform(lon_deg, lat_deg)
+        return float(x), float(y)
+
+    def elevation_at_xy(self, x: float, y: float) -> float:
+        """:meth:`elevation_at` for a point already in the DEM's CRS."""
         col, row = self._inverse @ (x, y)
         height, width = self.shape
         if not (0.0 <= col <= width and 0.0 <= row <= height):

@@ -58,3 +58,9 @@ def test_geometries_convert_both_ways():
 def test_refuses_an_origin_that_is_not_a_place():
     with pytest.raises(ValueError, match="latitude"):
         LocalFrame(95.0, 10.0)
+
+
+def test_numpy_scalar_origins_make_the_same_frame():
+    plain = LocalFrame(44.7, 88.6)
+    numpy = LocalFrame(np.float64(44.7), np.float64(88.6))
+    assert np.allclose(plain.to_local(44.71, 88.61), numpy.to_local(44.71, 88.61))

@@ -1,0 +1,42 @@
+"""Thermal frames to georeferenced findings: read, detect, place, fuse."""
+
+from dronewatch.thermal.detect import (
+    Detection,
+    DetectionKind,
+    GroundScale,
+    HotspotModel,
+    PersonModel,
+    detect,
+    flat_ground_scale,
+)
+from dronewatch.thermal.frame import Frame, PixelUnit
+from dronewatch.thermal.frameio import FrameError, FrameTally, read_frame, read_frames, write_frame
+from dronewatch.thermal.fusion import FusedFinding, Fuser, FusionUpdate
+from dronewatch.thermal.georef import EXACT_POSE, GroundFix, PoseUncertainty, locate_pixels
+from dronewatch.thermal.posetrack import PoseSample, PoseTrack
+
+__all__ = [
+    "EXACT_POSE",
+    "Detection",
+    "DetectionKind",
+    "Frame",
+    "FrameError",
+    "FrameTally",
+    "FusedFinding",
+    "Fuser",
+    "FusionUpdate",
+    "GroundFix",
+    "GroundScale",
+    "HotspotModel",
+    "PersonModel",
+    "PixelUnit",
+    "PoseSample",
+    "PoseTrack",
+    "PoseUncertainty",
+    "detect",
+    "flat_ground_scale",
+    "locate_pixels",
+    "read_frame",
+    "read_frames",
+    "write_frame",
+]

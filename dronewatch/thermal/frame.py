@@ -1,0 +1,118 @@
+"""A thermal frame: pixels, the unit they are in, when it was taken and from where.
+
+Why the unit travels with the pixels: radiometric cameras store temperature in
+different fixed-point steps (centi-kelvin, deci-kelvin, FLIR's 0.04 K "TLinear") and
+an 8-bit AGC video frame holds no temperature at all. A detector that guessed would
+call a 20 °C person 2 °C; so each frame says what its numbers mean, and the detector
+turns its thresholds into the frame's own unit instead of converting every pixel.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+import numpy as np
+from numpy.typing import NDArray
+
+from dronewatch.geo.camera import CameraModel
+from dronewatch.geo.projection import CameraPose
+
+__all__ = ["KELVIN_OFFSET", "Frame", "PixelUnit"]
+
+KELVIN_OFFSET = 273.15
+
+
+class PixelUnit(StrEnum):
+    """What a pixel value means."""
+
+    CENTI_KELVIN = "centikelvin"  # uint16, 0.01 K steps (DJI, many SDKs)
+    DECI_KELVIN = "decikelvin"  # uint16, 0.1 K steps
+    TLINEAR_0_04K = "tlinear-0.04k"  # uint16, 0.04 K steps (FLIR Boson/Tau "TLinear" high-res)
+    CELSIUS = "celsius"  # float32 degrees Celsius
+    AGC_8BIT = "agc-8bit"  # uint8 display levels: brighter is warmer, no temperature
+
+    @property
+    def radiometric(self) -> bool:
+        return self is not PixelUnit.AGC_8BIT
+
+    @property
+    def dtype(self) -> np.dtype:
+        if self is PixelUnit.CELSIUS:
+            return np.dtype(np.float32)
+        if self is PixelUnit.AGC_8BIT:
+            return np.dtype(np.uint8)
+        return np.dtype(np.uint16)
+
+    @property
+    def kelvin_per_count(self) -> float:
+        """Size of one step; for AGC a nominal 1 (levels, not kelvin)."""
+        return {PixelUnit.CENTI_KELVIN: 0.01, PixelUnit.DECI_KELVIN: 0.1,
+                PixelUnit.TLINEAR_0_04K: 0.04}.get(self, 1.0)
+
+    def to_celsius(self, raw: NDArray | float) -> NDArray[np.float64] | float:
+        """Pixel values to °C (radiometric units only)."""
+        if self is PixelUnit.AGC_8BIT:
+            raise ValueError("an AGC 8-bit frame holds display levels, not temperatures")
+        if self is PixelUnit.CELSIUS:
+            return np.asarray(raw, dtype=np.float64) if np.ndim(raw) else float(raw)
+        return np.asarray(raw, dtype=np.float64) * self.kelvin_per_count - KELVIN_OFFSET
+
+    def from_celsius(self, celsius_c: NDArray | float) -> NDArray | float:
+        """°C to this unit's pixel values (rounded and clipped for integer units)."""
+        if self is PixelUnit.AGC_8BIT:
+            raise ValueError("an AGC 8-bit frame holds display levels, not temperatures")
+        if self is PixelUnit.CELSIUS:
+            return np.asarray(celsius_c, dtype=np.float32)
+        counts = (np.asarray(celsius_c, dtype=np.float64) + KELVIN_OFFSET) / self.kelvin_per_count
+        return np.clip(np.rint(counts), 0, 65535).astype(np.uint16)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Frame:
+    """One thermal image and everything needed to place what it shows.
+
+    Parameters
+    ----------
+    pixels
+        (height, width) array in ``unit``'s dtype.
+    unit
+        What the numbers mean.
+    time_unix_s
+        Capture time.
+    camera
+        The camera model (size must match ``pixels``).
+    pose
+        Where the camera was and how it was turned; None when not known (yet): a pose
+        can be added from the flight's telemetry with :meth:`with_pose`.
+    source
+        Where the frame came from (file path or stream name), for error messages.
+    """
+
+    pixels: NDArray
+    unit: PixelUnit
+    time_unix_s: float
+    camera: CameraModel
+    pose: CameraPose | None = None
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        name = self.source or "frame"
+        if self.pixels.ndim != 2:
+            raise ValueError(f"{name}: pixels must be a 2-D array, got shape {self.pixels.shape}")
+        if self.pixels.shape != (self.camera.height_px, self.camera.width_px):
+            raise ValueError(
+                f"{name}: pixels are {self.pixels.shape[1]}x{self.pixels.shape[0]}, camera "
+                f"{self.camera.name!r} is {self.camera.width_px}x{self.camera.height_px}")
+        if self.pixels.dtype != self.unit.dtype:
+            raise ValueError(f"{name}: {self.unit.value} pixels must be {self.unit.dtype}, "
+                             f"got {self.pixels.dtype}")
+        if not np.isfinite(self.time_unix_s):
+            raise ValueError(f"{name}: time_unix_s must be finite")
+
+    def with_pose(self, pose: CameraPose) -> Frame:
+        return Frame(self.pixels, self.unit, self.time_unix_s, self.camera, pose, self.source)
+
+    def celsius(self) -> NDArray[np.float64]:
+        """The whole frame in °C (radiometric frames only)."""
+        return np.asarray(self.unit.to_celsius(self.pixels))

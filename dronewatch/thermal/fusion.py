@@ -1,0 +1,172 @@
+"""Many sightings of one thing become one finding with more evidence.
+
+Why: a person under a search pattern is seen in five overlapping frames on one leg and
+again on the next; a map with ten pins for one person sends ten teams. A sighting
+joins the nearest finding of its kind whose gate it falls in, the gate being three
+combined sigmas of both positions' errors plus the object's own size; the finding's
+position becomes the inverse-variance mean of its sightings. Its stated error never
+shrinks below most of the best single sighting's: the GNSS and DEM errors that all
+sightings share do not average away.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from dronewatch.thermal.detect import Detection, DetectionKind
+from dronewatch.thermal.georef import R95_PER_SIGMA
+
+__all__ = ["FusedFinding", "Fuser", "FusionUpdate"]
+
+_M_PER_DEG_LAT = 111_132.0
+SHARED_ERROR_SHARE = 0.7  # of the best sighting's error that fusing cannot remove
+
+
+@dataclass(frozen=True, slots=True)
+class FusedFinding:
+    """One object as seen so far."""
+
+    id: int
+    kind: DetectionKind
+    lat_deg: float
+    lon_deg: float
+    error_m: float  # 95 % horizontal radius
+    confidence: float
+    evidence_count: int
+    first_seen_unix_s: float
+    last_seen_unix_s: float
+    best: Detection  # the clearest sighting: highest confidence, then closest
+    peak_c: float | None
+    area_m2: float
+
+
+@dataclass(frozen=True, slots=True)
+class FusionUpdate:
+    finding: FusedFinding
+    is_new: bool
+
+
+@dataclass
+class _Track:
+    id: int
+    kind: DetectionKind
+    north_m: float  # relative to the fuser's origin
+    east_m: float
+    weight: float  # sum of 1/sigma^2
+    min_error_m: float
+    miss: float  # product of (1 - confidence)
+    count: int
+    first_s: float
+    last_s: float
+    best: Detection
+    peak_c: float | None
+    area_m2: float
+    extent_m: float
+
+
+def _extent(detection: Detection) -> float:
+    if detection.kind is DetectionKind.PERSON:
+        return 1.0
+    return max(math.sqrt(detection.area_m2 / math.pi), 1.0)
+
+
+class Fuser:
+    """Keeps the findings of one mission (or patrol) and merges each new sighting in.
+
+    Parameters
+    ----------
+    max_gate_m
+        The widest a gate may open, however poor the sightings' accuracy: beyond it
+        two sightings are two findings.
+    """
+
+    def __init__(self, *, max_gate_m: float = 40.0) -> None:
+        self.max_gate_m = max_gate_m
+        self._tracks: list[_Track] = []
+        self._origin: tuple[float, float] | None = None
+        self._next_id = 1
+
+    def __len__(self) -> int:
+        return len(self._tracks)
+
+    def _local(self, lat: float, lon: float) -> tuple[float, float]:
+        if self._origin is None:
+            self._origin = (lat, lon)
+        lat0, lon0 = self._origin
+        return ((lat - lat0) * _M_PER_DEG_LAT,
+                (lon - lon0) * _M_PER_DEG_LAT * math.cos(math.radians(lat0)))
+
+    def _wgs84(self, north: float, east: float) -> tuple[float, float]:
+        assert self._origin is not None
+        lat0, lon0 = self._origin
+        return (lat0 + north / _M_PER_DEG_LAT,
+                lon0 + east / (_M_PER_DEG_LAT * math.cos(math.radians(lat0))))
+
+    def findings(self) -> list[FusedFinding]:
+        return [self._snapshot(t) for t in self._tracks]
+
+    def add(self, detections: Iterable[Detection]) -> list[FusionUpdate]:
+        """Merge sightings (those without a ground fix are ignored); what changed."""
+        updates: dict[int, FusionUpdate] = {}
+        for det in detections:
+            if det.fix is None:
+                continue
+            north, east = self._local(det.fix.lat_deg, det.fix.lon_deg)
+            sigma = max(det.fix.error_m / R95_PER_SIGMA, 0.05)
+            track = self._match(det, north, east, sigma)
+            if track is None:
+                track = _Track(self._next_id, det.kind, north, east, 1 / sigma**2,
+                               det.fix.error_m, 1 - det.confidence, 1, det.time_unix_s,
+                               det.time_unix_s, det, det.peak_c, det.area_m2, _extent(det))
+                self._next_id += 1
+                self._tracks.append(track)
+                updates[track.id] = FusionUpdate(self._snapshot(track), True)
+                continue
+            self._merge(track, det, north, east, sigma)
+            was_new = updates[track.id].is_new if track.id in updates else False
+            updates[track.id] = FusionUpdate(self._snapshot(track), was_new)
+        return list(updates.values())
+
+    def _match(self, det: Detection, north: float, east: float, sigma: float) -> _Track | None:
+        best, best_d = None, math.inf
+        for track in self._tracks:
+            if track.kind is not det.kind:
+                continue
+            d = math.hypot(track.north_m - north, track.east_m - east)
+            track_sigma = 1 / math.sqrt(track.weight)
+            gate = min(3 * math.hypot(sigma, track_sigma) + max(track.extent_m, _extent(det)),
+                       self.max_gate_m)
+            if d <= gate and d < best_d:
+                best, best_d = track, d
+        return best
+
+    @staticmethod
+    def _merge(track: _Track, det: Detection, north: float, east: float, sigma: float) -> None:
+        w = 1 / sigma**2
+        total = track.weight + w
+        track.north_m = (track.north_m * track.weight + north * w) / total
+        track.east_m = (track.east_m * track.weight + east * w) / total
+        track.weight = total
+        track.min_error_m = min(track.min_error_m, det.fix.error_m if det.fix else math.inf)
+        track.miss *= 1 - det.confidence
+        track.count += 1
+        track.first_s = min(track.first_s, det.time_unix_s)
+        track.last_s = max(track.last_s, det.time_unix_s)
+        clearer = (det.confidence, -(det.fix.range_m if det.fix else math.inf)) > (
+            track.best.confidence, -(track.best.fix.range_m if track.best.fix else math.inf))
+        if clearer:
+            track.best = det
+        if det.peak_c is not None:
+            track.peak_c = det.peak_c if track.peak_c is None else max(track.peak_c, det.peak_c)
+        track.area_m2 = max(track.area_m2, det.area_m2)
+        track.extent_m = max(track.extent_m, _extent(det))
+
+    def _snapshot(self, track: _Track) -> FusedFinding:
+        lat, lon = self._wgs84(track.north_m, track.east_m)
+        error = max(R95_PER_SIGMA / math.sqrt(track.weight),
+                    SHARED_ERROR_SHARE * track.min_error_m)
+        return FusedFinding(track.id, track.kind, lat, lon, error,
+                            min(1 - track.miss, 0.999), track.count, track.first_s, track.last_s,
+                            track.best, track.peak_c, track.area_m2)
