@@ -192,5 +192,5 @@ def _hide(mask: NDArray[np.uint8], share: float) -> None:
     """Cover the given share of a mask's rows from one side (a bush, a ledge)."""
     rows = np.flatnonzero(mask.any(axis=1))
     if rows.size:
-        cut = rows[0] + int(round(share * rows.size))
+        cut = rows[0] + round(share * rows.size)
         mask[:cut] = 0

@@ -36,7 +36,8 @@ ANY_WARM_BLOB = PersonModel(min_area_m2=0.0, max_area_m2=1e9, max_length_m=1e9,
 
 
 def run(terrain: Terrain, hour: float, agl: float, seed: int,
-        model: PersonModel = PersonModel()) -> dict[str, float | list[float]]:
+        model: PersonModel | None = None) -> dict[str, float | list[float]]:
+    model = model or PersonModel()
     zones = load_zones(default_zones_path())
     centre = zones.get("rp-south-gobi").geometry.centroid
     world = ThermalWorld(default_dem_path(), zones, Clock(hour), seed=seed)

@@ -31,7 +31,7 @@ import cv2
 import numpy as np
 
 from dronewatch.geo import CameraModel
-from dronewatch.thermal import Frame, PixelUnit, detect, flat_ground_scale
+from dronewatch.thermal import Frame, detect, flat_ground_scale
 from dronewatch.thermal.frameio import FrameError, read_frame
 from tests.benchmarks._report import report, wants_json
 

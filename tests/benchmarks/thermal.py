@@ -45,7 +45,7 @@ def baseline(frame: Frame, terrain: Terrain) -> int:
     celsius = frame.pixels.astype(np.float64) * 0.01 - 273.15
     back = ndimage.uniform_filter(celsius, size=33, mode="nearest")
     mask = celsius - back > 4.0
-    labels, count = ndimage.label(mask, structure=np.ones((3, 3)))
+    labels, _ = ndimage.label(mask, structure=np.ones((3, 3)))
     placed = 0
     for index, window in enumerate(ndimage.find_objects(labels), start=1):
         inside = labels[window] == index

@@ -124,5 +124,5 @@ def test_a_frame_without_pose_needs_a_scale(terrain, zones, gobi):
     pose = CameraPose(*gobi, terrain.elevation_at(*gobi) + 70)
     frame = ThermalCamera(world, terrain, CAMERA).render(pose, 0.0)
     unposed = type(frame)(frame.pixels, frame.unit, 0.0, frame.camera, None, "grab.png")
-    with pytest.raises(ValueError, match="grab.png: detection needs a pose"):
+    with pytest.raises(ValueError, match=r"grab\.png: detection needs a pose"):
         detect(unposed, terrain)
