@@ -10,6 +10,7 @@ above it is what stands out.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -53,7 +54,10 @@ def background(pixels: NDArray, cell_px: int = BACKGROUND_CELL_PX,
     """The local background (plus ``offset``): area mean over cells, bilinearly back to
     full size. The offset is added on the small image, where it costs nothing."""
     height, width = pixels.shape
-    small = cv2.resize(pixels, (max(width // cell_px, 1), max(height // cell_px, 1)),
+    # every 4th pixel each way is plenty for a cell's mean and a tenth of the cost
+    stride = 4 if cell_px % 4 == 0 and min(height, width) >= 4 * cell_px else 1
+    sample = np.ascontiguousarray(pixels[stride // 2::stride, stride // 2::stride])
+    small = cv2.resize(sample, (max(width // cell_px, 1), max(height // cell_px, 1)),
                        interpolation=cv2.INTER_AREA)
     if offset:
         if small.dtype.kind == "f":
@@ -75,29 +79,30 @@ def scene_stats(pixels: NDArray) -> SceneStats:
 
 def _measure(inside: NDArray[np.bool_], values: NDArray, back: NDArray, x0: int,
              y0: int, edge: bool, min_contrast: float) -> Blob | None:
+    diff = values - back
+    rise = diff[inside]
     region = values[inside]
-    rise = region - back[inside]
-    peak_at = int(np.argmax(region))
+    peak_at = int(region.argmax())
     peak = float(region[peak_at])
-    base = float(back[inside][peak_at])
-    contrast = peak - base
+    contrast = float(rise[peak_at])
     if contrast < min_contrast:
         return None
     # the outline at half the body's (mean) contrast: a hot head on a cool body, or a
     # faint and a strong person, then measure the whole body alike
     level = max(float(rise.mean()) / 2.0, min_contrast / 2.0)
-    half = (values - back >= level) & inside
-    moments = cv2.moments(half.astype(np.uint8), binaryImage=True)
+    half = diff >= level
+    half &= inside
+    moments = cv2.moments(half.view(np.uint8), binaryImage=True)
     area = moments["m00"]
     if area <= 0:
         return None
     mu20, mu02, mu11 = moments["mu20"] / area, moments["mu02"] / area, moments["mu11"] / area
-    spread = np.sqrt(((mu20 - mu02) / 2.0) ** 2 + mu11**2)
-    major = 4.0 * np.sqrt(max((mu20 + mu02) / 2.0 + spread, 1.0 / 12.0))
-    minor = 4.0 * np.sqrt(max((mu20 + mu02) / 2.0 - spread, 1.0 / 12.0))
+    spread = math.sqrt(((mu20 - mu02) / 2.0) ** 2 + mu11**2)
+    major = 4.0 * math.sqrt(max((mu20 + mu02) / 2.0 + spread, 1.0 / 12.0))
+    minor = 4.0 * math.sqrt(max((mu20 + mu02) / 2.0 - spread, 1.0 / 12.0))
     return Blob(
-        x0 + moments["m10"] / area, y0 + moments["m01"] / area, float(area), float(major),
-        float(minor), peak, float(values[half].mean()), contrast, base, edge)
+        x0 + moments["m10"] / area, y0 + moments["m01"] / area, float(area), major, minor,
+        peak, float(values[half].mean()), contrast, peak - contrast, edge)
 
 
 def warm_blobs(frame: Frame, min_contrast: float, *, min_area_px: int = 2,

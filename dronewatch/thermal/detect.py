@@ -22,7 +22,7 @@ import numpy as np
 from dronewatch.geo.terrain import Terrain
 from dronewatch.thermal.blobs import Blob, components, scene_stats, warm_blobs
 from dronewatch.thermal.frame import Frame
-from dronewatch.thermal.georef import TYPICAL_POSE, GroundFix, PoseUncertainty, locate_pixels
+from dronewatch.thermal.georef import TYPICAL_POSE, GroundFix, Locator, PoseUncertainty
 
 __all__ = ["Detection", "DetectionKind", "GroundScale", "HotspotModel", "PersonModel",
            "detect", "flat_ground_scale"]
@@ -143,37 +143,32 @@ def _person(blob: Blob, frame: Frame, across: float, along: float,
     return 0.3 + 0.7 * (s_contrast + s_size + s_temp) / 3.0
 
 
-def _scales(frame: Frame, terrain: Terrain | None, scale: GroundScale | None,
-            points: list[tuple[float, float]], uncertainty: PoseUncertainty,
-            ) -> list[tuple[GroundFix | None, float, float] | None]:
-    if frame.pose is not None and terrain is not None:
-        fixes = locate_pixels(terrain, frame.camera, frame.pose, [p[0] for p in points],
-                              [p[1] for p in points], uncertainty)
+class _Geometry:
+    """Ground scale and placement for one frame: from its pose, or from a flat scale."""
+
+    def __init__(self, frame: Frame, terrain: Terrain | None, scale: GroundScale | None,
+                 uncertainty: PoseUncertainty) -> None:
+        self.locator = None
+        if frame.pose is not None and terrain is not None:
+            self.locator = Locator(terrain, frame.camera, frame.pose, uncertainty)
+        elif scale is None:
+            raise ValueError(f"{frame.source or 'frame'}: detection needs a pose and "
+                             "terrain, or a ground scale")
+        self.scale = scale
+
+    def rough(self, points: list[tuple[float, float]]) -> list[tuple[float, float]]:
+        """Scale over level ground below the camera (see ``Locator.rough_scales``)."""
+        if self.locator is None:
+            return [self.scale(u, v) for u, v in points]  # type: ignore[misc]
+        return self.locator.rough_scales([p[0] for p in points], [p[1] for p in points])
+
+    def place(self, points: list[tuple[float, float]],
+              ) -> list[tuple[GroundFix | None, float, float] | None]:
+        """Exact placement and scale; None where a pixel sees no ground."""
+        if self.locator is None:
+            return [(None, *self.scale(u, v)) for u, v in points]  # type: ignore[misc]
+        fixes = self.locator.locate([p[0] for p in points], [p[1] for p in points])
         return [(f, f.gsd_across_m, f.gsd_along_m) if f is not None else None for f in fixes]
-    if scale is None:
-        raise ValueError(f"{frame.source or 'frame'}: detection needs a pose and terrain, "
-                         "or a ground scale")
-    return [(None, *scale(u, v)) for u, v in points]
-
-
-def _rough_scales(frame: Frame, terrain: Terrain | None, scale: GroundScale | None,
-                  points: list[tuple[float, float]]) -> list[tuple[float, float]]:
-    """Ground scale at points over level ground at the height below the camera.
-
-    Why: placing a blob exactly costs tens of microseconds; this costs one DEM read a
-    frame, and is close enough to throw out the sheep, trucks and engines that no
-    exact size could make a person (or a hotspot) before they are placed.
-    """
-    if frame.pose is None or terrain is None:
-        return [scale(u, v) for u, v in points] if scale is not None else [
-            (math.nan, math.nan)] * len(points)
-    pose = frame.pose
-    rays = frame.camera.pixel_rays([p[0] for p in points], [p[1] for p in points]) \
-        @ pose.camera_to_ned().T
-    height = pose.alt_amsl_m - terrain.elevation_at(pose.lat_deg, pose.lon_deg)
-    down = np.maximum(rays[:, 2], 0.05)
-    across = height / down / frame.camera.focal_px
-    return list(zip(across.tolist(), (across / down).tolist(), strict=True))
 
 
 def _plausible_area(area_px: float, across: float, along: float, low_m2: float,
@@ -183,8 +178,7 @@ def _plausible_area(area_px: float, across: float, along: float, low_m2: float,
     return not (area < low_m2 / 3 or area > high_m2 * 3)  # NaN (no scale yet) passes
 
 
-def _hotspots(frame: Frame, model: HotspotModel, terrain: Terrain | None,
-              scale: GroundScale | None, uncertainty: PoseUncertainty) -> list[Detection]:
+def _hotspots(frame: Frame, model: HotspotModel, geometry: _Geometry) -> list[Detection]:
     pixels = frame.pixels
     stats = scene_stats(pixels)
     if frame.unit.radiometric:
@@ -197,19 +191,24 @@ def _hotspots(frame: Frame, model: HotspotModel, terrain: Terrain | None,
     if float(pixels.max()) < level:
         return []
     mask = cv2.compare(pixels, np.array(level, dtype=np.float64), cv2.CMP_GE)
-    regions = list(components(mask, 2))
+    # the coarsest pixel of the frame bounds how few pixels a hotspot can cover
+    w, h = frame.camera.width_px - 1, frame.camera.height_px - 1
+    corners = geometry.rough([(0, 0), (w, 0), (0, h), (w, h), (w / 2, h / 2)])
+    largest_px_m2 = max(a * b for a, b in corners)
+    min_px = int(model.min_area_m2 / 3 / largest_px_m2) if math.isfinite(largest_px_m2) else 2
+    regions = list(components(mask, max(min_px, 2)))
     if not regions:
         return []
     centres = []
     for x, y, inside in regions:
         rows, cols = np.nonzero(inside)
         centres.append((x + float(cols.mean()), y + float(rows.mean())))
-    rough = _rough_scales(frame, terrain, scale, centres)
+    rough = geometry.rough(centres)
     keep = [k for k, (x, y, inside) in enumerate(regions)
             if _plausible_area(np.count_nonzero(inside), *rough[k], model.min_area_m2, math.inf)]
     regions = [regions[k] for k in keep]
     centres = [centres[k] for k in keep]
-    placed = _scales(frame, terrain, scale, centres, uncertainty)
+    placed = geometry.place(centres)
     found = []
     radiometric = frame.unit.radiometric
     step = frame.unit.kelvin_per_count if radiometric else 1.0
@@ -249,9 +248,7 @@ def detect(
     ValueError
         The frame has no pose (or no terrain is given) and no ``scale`` either.
     """
-    if (frame.pose is None or terrain is None) and scale is None:
-        raise ValueError(f"{frame.source or 'frame'}: detection needs a pose and terrain, "
-                         "or a ground scale")
+    geometry = _Geometry(frame, terrain, scale, uncertainty)
     unit = frame.unit
     if unit.radiometric:
         min_contrast = persons.min_contrast_k / unit.kelvin_per_count
@@ -260,13 +257,13 @@ def detect(
                            persons.agc_min_sigmas * scene_stats(frame.pixels).sigma)
     blobs = warm_blobs(frame, min_contrast)
     if blobs:
-        rough = _rough_scales(frame, terrain, scale, [(b.u_px, b.v_px) for b in blobs])
+        rough = geometry.rough([(b.u_px, b.v_px) for b in blobs])
         blobs = [b for b, (across, along) in zip(blobs, rough, strict=True)
                  if _plausible_area(b.area_px, across, along, persons.min_area_m2,
                                     persons.max_area_m2)]
     found: list[Detection] = []
     if blobs:
-        placed = _scales(frame, terrain, scale, [(b.u_px, b.v_px) for b in blobs], uncertainty)
+        placed = geometry.place([(b.u_px, b.v_px) for b in blobs])
         for blob, where in zip(blobs, placed, strict=True):
             if where is None:
                 continue
@@ -282,5 +279,5 @@ def detect(
                 blob.contrast * unit.kelvin_per_count,
                 float(unit.to_celsius(blob.peak)) if radiometric else None,
                 float(unit.to_celsius(blob.mean)) if radiometric else None, fix, frame.source))
-    found.extend(_hotspots(frame, hotspots, terrain, scale, uncertainty))
+    found.extend(_hotspots(frame, hotspots, geometry))
     return found

@@ -26,7 +26,8 @@ from dronewatch.geo.camera import CameraModel
 from dronewatch.geo.projection import CameraPose
 from dronewatch.geo.terrain import EARTH_RADIUS_M, Terrain
 
-__all__ = ["EXACT_POSE", "TYPICAL_POSE", "GroundFix", "PoseUncertainty", "locate_pixels"]
+__all__ = ["EXACT_POSE", "TYPICAL_POSE", "GroundFix", "Locator", "PoseUncertainty",
+           "locate_pixels"]
 
 _WGS84_A = 6378137.0
 _WGS84_E2 = 6.69437999014e-3
@@ -125,6 +126,85 @@ class _Placer:
         return None
 
 
+class Locator:
+    """Places pixels of one frame: the pose's rotation and the PROJ set-up are paid once.
+
+    Why a class: a frame's person blobs and hotspots are placed in separate passes, and
+    each pass would otherwise redo the rotation, three PROJ calls and a DEM read.
+    """
+
+    def __init__(self, terrain: Terrain, camera: CameraModel, pose: CameraPose,
+                 uncertainty: PoseUncertainty = TYPICAL_POSE) -> None:
+        self.terrain, self.camera, self.pose = terrain, camera, pose
+        self.uncertainty = uncertainty
+        self._rot = pose.camera_to_ned()
+        self._placer: _Placer | None = None
+
+    @property
+    def placer(self) -> _Placer:
+        if self._placer is None:
+            self._placer = _Placer(self.terrain, self.pose)
+        return self._placer
+
+    def rays(self, u_px: NDArray | list[float], v_px: NDArray | list[float]) -> NDArray:
+        """Unit NED directions of pixels."""
+        return self.camera.pixel_rays(u_px, v_px) @ self._rot.T
+
+    def rough_scales(self, u_px: NDArray | list[float],
+                     v_px: NDArray | list[float]) -> list[tuple[float, float]]:
+        """Ground scale (across, along) over level ground at the height below the camera.
+
+        Why: placing a pixel exactly costs tens of microseconds; this costs nothing per
+        pixel and is close enough to throw out blobs no exact size could save.
+        """
+        if len(u_px) == 0:
+            return []
+        down = np.maximum(self.rays(u_px, v_px)[:, 2], 0.05)
+        height = self.pose.alt_amsl_m - self.placer.start_h
+        across = height / down / self.camera.focal_px
+        return list(zip(across.tolist(), (across / down).tolist(), strict=True))
+
+    def locate(self, u_px: NDArray | list[float],
+               v_px: NDArray | list[float]) -> list[GroundFix | None]:
+        """Place pixels on the terrain; None for a pixel that looks at no ground."""
+        u = np.ravel(np.asarray(u_px, dtype=float))
+        v = np.ravel(np.asarray(v_px, dtype=float))
+        if u.size == 0:
+            return []
+        terrain, camera, pose, uncertainty = self.terrain, self.camera, self.pose, \
+            self.uncertainty
+        rays = self.rays(u, v)
+        placer = self.placer
+        sigma_rad = math.radians(uncertainty.pointing_deg)
+        fixes: list[GroundFix | None] = []
+        for ray in rays:
+            hit = placer.place(ray, pose.alt_amsl_m)
+            if hit is None:
+                hit = _exhaustive(terrain, pose, ray)
+                if hit is None:
+                    fixes.append(None)
+                    continue
+            north, east, t = hit
+            # a pointing error of sigma moves the fix t·sigma across the look direction and
+            # t·sigma/sin(elevation) along it (level ground); rotation about the ray is free
+            elevation_sin = max(float(ray[2]), 0.05)
+            var_directional = (t * sigma_rad) ** 2 * (1.0 + 1.0 / elevation_sin**2)
+            horiz = math.hypot(ray[0], ray[1])
+            lean = horiz / max(ray[2], 0.05)  # metres sideways per metre of height error
+            var_directional += (lean * math.hypot(uncertainty.vertical_m, uncertainty.dem_m)) ** 2
+            across = t / camera.focal_px
+            along = across / max(float(ray[2]), 0.05)  # level ground, seen obliquely
+            quantisation = 0.5 * along / math.sqrt(3.0)  # half a pixel, uniform
+            sigma_axis = math.sqrt(uncertainty.horizontal_m**2 + var_directional / 2.0
+                                   + quantisation**2)
+            lat, lon = placer.to_wgs84(north, east)
+            alt = pose.alt_amsl_m - t * ray[2] + (north**2 + east**2) / (2 * EARTH_RADIUS_M)
+            fixes.append(GroundFix(float(lat), float(lon), float(alt), float(t),
+                                   R95_PER_SIGMA * sigma_axis,
+                                   float(across), float(along)))
+        return fixes
+
+
 def locate_pixels(
     terrain: Terrain,
     camera: CameraModel,
@@ -134,41 +214,7 @@ def locate_pixels(
     uncertainty: PoseUncertainty = TYPICAL_POSE,
 ) -> list[GroundFix | None]:
     """Place pixels on the terrain; None for a pixel that looks at no ground."""
-    u = np.ravel(np.asarray(u_px, dtype=float))
-    v = np.ravel(np.asarray(v_px, dtype=float))
-    if u.size == 0:
-        return []
-    rot = pose.camera_to_ned()
-    rays = camera.pixel_rays(u, v) @ rot.T
-    placer = _Placer(terrain, pose)
-    sigma_rad = math.radians(uncertainty.pointing_deg)
-    fixes: list[GroundFix | None] = []
-    for ray in rays:
-        hit = placer.place(ray, pose.alt_amsl_m)
-        if hit is None:
-            hit = _exhaustive(terrain, pose, ray)
-            if hit is None:
-                fixes.append(None)
-                continue
-        north, east, t = hit
-        # a pointing error of sigma moves the fix t·sigma across the look direction and
-        # t·sigma/sin(elevation) along it (level ground); rotation about the ray is free
-        elevation_sin = max(float(ray[2]), 0.05)
-        var_directional = (t * sigma_rad) ** 2 * (1.0 + 1.0 / elevation_sin**2)
-        horiz = math.hypot(ray[0], ray[1])
-        lean = horiz / max(ray[2], 0.05)  # metres sideways per metre of height error
-        var_directional += (lean * math.hypot(uncertainty.vertical_m, uncertainty.dem_m)) ** 2
-        across = t / camera.focal_px
-        along = across / max(float(ray[2]), 0.05)  # level ground, seen obliquely
-        quantisation = 0.5 * along / math.sqrt(3.0)  # half a pixel, uniform
-        sigma_axis = math.sqrt(uncertainty.horizontal_m**2 + var_directional / 2.0
-                               + quantisation**2)
-        lat, lon = placer.to_wgs84(north, east)
-        alt = pose.alt_amsl_m - t * ray[2] + (north**2 + east**2) / (2 * EARTH_RADIUS_M)
-        fixes.append(GroundFix(float(lat), float(lon), float(alt), float(t),
-                               R95_PER_SIGMA * sigma_axis,
-                               float(across), float(along)))
-    return fixes
+    return Locator(terrain, camera, pose, uncertainty).locate(u_px, v_px)
 
 
 def _exhaustive(terrain: Terrain, pose: CameraPose,

@@ -59,14 +59,19 @@ def baseline(frame: Frame, terrain: Terrain) -> int:
 
 
 def _fps(step: object, frames: list[Frame], terrain: Terrain, min_s: float) -> float:
-    done, started = 0, time.perf_counter()
-    while True:
-        for frame in frames:
-            step(frame, terrain)  # type: ignore[operator]
-        done += len(frames)
-        elapsed = time.perf_counter() - started
-        if elapsed >= min_s:
-            return done / elapsed
+    """Best of three timed rounds of at least ``min_s`` each (the least disturbed one)."""
+    best = 0.0
+    for _ in range(3):
+        done, started = 0, time.perf_counter()
+        while True:
+            for frame in frames:
+                step(frame, terrain)  # type: ignore[operator]
+            done += len(frames)
+            elapsed = time.perf_counter() - started
+            if elapsed >= min_s:
+                break
+        best = max(best, done / elapsed)
+    return best
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -74,8 +79,8 @@ def main(argv: list[str] | None = None) -> None:
     with Terrain(default_dem_path()) as terrain:
         frames = scene_frames(terrain)
         found = [len(detect(f, terrain)) for f in frames]
-        ours = _fps(detect, frames, terrain, 3.0)
-        base = _fps(baseline, frames, terrain, 3.0)
+        ours = _fps(detect, frames, terrain, 1.5)
+        base = _fps(baseline, frames, terrain, 1.5)
     rows = [
         ("frames (640x512 16-bit), detections per frame",
          f"{len(frames)}, {sum(found) / len(frames):.2f} on average"),
