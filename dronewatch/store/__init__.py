@@ -1,9 +1,11 @@
 """Persistence of missions, flights, tracks, findings, patrol runs and alerts.
 
-SQLite by default (one file, WAL); findings are committed the moment they are made.
+SQLite by default (one file, WAL), PostgreSQL by URL; findings are committed the
+moment they are made.
 """
 
+from dronewatch.store.backends import StoreError
 from dronewatch.store.models import Finding, FindingKind, Flight, Mission
-from dronewatch.store.sqlite import SqliteStore, StoreError
+from dronewatch.store.sqlstore import Store
 
-__all__ = ["Finding", "FindingKind", "Flight", "Mission", "SqliteStore", "StoreError"]
+__all__ = ["Finding", "FindingKind", "Flight", "Mission", "Store", "StoreError"]

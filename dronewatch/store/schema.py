@@ -9,35 +9,38 @@ from __future__ import annotations
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION"]
 
+# {id}, {real} and {blob} are the backend's types (SQLite: INTEGER PRIMARY KEY, REAL,
+# BLOB; PostgreSQL: an identity column, DOUBLE PRECISION, BYTEA).
+
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
     (  # version 1
         """CREATE TABLE missions (
-            id INTEGER PRIMARY KEY, kind TEXT NOT NULL, name TEXT NOT NULL,
-            launched_by TEXT NOT NULL, reason TEXT NOT NULL, created_unix_s REAL NOT NULL,
+            id {id}, kind TEXT NOT NULL, name TEXT NOT NULL,
+            launched_by TEXT NOT NULL, reason TEXT NOT NULL, created_unix_s {real} NOT NULL,
             plan_json TEXT NOT NULL DEFAULT '')""",
         """CREATE TABLE flights (
-            id INTEGER PRIMARY KEY, mission_id INTEGER NOT NULL REFERENCES missions(id),
-            vehicle TEXT NOT NULL, started_unix_s REAL NOT NULL, ended_unix_s REAL,
+            id {id}, mission_id BIGINT NOT NULL REFERENCES missions(id),
+            vehicle TEXT NOT NULL, started_unix_s {real} NOT NULL, ended_unix_s {real},
             outcome TEXT NOT NULL DEFAULT '')""",
         """CREATE TABLE track_points (
-            flight_id INTEGER NOT NULL REFERENCES flights(id), time_unix_s REAL NOT NULL,
-            lat_deg REAL NOT NULL, lon_deg REAL NOT NULL, alt_amsl_m REAL NOT NULL)""",
+            flight_id BIGINT NOT NULL REFERENCES flights(id), time_unix_s {real} NOT NULL,
+            lat_deg {real} NOT NULL, lon_deg {real} NOT NULL, alt_amsl_m {real} NOT NULL)""",
         """CREATE TABLE findings (
-            id INTEGER PRIMARY KEY, mission_id INTEGER REFERENCES missions(id),
-            kind TEXT NOT NULL, lat_deg REAL NOT NULL, lon_deg REAL NOT NULL,
-            accuracy_m REAL NOT NULL, confidence REAL NOT NULL,
-            first_seen_unix_s REAL NOT NULL, last_seen_unix_s REAL NOT NULL,
-            evidence_count INTEGER NOT NULL, peak_temp_c REAL, area_m2 REAL,
-            thumbnail_png BLOB)""",
+            id {id}, mission_id BIGINT REFERENCES missions(id),
+            kind TEXT NOT NULL, lat_deg {real} NOT NULL, lon_deg {real} NOT NULL,
+            accuracy_m {real} NOT NULL, confidence {real} NOT NULL,
+            first_seen_unix_s {real} NOT NULL, last_seen_unix_s {real} NOT NULL,
+            evidence_count INTEGER NOT NULL, peak_temp_c {real}, area_m2 {real},
+            thumbnail_png {blob})""",
         "CREATE INDEX findings_mission ON findings(mission_id)",
         "CREATE INDEX findings_place ON findings(lat_deg, lon_deg)",
         """CREATE TABLE patrol_runs (
-            id INTEGER PRIMARY KEY, patrol TEXT NOT NULL, due_unix_s REAL NOT NULL,
-            mission_id INTEGER REFERENCES missions(id), status TEXT NOT NULL,
+            id {id}, patrol TEXT NOT NULL, due_unix_s {real} NOT NULL,
+            mission_id BIGINT REFERENCES missions(id), status TEXT NOT NULL,
             detail TEXT NOT NULL DEFAULT '')""",
         """CREATE TABLE alerts (
-            id INTEGER PRIMARY KEY, time_unix_s REAL NOT NULL, level TEXT NOT NULL,
-            message TEXT NOT NULL, finding_id INTEGER REFERENCES findings(id))""",
+            id {id}, time_unix_s {real} NOT NULL, level TEXT NOT NULL,
+            message TEXT NOT NULL, finding_id BIGINT REFERENCES findings(id))""",
     ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import sys
 import time
 
-from dronewatch.store import Finding, FindingKind, SqliteStore
+from dronewatch.store import Finding, FindingKind, Store
 
 if __name__ == "__main__":
-    with SqliteStore(sys.argv[1]) as store:
+    with Store(sys.argv[1]) as store:
         mission = store.add_mission("search", "crash test", launched_by="test", reason="test")
         for i in range(100_000):
             stored = store.add_finding(Finding(FindingKind.HOTSPOT, 44.7 + i * 1e-6, 88.6, 2.0,

@@ -1,79 +1,85 @@
-"""The SQLite store: one file, WAL, every write committed before it is reported.
+"""The store: missions, flights, tracks, findings, patrol runs and alerts, in SQL.
 
-Why WAL with synchronous=FULL: a finding reported as stored must survive the process
-being killed (or the power failing) the next instant. Each write is its own
-transaction, committed before the method returns; readers never block the writer.
+Why every write is its own committed transaction: a finding reported as stored must
+survive the process being killed (or the power failing) the next instant. On SQLite
+that is WAL with synchronous=FULL; on PostgreSQL, a commit. Readers never block the
+writer. The SQL is shared; :mod:`dronewatch.store.backends` holds what differs.
 """
 
 from __future__ import annotations
 
 import math
-import sqlite3
 import threading
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from os import PathLike
-from pathlib import Path
 from types import TracebackType
 from typing import Self
 
 import shapely
 
-from dronewatch.errors import DronewatchError
+from dronewatch.store.backends import Backend, StoreError, open_backend
 from dronewatch.store.models import Finding, FindingKind, Flight, Mission
 from dronewatch.store.schema import MIGRATIONS, SCHEMA_VERSION
 
-__all__ = ["SqliteStore", "StoreError"]
+__all__ = ["Store"]
 
-_FINDING_COLUMNS = ("id, mission_id, kind, lat_deg, lon_deg, accuracy_m, confidence, "
+_FINDING_COLUMNS = ("mission_id, kind, lat_deg, lon_deg, accuracy_m, confidence, "
                     "first_seen_unix_s, last_seen_unix_s, evidence_count, peak_temp_c, "
                     "area_m2, thumbnail_png")
 
 
-class StoreError(DronewatchError):
-    """The store could not be opened, migrated or written."""
+class Store:
+    """The station's records, in a SQLite file (a path) or PostgreSQL (a URL).
 
+    Parameters
+    ----------
+    where
+        A file path or ``sqlite:///path`` for SQLite (the default, one file), or
+        ``postgresql://user@host/db`` for PostgreSQL.
+    """
 
-class SqliteStore:
-    """Missions, flights, tracks, findings, patrol runs and alerts in one SQLite file."""
-
-    def __init__(self, path: str | PathLike[str]) -> None:
-        self.path = Path(path)
+    def __init__(self, where: str | PathLike[str]) -> None:
         self._lock = threading.Lock()
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.path, check_same_thread=False,
-                                       isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.execute("PRAGMA foreign_keys=ON")
+            self._db: Backend = open_backend(where)
+        except StoreError:
+            raise
+        except Exception as exc:  # sqlite3.Error, psycopg.Error, OSError
+            raise StoreError(f"{where}: cannot open the store: {exc}") from exc
+        self.where = self._db.where
+        try:
             self._migrate()
-        except sqlite3.Error as exc:
-            raise StoreError(f"{self.path}: cannot open the store: {exc}") from exc
+        except StoreError:
+            raise
+        except Exception as exc:
+            raise StoreError(f"{self.where}: cannot migrate the store: {exc}") from exc
+
+    @property
+    def backend(self) -> str:
+        return self._db.name
 
     def _migrate(self) -> None:
-        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        version = self._db.schema_version()
         if version > SCHEMA_VERSION:
-            raise StoreError(f"{self.path}: schema version {version} is newer than this "
+            raise StoreError(f"{self.where}: schema version {version} is newer than this "
                              f"dronewatch knows ({SCHEMA_VERSION}); upgrade dronewatch")
         for number in range(version, SCHEMA_VERSION):
             with self._write():
                 for statement in MIGRATIONS[number]:
-                    self._db.execute(statement)
-                self._db.execute(f"PRAGMA user_version = {number + 1}")
+                    self._db.execute(statement.format(**self._db.types))
+                self._db.set_schema_version(number + 1)
 
     @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+    def _write(self) -> Iterator[Backend]:
+        with self._lock, self._db.transaction():
+            yield self._db
+
+    def _insert(self, sql: str, args: tuple) -> int:
+        with self._write() as db:
+            return int(db.execute(sql + " RETURNING id", args)[0][0])
 
     def close(self) -> None:
         self._db.close()
@@ -87,24 +93,22 @@ class SqliteStore:
 
     @property
     def schema_version(self) -> int:
-        return self._db.execute("PRAGMA user_version").fetchone()[0]
+        return self._db.schema_version()
 
     # -- missions and flights ----------------------------------------------------------
     def add_mission(self, kind: str, name: str, *, launched_by: str, reason: str,
                     plan_json: str = "") -> Mission:
         now = time.time()
-        with self._write() as db:
-            cur = db.execute("INSERT INTO missions (kind, name, launched_by, reason, "
-                             "created_unix_s, plan_json) VALUES (?, ?, ?, ?, ?, ?)",
-                             (kind, name, launched_by, reason, now, plan_json))
-        return Mission(cur.lastrowid, kind, name, launched_by, reason, now, plan_json)
+        mission_id = self._insert("INSERT INTO missions (kind, name, launched_by, reason, "
+                                  "created_unix_s, plan_json) VALUES (?, ?, ?, ?, ?, ?)",
+                                  (kind, name, launched_by, reason, now, plan_json))
+        return Mission(mission_id, kind, name, launched_by, reason, now, plan_json)
 
     def start_flight(self, mission_id: int, vehicle: str) -> Flight:
         now = time.time()
-        with self._write() as db:
-            cur = db.execute("INSERT INTO flights (mission_id, vehicle, started_unix_s) "
-                             "VALUES (?, ?, ?)", (mission_id, vehicle, now))
-        return Flight(cur.lastrowid, mission_id, vehicle, now)
+        flight_id = self._insert("INSERT INTO flights (mission_id, vehicle, started_unix_s) "
+                                 "VALUES (?, ?, ?)", (mission_id, vehicle, now))
+        return Flight(flight_id, mission_id, vehicle, now)
 
     def end_flight(self, flight_id: int, outcome: str) -> None:
         with self._write() as db:
@@ -116,25 +120,24 @@ class SqliteStore:
         """(time_unix_s, lat, lon, alt_amsl) points of the flown track."""
         with self._write() as db:
             db.executemany("INSERT INTO track_points VALUES (?, ?, ?, ?, ?)",
-                           ((flight_id, *p) for p in points))
+                           [(flight_id, *p) for p in points])
 
     def track(self, flight_id: int) -> list[tuple[float, float, float, float]]:
-        return self._db.execute("SELECT time_unix_s, lat_deg, lon_deg, alt_amsl_m FROM "
-                                "track_points WHERE flight_id = ? ORDER BY time_unix_s",
-                                (flight_id,)).fetchall()
+        return [tuple(r) for r in self._db.execute(
+            "SELECT time_unix_s, lat_deg, lon_deg, alt_amsl_m FROM track_points "
+            "WHERE flight_id = ? ORDER BY time_unix_s", (flight_id,))]
 
     # -- findings ------------------------------------------------------------------------
     def add_finding(self, finding: Finding) -> Finding:
         """Store a new finding; it is on disk when this returns."""
-        with self._write() as db:
-            cur = db.execute(
-                f"INSERT INTO findings ({_FINDING_COLUMNS}) VALUES "
-                "(NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (finding.mission_id, finding.kind.value, finding.lat_deg, finding.lon_deg,
-                 finding.accuracy_m, finding.confidence, finding.first_seen_unix_s,
-                 finding.last_seen_unix_s, finding.evidence_count, finding.peak_temp_c,
-                 finding.area_m2, finding.thumbnail_png))
-        return replace(finding, id=cur.lastrowid)
+        finding_id = self._insert(
+            f"INSERT INTO findings ({_FINDING_COLUMNS}) VALUES "
+            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (finding.mission_id, finding.kind.value, finding.lat_deg, finding.lon_deg,
+             finding.accuracy_m, finding.confidence, finding.first_seen_unix_s,
+             finding.last_seen_unix_s, finding.evidence_count, finding.peak_temp_c,
+             finding.area_m2, finding.thumbnail_png))
+        return replace(finding, id=finding_id)
 
     def update_finding(self, finding: Finding) -> None:
         """Record more evidence for a stored finding (same id)."""
@@ -170,7 +173,7 @@ class SqliteStore:
         if until_unix_s is not None:
             where.append("first_seen_unix_s <= ?")
             args.append(until_unix_s)
-        sql = f"SELECT {_FINDING_COLUMNS} FROM findings"
+        sql = f"SELECT id, {_FINDING_COLUMNS} FROM findings"
         if where:
             sql += " WHERE " + " AND ".join(where)
         return [_finding(row) for row in self._db.execute(sql + " ORDER BY id", args)]
@@ -198,30 +201,26 @@ class SqliteStore:
     # -- patrols and alerts --------------------------------------------------------------
     def add_patrol_run(self, patrol: str, due_unix_s: float, status: str, *,
                        mission_id: int | None = None, detail: str = "") -> int:
-        with self._write() as db:
-            cur = db.execute("INSERT INTO patrol_runs (patrol, due_unix_s, mission_id, status,"
-                             " detail) VALUES (?, ?, ?, ?, ?)",
-                             (patrol, due_unix_s, mission_id, status, detail))
-        return cur.lastrowid
+        return self._insert("INSERT INTO patrol_runs (patrol, due_unix_s, mission_id, status,"
+                            " detail) VALUES (?, ?, ?, ?, ?)",
+                            (patrol, due_unix_s, mission_id, status, detail))
 
     def patrol_runs(self, patrol: str) -> list[tuple[int, float, int | None, str, str]]:
-        return self._db.execute("SELECT id, due_unix_s, mission_id, status, detail FROM "
-                                "patrol_runs WHERE patrol = ? ORDER BY due_unix_s",
-                                (patrol,)).fetchall()
+        return [tuple(r) for r in self._db.execute(
+            "SELECT id, due_unix_s, mission_id, status, detail FROM patrol_runs "
+            "WHERE patrol = ? ORDER BY due_unix_s, id", (patrol,))]
 
     def add_alert(self, level: str, message: str, finding_id: int | None = None) -> int:
-        with self._write() as db:
-            cur = db.execute("INSERT INTO alerts (time_unix_s, level, message, finding_id) "
-                             "VALUES (?, ?, ?, ?)", (time.time(), level, message, finding_id))
-        return cur.lastrowid
+        return self._insert("INSERT INTO alerts (time_unix_s, level, message, finding_id) "
+                            "VALUES (?, ?, ?, ?)", (time.time(), level, message, finding_id))
 
     def alerts(self) -> list[tuple[int, float, str, str, int | None]]:
-        return self._db.execute("SELECT id, time_unix_s, level, message, finding_id FROM "
-                                "alerts ORDER BY id").fetchall()
+        return [tuple(r) for r in self._db.execute(
+            "SELECT id, time_unix_s, level, message, finding_id FROM alerts ORDER BY id")]
 
 
 def _finding(row: tuple) -> Finding:
     (fid, mission_id, kind, lat, lon, accuracy, confidence, first, last, count, peak, area,
      thumb) = row
     return Finding(FindingKind(kind), lat, lon, accuracy, confidence, first, last, count, peak,
-                   area, mission_id, thumb, fid)
+                   area, mission_id, bytes(thumb) if thumb is not None else None, fid)

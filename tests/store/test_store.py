@@ -1,4 +1,5 @@
-"""The SQLite store: real files, migrations, queries, exports, and a killed writer."""
+"""The store: real SQLite files (and PostgreSQL when given), migrations, queries, exports,
+and a killed writer."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from dronewatch.store import Finding, FindingKind, SqliteStore, StoreError
+from dronewatch.store import Finding, FindingKind, Store, StoreError
 from dronewatch.store.export import to_csv, to_geojson, to_kml
 from dronewatch.store.schema import SCHEMA_VERSION
 from tests.conftest import REPO
@@ -24,8 +25,8 @@ def finding(i: int, **kw) -> Finding:
     return Finding(**(args | kw))
 
 
-def test_a_killed_writer_loses_no_finding_it_reported_stored(tmp_path):
-    db = tmp_path / "findings.sqlite"
+def test_a_killed_writer_loses_no_finding_it_reported_stored(store_where):
+    db = store_where
     writer = subprocess.Popen([sys.executable, "-m", "tests.store.writer", str(db)], cwd=REPO,
                               stdout=subprocess.PIPE, text=True)
     reported = []
@@ -34,7 +35,7 @@ def test_a_killed_writer_loses_no_finding_it_reported_stored(tmp_path):
         reported.append(int(writer.stdout.readline()))
     writer.send_signal(signal.SIGKILL)  # no chance to clean up, mid-write
     writer.wait()
-    with SqliteStore(db) as store:
+    with Store(db) as store:
         stored = {f.id for f in store.findings()}
     assert set(reported) <= stored
     assert len(reported) == 300
@@ -42,18 +43,18 @@ def test_a_killed_writer_loses_no_finding_it_reported_stored(tmp_path):
 
 def test_wal_mode_schema_version_and_refusing_a_newer_file(tmp_path):
     path = tmp_path / "s.sqlite"
-    with SqliteStore(path) as store:
+    with Store(path) as store:
         assert store.schema_version == SCHEMA_VERSION
     raw = sqlite3.connect(path)
     assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     raw.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     raw.close()
     with pytest.raises(StoreError, match="newer than this dronewatch knows"):
-        SqliteStore(path)
+        Store(path)
 
 
-def test_missions_flights_tracks_findings_and_queries(tmp_path):
-    with SqliteStore(tmp_path / "s.sqlite") as store:
+def test_missions_flights_tracks_findings_and_queries(store_where):
+    with Store(store_where) as store:
         mission = store.add_mission("search", "lost worker", launched_by="duty officer",
                                     reason="alarm 110")
         flight = store.start_flight(mission.id, "udpout:127.0.0.1:14550")
@@ -79,8 +80,8 @@ def test_missions_flights_tracks_findings_and_queries(tmp_path):
         assert store.alerts()[0][0] == alert
 
 
-def test_exports_are_valid_geojson_kml_and_csv(tmp_path):
-    with SqliteStore(tmp_path / "s.sqlite") as store:
+def test_exports_are_valid_geojson_kml_and_csv(store_where):
+    with Store(store_where) as store:
         store.add_finding(finding(0))
         store.add_finding(finding(1, kind=FindingKind.HOTSPOT, peak_temp_c=90.5, area_m2=12.0))
         found = store.findings()
@@ -101,10 +102,10 @@ def test_bad_findings_are_refused():
         finding(0, confidence=1.5)
 
 
-def test_findings_in_a_zone_and_one_hotspot_across_patrols(tmp_path):
+def test_findings_in_a_zone_and_one_hotspot_across_patrols(store_where):
     import shapely
 
-    with SqliteStore(tmp_path / "s.sqlite") as store:
+    with Store(store_where) as store:
         for day, (peak, area) in enumerate([(70.0, 20.0), (85.0, 35.0), (120.0, 80.0)]):
             store.add_finding(finding(0, kind=FindingKind.HOTSPOT, lat_deg=44.75 + day * 5e-5,
                                       peak_temp_c=peak, area_m2=area,
@@ -116,3 +117,20 @@ def test_findings_in_a_zone_and_one_hotspot_across_patrols(tmp_path):
         zone = shapely.box(88.64, 44.755, 88.66, 44.765)
         assert [f.peak_temp_c for f in store.findings_in(zone)] == [300.0]
         assert store.findings_in(zone, since_unix_s=1e12) == []
+
+
+def test_a_reopened_store_keeps_everything_and_migrates_nothing_twice(store_where):
+    with Store(store_where) as store:
+        kept = store.add_finding(finding(0, thumbnail_png=b"\x89PNG-bytes"))
+        assert store.schema_version == SCHEMA_VERSION
+    with Store(store_where) as store:
+        (again,) = store.findings()
+        assert again == kept and isinstance(again.thumbnail_png, bytes)
+        assert store.schema_version == SCHEMA_VERSION
+
+
+def test_an_unreachable_database_is_a_clear_error(tmp_path):
+    with pytest.raises(StoreError, match="cannot open the store"):
+        Store("postgresql://nobody@127.0.0.1:1/none?connect_timeout=1")
+    with pytest.raises(StoreError, match="cannot open the store"):
+        Store(tmp_path / "a-directory.sqlite" / "..")
