@@ -4,6 +4,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+ASSETS := $(VENV)/.map-assets
+BROWSER := $(VENV)/.chromium
 
 .PHONY: demo test lint clean
 
@@ -13,10 +15,23 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-demo: $(STAMP)
+# The map's scripts and styles, from the npm registry, so maps work with no internet.
+$(ASSETS): $(STAMP)
+	$(BIN)/dronewatch assets
+	touch $(ASSETS)
+
+# Debian's Chromium, for the test that opens the maps in a real browser.
+$(BROWSER):
+	command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+	  && { apt-get install -y -qq chromium >/dev/null 2>&1 || { apt-get update -qq \
+	  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }; }; } \
+	  || echo "Chromium not installed (needs root and apt): the browser test will skip"
+	mkdir -p $(VENV) && touch $(BROWSER)
+
+demo: $(ASSETS)
 	$(BIN)/dronewatch demo
 
-test: $(STAMP)
+test: $(ASSETS) $(BROWSER)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 

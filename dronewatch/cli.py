@@ -19,9 +19,10 @@ from rich.table import Table
 from dronewatch.area import default_dem_path, default_zones_path
 from dronewatch.errors import DronewatchError
 from dronewatch.geo import Terrain, camera_preset
-from dronewatch.mapview import mission_map, write_area_map
+from dronewatch.mapview import SavedMap, mission_map, save_map, write_area_map
 from dronewatch.planning import AltitudePolicy, Plan, PlanningContext, plan_search
 from dronewatch.planning.export import write_plan_files
+from dronewatch.webassets import assets_dir, fetch, missing
 from dronewatch.zones import ZoneSet, load_zones
 
 app = typer.Typer(
@@ -94,8 +95,33 @@ def map_command(
 ) -> None:
     """Draw the operating area (relief, zones, launch site) as one HTML map."""
     zones = _run(lambda: load_zones(zones_file or default_zones_path()))
-    path = _run(lambda: write_area_map(zones, dem or default_dem_path(), out))
-    console.print(f"map written: [bold]{path.resolve()}[/]")
+    saved = _run(lambda: write_area_map(zones, dem or default_dem_path(), out))
+    _say_map(saved)
+
+
+def _say_map(saved: SavedMap) -> None:
+    console.print(f"map written: [bold]{saved.path.resolve()}[/]")
+    if not saved.offline:
+        console.print("[yellow]this map loads its scripts from the internet; run "
+                      "'dronewatch assets' once to make maps work offline[/]")
+
+
+@app.command("assets")
+def assets_command() -> None:
+    """Fetch the map's scripts and styles once, so every map opens with no internet.
+
+    Downloads the exact Leaflet, plugin, Bootstrap and Font Awesome versions folium
+    uses from the npm registry (checked against its SHA-512) into
+    $DRONEWATCH_WEB_ASSETS (default ~/.cache/dronewatch/web). Maps written afterwards
+    carry them inside the HTML file.
+    """
+    fetched = _run(lambda: fetch(say=lambda text: console.print(text)))
+    left = missing()
+    where = assets_dir()
+    if left:
+        console.print(f"[red]still missing in {where}: {', '.join(left)}[/]")
+        raise typer.Exit(1)
+    console.print(f"map assets ready in {where} ({len(fetched)} fetched now)")
 
 
 def _lat_lon(text: str) -> tuple[float, float]:
@@ -111,7 +137,7 @@ def _show_plan(plan: Plan, out_dir: Path, zones: ZoneSet, dem: Path, as_json: bo
     route = [(lat, lon) for s in range(len(plan.sorties))
              for lat, lon, _ in plan.waypoints_wgs84(s)]
     map_path = out_dir / "plan-map.html"
-    mission_map(zones, dem, planned=route).save(str(map_path))
+    save_map(mission_map(zones, dem, planned=route), map_path)
     summary = {
         "name": plan.name, "pattern": plan.pattern, "sorties": len(plan.sorties),
         "distance_km": round(plan.distance_m / 1000, 2), "time_min": round(plan.time_s / 60, 1),
@@ -178,8 +204,7 @@ def demo(out: OutOption = Path("out/area-map.html")) -> None:
     """The main job, with no set-up: for now, the modelled area on a map."""
     zones = _run(lambda: load_zones(default_zones_path()))
     console.print(_zone_table(zones))
-    path = _run(lambda: write_area_map(zones, default_dem_path(), out))
-    console.print(f"map written: [bold]{path.resolve()}[/]")
+    _say_map(_run(lambda: write_area_map(zones, default_dem_path(), out)))
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from os import PathLike
 from pathlib import Path
@@ -18,9 +19,10 @@ from folium.plugins import HeatMap, MarkerCluster
 
 from dronewatch._hillshade import relief_image
 from dronewatch.store.models import Finding, FindingKind
+from dronewatch.webassets import inline
 from dronewatch.zones import Zone, ZoneKind, ZoneSet
 
-__all__ = ["ZONE_STYLES", "area_map", "mission_map", "write_area_map"]
+__all__ = ["ZONE_STYLES", "SavedMap", "area_map", "mission_map", "save_map", "write_area_map"]
 
 #: Colour and label of each zone kind, used on the map and in its legend.
 ZONE_STYLES: dict[ZoneKind, tuple[str, str]] = {
@@ -81,6 +83,7 @@ def _base_map(zones: ZoneSet, dem_path: str | PathLike[str]) -> folium.Map:
         zoom_start=10,
         tiles=None,
         control_scale=True,
+        maxZoom=19,  # no tile layer is shown at first to set it, and clustering needs one
     )
     folium.TileLayer("OpenStreetMap", name="Online map (needs internet)", show=False).add_to(fmap)
     relief = relief_image(dem_path)
@@ -101,7 +104,7 @@ def _base_map(zones: ZoneSet, dem_path: str | PathLike[str]) -> folium.Map:
                     [zone.geometry.y, zone.geometry.x],
                     tooltip=zone.name,
                     popup=folium.Popup(_popup_html(zone), max_width=320),
-                    icon=folium.Icon(color="black", icon="home"),
+                    icon=folium.Icon(color="black", icon="house", prefix="fa"),
                 ).add_to(group)
                 continue
             folium.GeoJson(
@@ -178,11 +181,36 @@ def mission_map(zones: ZoneSet, dem_path: str | PathLike[str], *,
     return fmap
 
 
-def write_area_map(
-    zones: ZoneSet, dem_path: str | PathLike[str], out_path: str | PathLike[str]
-) -> Path:
-    """Render :func:`area_map` to one HTML file and return its path."""
+@dataclass(frozen=True, slots=True)
+class SavedMap:
+    """A written map file; ``online_links`` are scripts it still loads from the internet
+    (none once ``dronewatch map assets`` has fetched them)."""
+
+    path: Path
+    online_links: tuple[str, ...]
+
+    @property
+    def offline(self) -> bool:
+        return not self.online_links
+
+
+def save_map(fmap: folium.Map, out_path: str | PathLike[str]) -> SavedMap:
+    """Write one self-contained HTML file: scripts, styles, icons and fonts inside it.
+
+    The file is written whole and then renamed into place, so a map being watched
+    (a live mission map reloaded by a browser) is never seen half written.
+    """
     out = Path(out_path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    area_map(zones, dem_path).save(str(out))
-    return out
+    html, left = inline(fmap.get_root().render())
+    partial = out.with_name(f".{out.name}.partial")
+    partial.write_text(html, encoding="utf-8")
+    partial.replace(out)
+    return SavedMap(out, tuple(left))
+
+
+def write_area_map(
+    zones: ZoneSet, dem_path: str | PathLike[str], out_path: str | PathLike[str]
+) -> SavedMap:
+    """Render :func:`area_map` to one HTML file."""
+    return save_map(area_map(zones, dem_path), out_path)

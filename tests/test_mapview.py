@@ -21,8 +21,8 @@ def zones():
 
 @pytest.fixture(scope="module")
 def html(zones, tmp_path_factory):
-    path = write_area_map(zones, default_dem_path(), tmp_path_factory.mktemp("map") / "a.html")
-    return path.read_text()
+    saved = write_area_map(zones, default_dem_path(), tmp_path_factory.mktemp("map") / "a.html")
+    return saved.path.read_text()
 
 
 def test_map_holds_every_zone_with_its_name_and_popup(zones, html):
