@@ -8,8 +8,10 @@ by its corners would shift features by hundreds of metres at the map's edges.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from os import PathLike
+from pathlib import Path
 
 import numpy as np
 import rasterio
@@ -45,7 +47,16 @@ def _shade(z: NDArray[np.float64], pixel_m: float) -> NDArray[np.float64]:
 
 
 def relief_image(dem_path: str | PathLike[str], *, max_px: int = 900) -> ReliefImage:
-    """Shaded, height-tinted relief of a DEM, at most ``max_px`` pixels a side."""
+    """Shaded, height-tinted relief of a DEM, at most ``max_px`` pixels a side.
+
+    Cached per DEM file (and its modification time): a live mission map is redrawn
+    every few seconds over the same relief."""
+    path = Path(dem_path)
+    return _relief_cached(str(path.resolve()), path.stat().st_mtime_ns, max_px)
+
+
+@functools.lru_cache(maxsize=4)
+def _relief_cached(dem_path: str, _mtime_ns: int, max_px: int) -> ReliefImage:
     with rasterio.open(dem_path) as ds:
         factor = max(1, int(np.ceil(max(ds.width, ds.height) / max_px)))
         out_shape = (ds.height // factor, ds.width // factor)

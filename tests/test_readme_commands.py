@@ -27,11 +27,17 @@ def test_ci_runs_the_readme_test_command():
 
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
-def test_make_demo_writes_the_map():
+def test_make_demo_finds_the_lost_worker_and_writes_the_map():
+    """The main job, exactly as the README runs it: a full search against the simulator."""
     started = time.time()
     result = subprocess.run(["make", "demo"], cwd=REPO, capture_output=True, text=True,
                             timeout=600)
+    elapsed = time.time() - started
     assert result.returncode == 0, result.stdout + result.stderr
-    produced = REPO / "out" / "area-map.html"
+    found = re.search(r"found at ([\d.]+), ([\d.]+): ([\d.]+) m from the truth", result.stdout)
+    assert found, result.stdout
+    assert float(found.group(3)) <= 3.0  # the issue's target location error
+    produced = REPO / "out" / "mission-map.html"
     assert produced.stat().st_mtime >= started - 1
-    assert "map written" in result.stdout
+    assert "PERSON" in result.stdout and "completed" in result.stdout
+    assert elapsed < 120, f"the demo took {elapsed:.0f} s (target: under two minutes)"

@@ -63,6 +63,7 @@ class VehicleState:
     battery_remaining_pct: float = math.nan
     battery_current_a: float = math.nan
     home: Home | None = None
+    time_boot_s: float = 0.0  # the vehicle's own clock (simulated time in a simulator)
     mission_seq: int = 0
     mission_total: int = 0
     prearm_ok: bool = False
@@ -148,6 +149,7 @@ def _global_position(state: VehicleState, msg: MavMessage) -> dict:
         "alt_amsl_m": msg["alt"] / 1000.0, "alt_rel_m": msg["relative_alt"] / 1000.0,
         "vn_mps": msg["vx"] / 100.0, "ve_mps": msg["vy"] / 100.0, "vd_mps": msg["vz"] / 100.0,
         "heading_deg": hdg / 100.0 if hdg != 65535 else state.heading_deg,
+        "time_boot_s": msg["time_boot_ms"] / 1000.0,
     }
 
 

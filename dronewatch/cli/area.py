@@ -1,65 +1,44 @@
-"""The `dronewatch` command line: parse, call one library function, print.
+"""Commands about the area and plans: zones, maps, map assets, search planning.
 
-Why thin: operators are police officers, not programmers. Every user mistake (a bad
-zone file, a point off the map) is a :class:`DronewatchError`, shown as one readable
-line and exit code 1; anything else is a bug and keeps its traceback.
+Nothing here flies; these work with no drone attached.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from dronewatch.area import default_dem_path, default_zones_path
-from dronewatch.errors import DronewatchError
+from dronewatch.cli.common import (
+    AglOption,
+    AtOption,
+    DemOption,
+    JsonOption,
+    LaunchOption,
+    OutOption,
+    ZonesOption,
+    app,
+    console,
+    lat_lon,
+    run,
+    say_map,
+)
 from dronewatch.geo import Terrain, camera_preset
-from dronewatch.mapview import SavedMap, mission_map, save_map, write_area_map
+from dronewatch.mapview import mission_map, save_map, write_area_map
 from dronewatch.planning import AltitudePolicy, Plan, PlanningContext, plan_search
 from dronewatch.planning.export import write_plan_files
 from dronewatch.webassets import assets_dir, fetch, missing
 from dronewatch.zones import ZoneSet, load_zones
 
-app = typer.Typer(
-    help="Drone search, rescue and patrol for the Gobi coal district.",
-    no_args_is_help=True,
-    add_completion=False,
-)
 zones_app = typer.Typer(help="Check and list zone files.", no_args_is_help=True)
 app.add_typer(zones_app, name="zones")
 plan_app = typer.Typer(help="Plan searches and patrols (offline, nothing flies).",
                        no_args_is_help=True)
 app.add_typer(plan_app, name="plan")
-console = Console()
-err_console = Console(stderr=True)
-
-T = TypeVar("T")
-
-ZonesOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--zones", help="Zone GeoJSON file [default: mapdata/zones.geojson]", show_default=False
-    ),
-]
-DemOption = Annotated[
-    Path | None,
-    typer.Option(help="DEM GeoTIFF [default: mapdata/dem.tif]", show_default=False),
-]
-OutOption = Annotated[Path, typer.Option(help="Where to write the map HTML")]
-
-
-def _run(action: Callable[[], T]) -> T:
-    """Call the library; turn our errors into a red message and exit code 1."""
-    try:
-        return action()
-    except DronewatchError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-        raise typer.Exit(code=1) from None
 
 
 def _zone_table(zones: ZoneSet) -> Table:
@@ -78,7 +57,7 @@ def zones_check(
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary")] = False,
 ) -> None:
     """Validate a zone file; list every defect, or its zones when it is sound."""
-    zones = _run(lambda: load_zones(path))
+    zones = run(lambda: load_zones(path))
     if as_json:
         print(json.dumps({"file": str(path), "zones": [
             {"id": z.id, "kind": z.kind.value, "name": z.name} for z in zones
@@ -94,16 +73,9 @@ def map_command(
     out: OutOption = Path("out/area-map.html"),
 ) -> None:
     """Draw the operating area (relief, zones, launch site) as one HTML map."""
-    zones = _run(lambda: load_zones(zones_file or default_zones_path()))
-    saved = _run(lambda: write_area_map(zones, dem or default_dem_path(), out))
-    _say_map(saved)
-
-
-def _say_map(saved: SavedMap) -> None:
-    console.print(f"map written: [bold]{saved.path.resolve()}[/]")
-    if not saved.offline:
-        console.print("[yellow]this map loads its scripts from the internet; run "
-                      "'dronewatch assets' once to make maps work offline[/]")
+    zones = run(lambda: load_zones(zones_file or default_zones_path()))
+    saved = run(lambda: write_area_map(zones, dem or default_dem_path(), out))
+    say_map(saved)
 
 
 @app.command("assets")
@@ -115,21 +87,13 @@ def assets_command() -> None:
     $DRONEWATCH_WEB_ASSETS (default ~/.cache/dronewatch/web). Maps written afterwards
     carry them inside the HTML file.
     """
-    fetched = _run(lambda: fetch(say=lambda text: console.print(text)))
+    fetched = run(lambda: fetch(say=lambda text: console.print(text)))
     left = missing()
     where = assets_dir()
     if left:
         console.print(f"[red]still missing in {where}: {', '.join(left)}[/]")
         raise typer.Exit(1)
     console.print(f"map assets ready in {where} ({len(fetched)} fetched now)")
-
-
-def _lat_lon(text: str) -> tuple[float, float]:
-    try:
-        lat, lon = (float(v) for v in text.split(","))
-    except ValueError:
-        raise typer.BadParameter(f"{text!r}: expected LAT,LON in degrees") from None
-    return lat, lon
 
 
 def _show_plan(plan: Plan, out_dir: Path, zones: ZoneSet, dem: Path, as_json: bool) -> None:
@@ -161,12 +125,6 @@ def _show_plan(plan: Plan, out_dir: Path, zones: ZoneSet, dem: Path, as_json: bo
     console.print(f"map: [bold]{map_path.resolve()}[/]; QGroundControl files in {out_dir}")
 
 
-AtOption = Annotated[str, typer.Option("--at", help="Alarm point LAT,LON (degrees)")]
-AglOption = Annotated[float, typer.Option(help="Height above ground, m")]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print a JSON summary")]
-LaunchOption = Annotated[str | None, typer.Option(help="Launch site id [default: the station]")]
-
-
 @plan_app.command("search")
 def plan_search_command(
     at: AtOption,
@@ -183,8 +141,8 @@ def plan_search_command(
     as_json: JsonOption = False,
 ) -> None:
     """Plan an IAMSAR search around an alarm point; write QGC files and a map."""
-    lat, lon = _lat_lon(at)
-    zones = _run(lambda: load_zones(default_zones_path()))
+    lat, lon = lat_lon(at)
+    zones = run(lambda: load_zones(default_zones_path()))
 
     def make() -> Plan:
         with Terrain(default_dem_path()) as terrain:
@@ -195,17 +153,5 @@ def plan_search_command(
                                pattern=pattern, lost_hours=lost_person_hours,
                                wind_from_deg=wind_from)
 
-    plan = _run(make)
+    plan = run(make)
     _show_plan(plan, out_dir, zones, default_dem_path(), as_json)
-
-
-@app.command("demo")
-def demo(out: OutOption = Path("out/area-map.html")) -> None:
-    """The main job, with no set-up: for now, the modelled area on a map."""
-    zones = _run(lambda: load_zones(default_zones_path()))
-    console.print(_zone_table(zones))
-    _say_map(_run(lambda: write_area_map(zones, default_dem_path(), out)))
-
-
-if __name__ == "__main__":
-    app()

@@ -1,0 +1,180 @@
+"""Commands that fly: a search from an alarm, and the demo.
+
+Both print each new finding as it is stored, keep the mission map file current, and
+end with a report; Ctrl-C brings the drone home before the command returns.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from dronewatch.area import default_dem_path, default_zones_path
+from dronewatch.cli.common import AtOption, JsonOption, app, console, err_console, lat_lon, run
+from dronewatch.geo import Terrain, camera_preset
+from dronewatch.link import connect
+from dronewatch.ops import Announcement, FlightOptions, FlightReport, SearchRequest, run_search
+from dronewatch.ops.feed import FrameSource, directory_source
+from dronewatch.store import FindingKind, Store
+from dronewatch.zones import load_zones
+
+DEFAULT_STORE = os.environ.get("DRONEWATCH_STORE", "out/dronewatch.sqlite")
+STYLE = {"stage": "cyan", "finding": "yellow", "alert": "bold red", "warning": "magenta"}
+
+
+def _announcer(as_json: bool, started: float):  # noqa: ANN202 - a closure
+    def announce(a: Announcement) -> None:
+        if as_json:
+            return
+        stamp = f"[dim]{time.monotonic() - started:6.1f}s[/]"
+        console.print(f"{stamp} [{STYLE.get(a.kind, 'white')}]{a.text}[/]", highlight=False)
+    return announce
+
+
+def report_table(report: FlightReport) -> Table:
+    table = Table(title=f"mission {report.mission_id}: {report.outcome}")
+    table.add_column("")
+    table.add_column("")
+    people = [f for f in report.findings if f.kind is FindingKind.PERSON]
+    hot = [f for f in report.findings if f.kind is FindingKind.HOTSPOT]
+    for key, value in (
+        ("persons found", str(len(people))), ("hotspots found", str(len(hot))),
+        ("command to airborne", f"{report.command_to_airborne_s:.1f} s "
+                                f"({report.command_to_airborne_vehicle_s:.1f} s vehicle clock)"),
+        ("flight time", f"{report.flight_time_s / 60:.1f} min"),
+        ("battery used", f"{report.battery_used_pct:.0f} %"),
+        ("area seen", f"{report.covered_share:.0%} of the planned region"),
+        ("POD achieved", f"{report.pod_achieved:.0%}"),
+        ("frames", f"{report.frames} looked at, {report.frames_failed} skipped"),
+        ("map", str(report.map_path.resolve())),
+    ):
+        table.add_row(key, value)
+    for f in people:
+        table.add_row(f"person #{f.id}", f"{f.lat_deg:.6f}, {f.lon_deg:.6f} ± {f.accuracy_m:.1f} m")
+    return table
+
+
+def report_json(report: FlightReport, **extra: object) -> str:
+    return json.dumps({
+        "mission_id": report.mission_id, "outcome": report.outcome,
+        "findings": [{"id": f.id, "kind": f.kind.value, "lat_deg": f.lat_deg,
+                      "lon_deg": f.lon_deg, "accuracy_m": round(f.accuracy_m, 2),
+                      "confidence": round(f.confidence, 3), "peak_temp_c": f.peak_temp_c,
+                      "area_m2": f.area_m2} for f in report.findings],
+        "command_to_airborne_s": round(report.command_to_airborne_s, 2),
+        "flight_time_s": round(report.flight_time_s, 1),
+        "battery_used_pct": round(report.battery_used_pct, 1),
+        "covered_share": round(report.covered_share, 3),
+        "pod_achieved": round(report.pod_achieved, 3), "frames": report.frames,
+        "frames_failed": report.frames_failed, "map": str(report.map_path), **extra})
+
+
+def _camera_source(camera: str, terrain: Terrain, seed: int) -> FrameSource:
+    if camera != "sim":
+        folder = Path(camera)
+        if not folder.is_dir():
+            raise typer.BadParameter(f"{camera!r} is neither 'sim' nor a folder of frames")
+        return directory_source(folder)
+    from simulators.thermal import Clock, ThermalCamera, ThermalWorld
+
+    world = ThermalWorld(default_dem_path(), load_zones(default_zones_path()), Clock(2.0),
+                         seed=seed)
+    return ThermalCamera(world, terrain, camera_preset("dji-m30t"), seed=seed).render
+
+
+@app.command("search")
+def search_command(
+    at: AtOption,
+    radius: Annotated[float, typer.Option(help="Search radius around the alarm, m")] = 800.0,
+    pattern: Annotated[str, typer.Option(help="expanding-square|sector|parallel|creeping|auto")]
+    = "auto",
+    drone: Annotated[str, typer.Option(
+        help="MAVLink URL of the drone (udp:, udpout:, tcp:) [env DRONEWATCH_DRONE]")]
+    = os.environ.get("DRONEWATCH_DRONE", "udpout:127.0.0.1:14550"),
+    lost_person_hours: Annotated[float | None, typer.Option(
+        help="Hours since the person was last seen (for the probability of success)")] = None,
+    on_find: Annotated[str, typer.Option(
+        help="loiter: hold over the first person found, camera on them; continue: keep "
+             "searching")] = "continue",
+    camera: Annotated[str, typer.Option(
+        help="'sim' renders the simulated thermal world (rehearsals); else a folder the "
+             "camera writes its frames into")] = "sim",
+    store: Annotated[str, typer.Option(help="SQLite file or postgresql:// URL "
+                                            "[env DRONEWATCH_STORE]")] = DEFAULT_STORE,
+    out_dir: Annotated[Path, typer.Option(help="Folder for the mission map")] = Path("out"),
+    speedup: Annotated[float, typer.Option(
+        help="The simulator's speed-up, to pace telemetry requests (1 for a real drone)")]
+    = 1.0,
+    as_json: JsonOption = False,
+) -> None:
+    """Search from an alarm: plan, check the drone, upload, fly, find, report.
+
+    Every finding is stored the moment it is made and pinned on the mission map
+    (out/mission-map.html, rewritten every few seconds). Ctrl-C brings the drone home.
+    Exit code 3 when the flight ended without finding a person.
+    """
+    lat, lon = lat_lon(at)
+    if on_find not in ("loiter", "continue"):
+        raise typer.BadParameter("--on-find must be loiter or continue")
+    started = time.monotonic()
+    zones = run(lambda: load_zones(default_zones_path()))
+    request = SearchRequest(lat, lon, radius_m=radius, pattern=pattern,
+                            lost_hours=lost_person_hours)
+    with Terrain(default_dem_path()) as terrain, run(lambda: Store(store)) as db:
+        source = _camera_source(camera, terrain, seed=20261123)
+        with run(lambda: connect(drone, heartbeat_hz=max(speedup / 5, 1.0),
+                                 telemetry_scale=min(10 / speedup, 1.0))) as vehicle:
+            report = run(lambda: run_search(
+                request, vehicle, zones, terrain, source, db, out_dir / "mission-map.html",
+                options=FlightOptions(on_find=on_find),
+                announce=_announcer(as_json, started), vehicle_name=drone))
+    if as_json:
+        print(report_json(report))
+    else:
+        console.print(report_table(report))
+    if not any(f.kind is FindingKind.PERSON for f in report.findings):
+        raise typer.Exit(3)
+
+
+@app.command("demo")
+def demo_command(
+    out_dir: Annotated[Path, typer.Option(help="Folder for the map and the store")]
+    = Path("out"),
+    seed: Annotated[int, typer.Option(help="Where the person is, and everything random")]
+    = 20261123,
+    speedup: Annotated[float, typer.Option(help="Simulator speed-up")] = 30.0,
+    as_json: JsonOption = False,
+) -> None:
+    """The main job with no set-up: a worker lost at night, found by the simulated drone.
+
+    Starts the simulated drone at the nearest launch site and a thermal world with
+    the lost person, sheep, camels, a truck, a machine and coal fires; raises the alarm
+    near the person; flies the search; prints where the person was found, the error
+    against the truth, and the map's path.
+    """
+    from dronewatch.ops.demo import run_demo
+
+    started = time.monotonic()
+    result = run(lambda: run_demo(out_dir, seed=seed, speedup=speedup,
+                                  announce=_announcer(as_json, started)))
+    extra = {"person_lat_deg": result.person_lat_deg, "person_lon_deg": result.person_lon_deg,
+             "error_m": result.error_m, "wall_s": round(time.monotonic() - started, 1)}
+    if as_json:
+        print(report_json(result.report, **extra))
+    else:
+        console.print(report_table(result.report))
+        console.print(f"the lost worker was at {result.person_lat_deg:.6f}, "
+                      f"{result.person_lon_deg:.6f}")
+    if result.error_m is None:
+        err_console.print("[bold red]the person was not found[/]")
+        raise typer.Exit(3)
+    if not as_json:
+        console.print(f"[bold green]found at {result.found_lat_deg:.6f}, "
+                      f"{result.found_lon_deg:.6f}: {result.error_m:.1f} m from the truth[/]")
+        console.print(f"map: [bold]{result.report.map_path.resolve()}[/]")

@@ -1,0 +1,18 @@
+"""The operator's jobs: a search from an alarm, scheduled patrols, the demo."""
+
+from dronewatch.ops.alarm import PreflightError, SearchRequest, plan_for_alarm, run_search
+from dronewatch.ops.record import Announcement, FindingRecorder
+from dronewatch.ops.search import FlightOptions, FlightReport, fly_plan, preflight_problems
+
+__all__ = [
+    "Announcement",
+    "FindingRecorder",
+    "FlightOptions",
+    "FlightReport",
+    "PreflightError",
+    "SearchRequest",
+    "fly_plan",
+    "plan_for_alarm",
+    "preflight_problems",
+    "run_search",
+]

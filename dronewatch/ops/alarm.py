@@ -1,0 +1,100 @@
+"""A search launched from an alarm: the plan, the checks, and the flight.
+
+Why the checks refuse rather than warn: a drone that takes off with a weak battery or
+no GPS fix over the Gobi at night is a second emergency. What fails is named, so the
+officer can fix it (swap the battery, wait for the fix) and launch again.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from dronewatch.errors import DronewatchError
+from dronewatch.geo import Terrain, camera_preset
+from dronewatch.link import Vehicle
+from dronewatch.ops.feed import FrameSource
+from dronewatch.ops.record import Announcement
+from dronewatch.ops.search import (
+    DEFAULT_OPTIONS,
+    FlightOptions,
+    FlightReport,
+    fly_plan,
+    preflight_problems,
+)
+from dronewatch.planning import Plan, PlanningContext, plan_search
+from dronewatch.store import Store
+from dronewatch.zones import ZoneSet
+
+__all__ = ["PreflightError", "SearchRequest", "nearest_launch_site", "plan_for_alarm",
+           "run_search"]
+
+
+class PreflightError(DronewatchError):
+    """The vehicle may not fly this mission now; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class SearchRequest:
+    """An alarm: where the person was last known, and how to search."""
+
+    lat_deg: float
+    lon_deg: float
+    radius_m: float = 800.0
+    pattern: str = "auto"
+    lost_hours: float | None = None
+    camera: str = "dji-m30t"
+    launch_site: str | None = None  # default: the nearest to the alarm
+    launched_by: str = "duty officer"
+    reason: str = "alarm: person reported lost"
+
+
+def nearest_launch_site(zones: ZoneSet, lat_deg: float, lon_deg: float) -> str:
+    """The launch site closest to a place: the drone that gets there first."""
+    cos_lat = math.cos(math.radians(lat_deg))
+    return min(zones.launch_sites,
+               key=lambda s: math.hypot(s.lat_deg - lat_deg, (s.lon_deg - lon_deg) * cos_lat)).id
+
+
+def plan_for_alarm(zones: ZoneSet, terrain: Terrain, request: SearchRequest) -> Plan:
+    """The search plan, from the request's launch site or else the nearest one."""
+    site = request.launch_site or nearest_launch_site(zones, request.lat_deg, request.lon_deg)
+    ctx = PlanningContext(zones, terrain, camera_preset(request.camera), launch_site=site)
+    return plan_search(ctx, lat_deg=request.lat_deg, lon_deg=request.lon_deg,
+                       radius_m=request.radius_m, pattern=request.pattern,
+                       lost_hours=request.lost_hours)
+
+
+def _plan_summary(plan: Plan) -> str:
+    return json.dumps({"name": plan.name, "pattern": plan.pattern,
+                       "launch_site": plan.home.id, "sorties": len(plan.sorties),
+                       "distance_m": round(plan.distance_m), "time_s": round(plan.time_s),
+                       "pod": round(plan.pod, 3), "waypoints": plan.waypoints_wgs84(0)})
+
+
+def run_search(request: SearchRequest, vehicle: Vehicle, zones: ZoneSet, terrain: Terrain,
+               camera: FrameSource, store: Store, map_path: Path, *,
+               plan: Plan | None = None, options: FlightOptions = DEFAULT_OPTIONS,
+               announce: Callable[[Announcement], None] = lambda _: None,
+               vehicle_name: str = "drone") -> FlightReport:
+    """Plan (unless given), check the vehicle, record the mission, fly it.
+
+    Raises
+    ------
+    PreflightError
+        The vehicle failed a check; nothing was uploaded.
+    """
+    plan = plan or plan_for_alarm(zones, terrain, request)
+    problems = preflight_problems(vehicle, plan, options)
+    if problems:
+        raise PreflightError(f"{vehicle_name} may not fly: " + "; ".join(problems))
+    if len(plan.sorties) > 1:
+        announce(Announcement("warning", f"the search needs {len(plan.sorties)} sorties on "
+                              "one battery each; flying the first now"))
+    mission = store.add_mission("search", plan.name, launched_by=request.launched_by,
+                                reason=request.reason, plan_json=_plan_summary(plan))
+    return fly_plan(vehicle, plan, zones, terrain, camera, store, mission.id, map_path,
+                    options=options, announce=announce, vehicle_name=vehicle_name)
