@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -28,7 +29,7 @@ DEFAULT_STORE = os.environ.get("DRONEWATCH_STORE", "out/dronewatch.sqlite")
 STYLE = {"stage": "cyan", "finding": "yellow", "alert": "bold red", "warning": "magenta"}
 
 
-def _announcer(as_json: bool, started: float):  # noqa: ANN202 - a closure
+def _announcer(as_json: bool, started: float) -> Callable[[Announcement], None]:
     def announce(a: Announcement) -> None:
         if as_json:
             return

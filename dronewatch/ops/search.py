@@ -148,6 +148,7 @@ def fly_plan(vehicle: Vehicle, plan: Plan, zones: ZoneSet, terrain: Terrain,
     vehicle.upload(mission_items(plan))
     vehicle.upload(fence_items(zones, margin_m=options.fence_margin_m), MissionType.FENCE)
     vehicle.upload(rally_items(zones), MissionType.RALLY)
+    vehicle.set_current(1)  # from the take-off, whatever an earlier mission left current
     flight = store.start_flight(mission_id, vehicle_name)
     recorder = FindingRecorder(store, mission_id, announce)
     feedback = vehicle.subscribe("CAMERA_FEEDBACK")

@@ -115,6 +115,13 @@ class Store:
             db.execute("UPDATE flights SET ended_unix_s = ?, outcome = ? WHERE id = ?",
                        (time.time(), outcome, flight_id))
 
+    def flights(self, mission_id: int | None = None) -> list[Flight]:
+        sql = ("SELECT id, mission_id, vehicle, started_unix_s, ended_unix_s, outcome "
+               "FROM flights")
+        rows = (self._db.execute(sql + " WHERE mission_id = ? ORDER BY id", (mission_id,))
+                if mission_id is not None else self._db.execute(sql + " ORDER BY id"))
+        return [Flight(*row) for row in rows]
+
     def add_track(self, flight_id: int,
                   points: Iterable[tuple[float, float, float, float]]) -> None:
         """(time_unix_s, lat, lon, alt_amsl) points of the flown track."""
@@ -204,6 +211,13 @@ class Store:
         return self._insert("INSERT INTO patrol_runs (patrol, due_unix_s, mission_id, status,"
                             " detail) VALUES (?, ?, ?, ?, ?)",
                             (patrol, due_unix_s, mission_id, status, detail))
+
+    def update_patrol_run(self, run_id: int, status: str, *, mission_id: int | None = None,
+                          detail: str = "") -> None:
+        with self._write() as db:
+            db.execute("UPDATE patrol_runs SET status = ?, detail = ?, "
+                       "mission_id = COALESCE(?, mission_id) WHERE id = ?",
+                       (status, detail, mission_id, run_id))
 
     def patrol_runs(self, patrol: str) -> list[tuple[int, float, int | None, str, str]]:
         return [tuple(r) for r in self._db.execute(

@@ -86,10 +86,10 @@ class AutoMission:
             if first is None or first.command != mav.MAV_CMD_NAV_TAKEOFF:
                 return "Missing Takeoff Cmd"
         self.running = v.armed and not v.landed
+        if self.finished or self.current >= len(items):
+            self.current = 1  # AP_Mission::resume(): a completed mission starts over
         self.finished = False
         self._jumps.clear()
-        if self.current >= len(items):
-            self.current = 1
         self.nav = None
         if self.running:
             self._start(self.current)
@@ -102,6 +102,8 @@ class AutoMission:
     def start(self) -> None:
         """MISSION_START: let an armed copter on the ground begin."""
         self.running = True
+        if self.finished:
+            self.current = 1
         self.finished = False
         if self.nav is None:
             self._start(self.current)

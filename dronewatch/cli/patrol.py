@@ -1,0 +1,137 @@
+"""`dronewatch patrol list|run NAME|serve`: the scheduled patrols of missions/*.yaml."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+import typer
+from rich.table import Table
+
+from dronewatch.area import default_dem_path, default_zones_path
+from dronewatch.cli.common import JsonOption, app, console, run
+from dronewatch.cli.flight import DEFAULT_STORE, _announcer, _camera_source, report_json
+from dronewatch.geo import Terrain
+from dronewatch.link import connect
+from dronewatch.ops.patrol import PatrolResult, run_patrol
+from dronewatch.ops.patrolspec import PatrolSpec, load_patrols
+from dronewatch.ops.scheduler import PatrolScheduler
+from dronewatch.store import Store
+from dronewatch.zones import load_zones
+
+patrol_app = typer.Typer(help="Scheduled patrols (missions/*.yaml).", no_args_is_help=True)
+app.add_typer(patrol_app, name="patrol")
+
+MissionsOption = Annotated[Path, typer.Option(help="Folder of patrol YAML files")]
+StoreOption = Annotated[str, typer.Option(help="SQLite file or postgresql:// URL "
+                                               "[env DRONEWATCH_STORE]")]
+CameraOption = Annotated[str, typer.Option(help="'sim' or a folder the camera writes to")]
+SpeedupOption = Annotated[float, typer.Option(help="Simulator speed-up (1 for a real drone)")]
+
+
+def _specs(missions: Path) -> list[PatrolSpec]:
+    zones = run(lambda: load_zones(default_zones_path()))
+    return run(lambda: load_patrols(missions, zones))
+
+
+@patrol_app.command("list")
+def patrol_list(missions: MissionsOption = Path("missions"),
+                store: StoreOption = DEFAULT_STORE) -> None:
+    """The patrols, their next run (station time) and how the last one went."""
+    table = Table(title=f"patrols in {missions}")
+    for column in ("name", "zones", "drone", "schedule", "next run", "last run"):
+        table.add_column(column)
+    with run(lambda: Store(store)) as db:
+        for spec in _specs(missions):
+            now = datetime.now(UTC)
+            nxt = spec.trigger().get_next_fire_time(None, now)
+            runs = db.patrol_runs(spec.name)
+            last = f"{runs[-1][3]} {runs[-1][4]}".strip() if runs else "-"
+            table.add_row(spec.name, ", ".join(spec.zones), spec.drone,
+                          f"{spec.schedule} ({spec.timezone})",
+                          f"{nxt.astimezone(ZoneInfo(spec.timezone)):%Y-%m-%d %H:%M}"
+                          if nxt else "-", last)
+    console.print(table)
+
+
+def _flyer(db: Store, out_dir: Path, camera: str, speedup: float, wind_mps: float | None,
+           as_json: bool) -> Callable[[PatrolSpec, float], PatrolResult]:
+    zones = load_zones(default_zones_path())
+    started = time.monotonic()
+
+    def fly(spec: PatrolSpec, due: float) -> PatrolResult:
+        with Terrain(default_dem_path()) as terrain, \
+                connect(spec.drone, heartbeat_hz=max(speedup / 5, 1.0),
+                        telemetry_scale=min(10 / speedup, 1.0)) as vehicle:
+            vehicle.wait_for(lambda s: s.prearm_ok, 120, "the drone ready")
+            return run_patrol(spec, due, vehicle, zones, terrain,
+                              _camera_source(camera, terrain, seed=int(due)), db, out_dir,
+                              wind_mps=wind_mps, announce=_announcer(as_json, started))
+    return fly
+
+
+@patrol_app.command("run")
+def patrol_run(
+    name: Annotated[str, typer.Argument(help="The patrol's name")],
+    missions: MissionsOption = Path("missions"),
+    store: StoreOption = DEFAULT_STORE,
+    camera: CameraOption = "sim",
+    out_dir: Annotated[Path, typer.Option(help="Folder for the patrol map")] = Path("out"),
+    wind_mps: Annotated[float | None, typer.Option(help="Wind now, m/s (checked against "
+                                                        "the patrol's limit)")] = None,
+    speedup: SpeedupOption = 1.0,
+    as_json: JsonOption = False,
+) -> None:
+    """Fly one patrol now, outside its schedule. Exit code 1 when it was skipped."""
+    spec = next((s for s in _specs(missions) if s.name == name), None)
+    if spec is None:
+        raise typer.BadParameter(f"no patrol {name!r} in {missions}")
+    with run(lambda: Store(store)) as db:
+        fly = _flyer(db, out_dir, camera, speedup, wind_mps, as_json)
+        result = run(lambda: fly(spec, time.time()))
+    if as_json and result.report is not None:
+        print(report_json(result.report, status=result.status, warnings=result.warnings))
+    elif result.report is not None:
+        console.print(f"patrol {name}: {result.status}, {len(result.report.findings)} "
+                      f"findings, map {result.report.map_path}")
+    for warning in result.warnings:
+        console.print(f"[bold red]warning:[/] {warning}")
+    if result.status == "skipped":
+        console.print(f"[magenta]skipped: {result.detail}[/]")
+        raise typer.Exit(1)
+
+
+@patrol_app.command("serve")
+def patrol_serve(
+    missions: MissionsOption = Path("missions"),
+    store: StoreOption = DEFAULT_STORE,
+    camera: CameraOption = "sim",
+    out_dir: Annotated[Path, typer.Option(help="Folder for patrol maps")] = Path("out"),
+    speedup: SpeedupOption = 1.0,
+    drill: Annotated[bool, typer.Option(help="Make every patrol due once at start")] = False,
+) -> None:
+    """Keep the schedule until Ctrl-C: runs fly when due, one at a time per drone;
+    runs missed while this was not running are recorded, not flown late."""
+    specs = _specs(missions)
+    stop = threading.Event()
+    with run(lambda: Store(store)) as db:
+        scheduler = PatrolScheduler(specs, db, _flyer(db, out_dir, camera, speedup, None,
+                                                      False),
+                                    announce=_announcer(False, time.monotonic()))
+        scheduler.start()
+        if drill:
+            scheduler.fire_now()
+        for name, when in scheduler.next_runs().items():
+            console.print(f"patrol {name}: next run {when:%Y-%m-%d %H:%M %Z}")
+        try:
+            while not stop.wait(1.0):
+                pass
+        except KeyboardInterrupt:
+            console.print("stopping: a patrol in the air finishes its mission first")
+        finally:
+            scheduler.shutdown(wait=True)

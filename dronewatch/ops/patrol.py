@@ -1,0 +1,110 @@
+"""One patrol run: plan the zones, check, fly, store, and warn when a hotspot grows.
+
+Why compare with the last patrol: spontaneous combustion in coal creeps; a hotspot
+that is 20 °C hotter or half again as large as a week ago is the warning the
+companies need, and a hotspot never seen before is news. Each hotspot of this run is
+matched to the nearest hotspot of earlier patrols within its accuracy (at least 30 m).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import shapely
+
+from dronewatch.geo import Terrain, camera_preset
+from dronewatch.link import Vehicle
+from dronewatch.ops.feed import FrameSource
+from dronewatch.ops.patrolspec import PatrolSpec
+from dronewatch.ops.record import Announcement
+from dronewatch.ops.search import FlightOptions, FlightReport, fly_plan, preflight_problems
+from dronewatch.planning import AltitudePolicy, PlanningContext, plan_coverage
+from dronewatch.store import Finding, FindingKind, Store
+from dronewatch.zones import ZoneSet
+
+__all__ = ["PatrolResult", "hotspot_warnings", "run_patrol"]
+
+
+@dataclass(frozen=True, slots=True)
+class PatrolResult:
+    run_id: int
+    status: str  # "done", "skipped", "link lost", ...
+    detail: str
+    report: FlightReport | None
+    warnings: tuple[str, ...]
+
+
+def _nearest_site(zones: ZoneSet, region: shapely.Geometry) -> str:
+    c = region.centroid
+    return min(zones.launch_sites, key=lambda s: math.hypot(
+        s.lat_deg - c.y, (s.lon_deg - c.x) * math.cos(math.radians(c.y)))).id
+
+
+def hotspot_warnings(store: Store, findings: tuple[Finding, ...], mission_id: int,
+                     spec: PatrolSpec) -> list[tuple[str, Finding]]:
+    """Warnings for hotspots of this run that are new or grew since an earlier patrol."""
+    warnings = []
+    for f in findings:
+        if f.kind is not FindingKind.HOTSPOT:
+            continue
+        radius = max(30.0, 2 * f.accuracy_m)
+        d_lat = radius / 111_320
+        d_lon = d_lat / max(math.cos(math.radians(f.lat_deg)), 1e-6)
+        earlier = [e for e in store.findings(kind=FindingKind.HOTSPOT, bbox=(
+            f.lon_deg - d_lon, f.lat_deg - d_lat, f.lon_deg + d_lon, f.lat_deg + d_lat))
+                   if e.mission_id != mission_id and e.last_seen_unix_s <= f.first_seen_unix_s]
+        where = f"{f.lat_deg:.6f}, {f.lon_deg:.6f}"
+        if not earlier:
+            warnings.append((f"new hotspot at {where}: peak {f.peak_temp_c or 0:.0f} °C, "
+                             f"{f.area_m2 or 0:.0f} m²", f))
+            continue
+        last = max(earlier, key=lambda e: e.last_seen_unix_s)
+        rise = (f.peak_temp_c or 0) - (last.peak_temp_c or 0)
+        growth = ((f.area_m2 or 0) / last.area_m2 - 1) if last.area_m2 else 0.0
+        if rise >= spec.warn_peak_rise_c or growth >= spec.warn_area_growth:
+            warnings.append((f"hotspot at {where} grew since the last patrol: peak "
+                             f"{last.peak_temp_c or 0:.0f} → {f.peak_temp_c or 0:.0f} °C, area "
+                             f"{last.area_m2 or 0:.0f} → {f.area_m2 or 0:.0f} m²", f))
+    return warnings
+
+
+def run_patrol(spec: PatrolSpec, due_unix_s: float, vehicle: Vehicle, zones: ZoneSet,
+               terrain: Terrain, camera: FrameSource, store: Store, out_dir: Path, *,
+               wind_mps: float | None = None,
+               announce: Callable[[Announcement], None] = lambda _: None) -> PatrolResult:
+    """Fly one run of a patrol (or record why it was skipped)."""
+    run_id = store.add_patrol_run(spec.name, due_unix_s, "starting")
+    region = shapely.union_all([zones.get(z).geometry for z in spec.zones])
+    ctx = PlanningContext(zones, terrain, camera_preset("dji-m30t"),
+                          altitude=AltitudePolicy(target_agl_m=spec.altitude_agl_m),
+                          launch_site=spec.launch_site or _nearest_site(zones, region))
+    plan = plan_coverage(ctx, polygon_wgs84=region, name=f"patrol {spec.name}")[0]
+    options = FlightOptions(min_battery_pct=spec.min_battery_pct)
+    problems = preflight_problems(vehicle, plan, options)
+    if wind_mps is not None and wind_mps > spec.max_wind_mps:
+        problems.append(f"wind {wind_mps:.0f} m/s above the patrol's limit of "
+                        f"{spec.max_wind_mps:.0f} m/s")
+    if problems:
+        detail = "; ".join(problems)
+        store.update_patrol_run(run_id, "skipped", detail=detail)
+        announce(Announcement("warning", f"patrol {spec.name} skipped: {detail}"))
+        return PatrolResult(run_id, "skipped", detail, None, ())
+    mission = store.add_mission("patrol", spec.name, launched_by="scheduler",
+                                reason=f"patrol {spec.name} due {due_unix_s:.0f}")
+    store.update_patrol_run(run_id, "flying", mission_id=mission.id)
+    report = fly_plan(vehicle, plan, zones, terrain, camera, store, mission.id,
+                      out_dir / f"patrol-{spec.name}.html", options=options, announce=announce,
+                      vehicle_name=spec.drone)
+    warnings = []
+    if "hotspots" in spec.look_for:
+        for text, finding in hotspot_warnings(store, report.findings, mission.id, spec):
+            store.add_alert("warning", text, finding.id)
+            announce(Announcement("alert", text, finding))
+            warnings.append(text)
+    status = "done" if report.outcome == "completed" else report.outcome
+    store.update_patrol_run(run_id, status, detail=f"{len(report.findings)} findings, "
+                            f"{len(warnings)} warnings")
+    return PatrolResult(run_id, status, report.outcome, report, tuple(warnings))
