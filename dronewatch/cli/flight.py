@@ -7,7 +7,6 @@ end with a report; Ctrl-C brings the drone home before the command returns.
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +17,7 @@ from rich.table import Table
 
 from dronewatch.area import default_dem_path, default_zones_path
 from dronewatch.cli.common import AtOption, JsonOption, app, console, err_console, lat_lon, run
+from dronewatch.config import ConfigError, Settings, load_settings
 from dronewatch.geo import Terrain, camera_preset
 from dronewatch.link import connect
 from dronewatch.ops import Announcement, FlightOptions, FlightReport, SearchRequest, run_search
@@ -25,7 +25,12 @@ from dronewatch.ops.feed import FrameSource, directory_source
 from dronewatch.store import FindingKind, Store
 from dronewatch.zones import load_zones
 
-DEFAULT_STORE = os.environ.get("DRONEWATCH_STORE", "out/dronewatch.sqlite")
+try:
+    SETTINGS = load_settings()
+except ConfigError as _exc:  # shown once, and the built-in defaults used
+    err_console.print(f"[bold red]settings ignored:[/] {_exc}")
+    SETTINGS = Settings()
+DEFAULT_STORE = SETTINGS.store
 STYLE = {"stage": "cyan", "finding": "yellow", "alert": "bold red", "warning": "magenta"}
 
 
@@ -97,7 +102,7 @@ def search_command(
     = "auto",
     drone: Annotated[str, typer.Option(
         help="MAVLink URL of the drone (udp:, udpout:, tcp:) [env DRONEWATCH_DRONE]")]
-    = os.environ.get("DRONEWATCH_DRONE", "udpout:127.0.0.1:14550"),
+    = SETTINGS.drone,
     lost_person_hours: Annotated[float | None, typer.Option(
         help="Hours since the person was last seen (for the probability of success)")] = None,
     on_find: Annotated[str, typer.Option(
@@ -133,7 +138,8 @@ def search_command(
                                  telemetry_scale=min(10 / speedup, 1.0))) as vehicle:
             report = run(lambda: run_search(
                 request, vehicle, zones, terrain, source, db, out_dir / "mission-map.html",
-                options=FlightOptions(on_find=on_find),
+                options=FlightOptions(on_find=on_find, min_battery_pct=SETTINGS.min_battery_pct,
+                                      link_lost_after_s=SETTINGS.link_lost_after_s),
                 announce=_announcer(as_json, started), vehicle_name=drone))
     if as_json:
         print(report_json(report))

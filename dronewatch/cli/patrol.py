@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable
@@ -15,7 +16,13 @@ from rich.table import Table
 
 from dronewatch.area import default_dem_path, default_zones_path
 from dronewatch.cli.common import JsonOption, app, console, run
-from dronewatch.cli.flight import DEFAULT_STORE, _announcer, _camera_source, report_json
+from dronewatch.cli.flight import (
+    DEFAULT_STORE,
+    SETTINGS,
+    _announcer,
+    _camera_source,
+    report_json,
+)
 from dronewatch.geo import Terrain
 from dronewatch.link import connect
 from dronewatch.ops.patrol import PatrolResult, run_patrol
@@ -40,22 +47,29 @@ def _specs(missions: Path) -> list[PatrolSpec]:
 
 
 @patrol_app.command("list")
-def patrol_list(missions: MissionsOption = Path("missions"),
-                store: StoreOption = DEFAULT_STORE) -> None:
+def patrol_list(missions: MissionsOption = Path(SETTINGS.missions),
+                store: StoreOption = DEFAULT_STORE, as_json: JsonOption = False) -> None:
     """The patrols, their next run (station time) and how the last one went."""
-    table = Table(title=f"patrols in {missions}")
-    for column in ("name", "zones", "drone", "schedule", "next run", "last run"):
-        table.add_column(column)
+    rows = []
     with run(lambda: Store(store)) as db:
         for spec in _specs(missions):
-            now = datetime.now(UTC)
-            nxt = spec.trigger().get_next_fire_time(None, now)
+            nxt = spec.trigger().get_next_fire_time(None, datetime.now(UTC))
             runs = db.patrol_runs(spec.name)
-            last = f"{runs[-1][3]} {runs[-1][4]}".strip() if runs else "-"
-            table.add_row(spec.name, ", ".join(spec.zones), spec.drone,
-                          f"{spec.schedule} ({spec.timezone})",
-                          f"{nxt.astimezone(ZoneInfo(spec.timezone)):%Y-%m-%d %H:%M}"
-                          if nxt else "-", last)
+            rows.append({
+                "name": spec.name, "zones": list(spec.zones), "drone": spec.drone,
+                "schedule": f"{spec.schedule} ({spec.timezone})",
+                "next_run": nxt.astimezone(ZoneInfo(spec.timezone)).isoformat(" ", "minutes")
+                if nxt else None,
+                "last_run": f"{runs[-1][3]} {runs[-1][4]}".strip() if runs else None})
+    if as_json:
+        print(json.dumps(rows))
+        return
+    table = Table(title=f"patrols in {missions}")
+    for column in ("name", "zones", "drone", "schedule", "next run", "last run"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(row["name"], ", ".join(row["zones"]), row["drone"], row["schedule"],
+                      row["next_run"] or "-", row["last_run"] or "-")
     console.print(table)
 
 
@@ -78,7 +92,7 @@ def _flyer(db: Store, out_dir: Path, camera: str, speedup: float, wind_mps: floa
 @patrol_app.command("run")
 def patrol_run(
     name: Annotated[str, typer.Argument(help="The patrol's name")],
-    missions: MissionsOption = Path("missions"),
+    missions: MissionsOption = Path(SETTINGS.missions),
     store: StoreOption = DEFAULT_STORE,
     camera: CameraOption = "sim",
     out_dir: Annotated[Path, typer.Option(help="Folder for the patrol map")] = Path("out"),
@@ -108,7 +122,7 @@ def patrol_run(
 
 @patrol_app.command("serve")
 def patrol_serve(
-    missions: MissionsOption = Path("missions"),
+    missions: MissionsOption = Path(SETTINGS.missions),
     store: StoreOption = DEFAULT_STORE,
     camera: CameraOption = "sim",
     out_dir: Annotated[Path, typer.Option(help="Folder for patrol maps")] = Path("out"),

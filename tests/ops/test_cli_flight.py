@@ -1,0 +1,75 @@
+"""The flying commands as an officer types them: search, patrol, settings."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from dronewatch.area import default_zones_path
+from dronewatch.cli import app
+from dronewatch.config import ConfigError, load_settings
+from dronewatch.geo import LocalFrame
+from dronewatch.zones import load_zones
+from tests.conftest import REPO
+from tests.ops.rehearsal import SPEEDUP, drone
+
+runner = CliRunner()
+
+
+def test_search_command_flies_and_reports_json_exit_3_when_nobody_is_found(tmp_path):
+    zones = load_zones(default_zones_path())
+    post = next(s for s in zones.launch_sites if s.id == "launch-south-post")
+    lat, lon = LocalFrame(post.lat_deg, post.lon_deg).to_wgs84(-700.0, 200.0)
+    with drone(post) as sim:
+        result = subprocess.run(
+            [sys.executable, "-m", "dronewatch.cli", "search", "--at",
+             f"{float(lat):.6f},{float(lon):.6f}", "--radius", "120", "--drone", sim.url,
+             "--speedup", str(SPEEDUP), "--store", str(tmp_path / "s.sqlite"), "--out-dir",
+             str(tmp_path), "--json"], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 3, result.stderr[-2000:]  # the flight went fine; no person
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["outcome"] == "completed" and report["frames"] > 5
+    assert report["covered_share"] > 0.9
+    assert (tmp_path / "mission-map.html").exists()
+
+
+def test_search_command_with_no_drone_is_one_readable_line(tmp_path):
+    result = runner.invoke(app, ["search", "--at", "44.67,88.58", "--drone",
+                                 "udpout:127.0.0.1:9", "--store", str(tmp_path / "s.sqlite")])
+    assert result.exit_code == 1
+    assert "no heartbeat" in result.output.lower() and "Traceback" not in result.output
+
+
+def test_search_command_refuses_a_bad_option():
+    result = runner.invoke(app, ["search", "--at", "44.67", "--drone", "udp:x"])
+    assert result.exit_code == 2 and "LAT,LON" in result.output
+
+
+def test_patrol_list_and_an_unknown_patrol(tmp_path):
+    listed = runner.invoke(app, ["patrol", "list", "--store", str(tmp_path / "s.sqlite"),
+                                 "--json"])
+    assert listed.exit_code == 0, listed.output
+    rows = {row["name"]: row for row in json.loads(listed.stdout)}
+    assert set(rows) == {"hongsha-coal-faces", "south-gobi-rescue"}
+    assert rows["hongsha-coal-faces"]["next_run"].endswith(("01:00+06:00", "04:00+06:00"))
+    unknown = runner.invoke(app, ["patrol", "run", "nope", "--store", str(tmp_path / "s")])
+    assert unknown.exit_code == 2 and "no patrol 'nope'" in unknown.output
+
+
+def test_settings_come_from_the_file_then_the_environment(tmp_path):
+    config = tmp_path / "dronewatch.toml"
+    config.write_text('drone = "udpout:10.0.0.5:14550"\nmin_battery_pct = 70\n')
+    settings = load_settings({"DRONEWATCH_CONFIG": str(config),
+                              "DRONEWATCH_STORE": "postgresql://centre/db"})
+    assert settings.drone == "udpout:10.0.0.5:14550" and settings.min_battery_pct == 70.0
+    assert settings.store == "postgresql://centre/db"
+    config.write_text("dron = 'x'\n")
+    with pytest.raises(ConfigError, match=r"dronewatch\.toml: dron: unknown setting"):
+        load_settings({"DRONEWATCH_CONFIG": str(config)})
+    config.write_text("min_battery_pct = 'plenty'\n")
+    with pytest.raises(ConfigError, match="min_battery_pct: 'plenty' is not a float"):
+        load_settings({"DRONEWATCH_CONFIG": str(config)})
