@@ -1,0 +1,44 @@
+"""The same search against ArduPilot (or PX4) SITL, when one is running.
+
+Start ArduCopter SITL at the south forward post, then point the test at it:
+
+    sim_vehicle.py -v ArduCopter --custom-location=44.6650415,88.6083601,686.2,270 \\
+        --out=udp:127.0.0.1:14550 --speedup=10
+    DRONEWATCH_TEST_SITL_URL=udp:127.0.0.1:14550 DRONEWATCH_TEST_SITL_SPEEDUP=10 \\
+        .venv/bin/pytest tests/ops/test_sitl.py
+
+(PX4: ``make px4_sitl gazebo-classic`` with PX4_HOME_LAT/LON/ALT set to the same
+place; it sends on udp:127.0.0.1:14550 too.) Without the variable the test is skipped.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from dronewatch.link import connect
+from dronewatch.ops import FlightOptions, run_search
+from dronewatch.store import FindingKind, Store
+from tests.ops.rehearsal import rehearsal
+
+URL = os.environ.get("DRONEWATCH_TEST_SITL_URL", "")
+SPEEDUP = float(os.environ.get("DRONEWATCH_TEST_SITL_SPEEDUP", "1"))
+
+pytestmark = pytest.mark.skipif(not URL, reason="no SITL: set DRONEWATCH_TEST_SITL_URL")
+
+
+def test_the_same_search_runs_unchanged_against_sitl(tmp_path):
+    with rehearsal(radius_m=150.0) as r, \
+            connect(URL, heartbeat_hz=1.0, telemetry_scale=min(1.0, 4 / SPEEDUP),
+                    timeout_s=30) as vehicle, Store(tmp_path / "s.sqlite") as store:
+        vehicle.wait_for(lambda s: s.prearm_ok and s.gps_fix_type >= 3, 300, "SITL ready")
+        if vehicle.state.flavour.value == "ArduPilot":
+            vehicle.set_param("BATT_CAPACITY", 24000)  # the station's pack, not SITL's 3300
+            vehicle.set_param("CAM1_TYPE", 1)  # a camera that reports its shots
+        report = run_search(r.request, vehicle, r.zones, r.terrain, r.camera.render, store,
+                            tmp_path / "map.html", plan=r.plan,
+                            options=FlightOptions(link_lost_after_s=30))
+    assert report.outcome == "completed"
+    people = [f for f in report.findings if f.kind is FindingKind.PERSON]
+    assert people and min(r.distance_m(f.lat_deg, f.lon_deg) for f in people) <= 3.0
