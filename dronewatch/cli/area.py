@@ -19,7 +19,10 @@ from dronewatch.cli.common import (
     DemOption,
     JsonOption,
     LaunchOption,
+    LostHoursOption,
     OutOption,
+    PatternOption,
+    RadiusOption,
     ZonesOption,
     app,
     console,
@@ -128,10 +131,9 @@ def _show_plan(plan: Plan, out_dir: Path, zones: ZoneSet, dem: Path, as_json: bo
 @plan_app.command("search")
 def plan_search_command(
     at: AtOption,
-    radius: Annotated[float, typer.Option(help="Search radius, m")] = 800.0,
-    pattern: Annotated[str, typer.Option(help="expanding-square|sector|parallel|creeping|auto")]
-    = "auto",
-    lost_person_hours: Annotated[float | None, typer.Option(help="Hours since last seen")] = None,
+    radius: RadiusOption = 800.0,
+    pattern: PatternOption = "auto",
+    lost_person_hours: LostHoursOption = None,
     wind_from: Annotated[float | None, typer.Option(help="Wind from, degrees")] = None,
     agl: AglOption = 80.0,
     launch_site: LaunchOption = None,

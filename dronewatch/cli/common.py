@@ -72,3 +72,8 @@ AtOption = Annotated[str, typer.Option("--at", help="Alarm point LAT,LON (degree
 AglOption = Annotated[float, typer.Option(help="Height above ground, m")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print a JSON summary")]
 LaunchOption = Annotated[str | None, typer.Option(help="Launch site id [default: the station]")]
+RadiusOption = Annotated[float, typer.Option(help="Search radius around the alarm, m")]
+PatternOption = Annotated[str, typer.Option(
+    help="expanding-square|sector|parallel|creeping|auto")]
+LostHoursOption = Annotated[float | None, typer.Option(
+    help="Hours since the person was last seen (for the probability of success)")]

@@ -16,7 +16,18 @@ import typer
 from rich.table import Table
 
 from dronewatch.area import default_dem_path, default_zones_path
-from dronewatch.cli.common import AtOption, JsonOption, app, console, err_console, lat_lon, run
+from dronewatch.cli.common import (
+    AtOption,
+    JsonOption,
+    LostHoursOption,
+    PatternOption,
+    RadiusOption,
+    app,
+    console,
+    err_console,
+    lat_lon,
+    run,
+)
 from dronewatch.config import ConfigError, Settings, load_settings
 from dronewatch.geo import Terrain, camera_preset
 from dronewatch.link import connect
@@ -97,14 +108,12 @@ def _camera_source(camera: str, terrain: Terrain, seed: int) -> FrameSource:
 @app.command("search")
 def search_command(
     at: AtOption,
-    radius: Annotated[float, typer.Option(help="Search radius around the alarm, m")] = 800.0,
-    pattern: Annotated[str, typer.Option(help="expanding-square|sector|parallel|creeping|auto")]
-    = "auto",
+    radius: RadiusOption = 800.0,
+    pattern: PatternOption = "auto",
     drone: Annotated[str, typer.Option(
         help="MAVLink URL of the drone (udp:, udpout:, tcp:) [env DRONEWATCH_DRONE]")]
     = SETTINGS.drone,
-    lost_person_hours: Annotated[float | None, typer.Option(
-        help="Hours since the person was last seen (for the probability of success)")] = None,
+    lost_person_hours: LostHoursOption = None,
     on_find: Annotated[str, typer.Option(
         help="loiter: hold over the first person found, camera on them; continue: keep "
              "searching")] = "continue",
