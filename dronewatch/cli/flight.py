@@ -8,11 +8,18 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from dronewatch.area import default_dem_path, default_zones_path
@@ -45,13 +52,45 @@ DEFAULT_STORE = SETTINGS.store
 STYLE = {"stage": "cyan", "finding": "yellow", "alert": "bold red", "warning": "magenta"}
 
 
-def _announcer(as_json: bool, started: float) -> Callable[[Announcement], None]:
-    def announce(a: Announcement) -> None:
-        if as_json:
+class ConsoleReporter:
+    """Prints announcements as timed lines, and the mission's progress as a bar.
+
+    Why a bar: a search flies for half an hour; the officer wants to see at a glance
+    how much of the mission is done, while findings scroll above it.
+    """
+
+    def __init__(self, as_json: bool) -> None:
+        self.as_json = as_json
+        self.started = time.monotonic()
+        self._progress: Progress | None = None
+        self._task: TaskID | None = None
+
+    def __call__(self, a: Announcement) -> None:
+        if self.as_json:
             return
-        stamp = f"[dim]{time.monotonic() - started:6.1f}s[/]"
+        if a.kind == "progress":
+            done, total = (int(x) for x in a.text.split("/"))
+            if self._progress is None:
+                self._progress = Progress(TextColumn("mission item"), BarColumn(),
+                                          MofNCompleteColumn(), TimeElapsedColumn(),
+                                          console=console, transient=True)
+                self._progress.start()
+                self._task = self._progress.add_task("mission", total=total)
+            self._progress.update(self._task, completed=done, total=total)
+            return
+        stamp = f"[dim]{time.monotonic() - self.started:6.1f}s[/]"
         console.print(f"{stamp} [{STYLE.get(a.kind, 'white')}]{a.text}[/]", highlight=False)
-    return announce
+
+    def close(self) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+            self._progress = None
+
+    def __enter__(self) -> ConsoleReporter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def report_table(report: FlightReport) -> Table:
@@ -126,6 +165,8 @@ def search_command(
     speedup: Annotated[float, typer.Option(
         help="The simulator's speed-up, to pace telemetry requests (1 for a real drone)")]
     = 1.0,
+    wind_mps: Annotated[float | None, typer.Option(
+        help="Wind now, m/s: above 12 the drone is not launched")] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Search from an alarm: plan, check the drone, upload, fly, find, report.
@@ -137,19 +178,20 @@ def search_command(
     lat, lon = lat_lon(at)
     if on_find not in ("loiter", "continue"):
         raise typer.BadParameter("--on-find must be loiter or continue")
-    started = time.monotonic()
     zones = run(lambda: load_zones(default_zones_path()))
     request = SearchRequest(lat, lon, radius_m=radius, pattern=pattern,
                             lost_hours=lost_person_hours)
-    with Terrain(default_dem_path()) as terrain, run(lambda: Store(store)) as db:
+    with Terrain(default_dem_path()) as terrain, run(lambda: Store(store)) as db, \
+            ConsoleReporter(as_json) as reporter:
         source = _camera_source(camera, terrain, seed=20261123)
         with run(lambda: connect(drone, heartbeat_hz=max(speedup / 5, 1.0),
                                  telemetry_scale=min(10 / speedup, 1.0))) as vehicle:
             report = run(lambda: run_search(
                 request, vehicle, zones, terrain, source, db, out_dir / "mission-map.html",
                 options=FlightOptions(on_find=on_find, min_battery_pct=SETTINGS.min_battery_pct,
-                                      link_lost_after_s=SETTINGS.link_lost_after_s),
-                announce=_announcer(as_json, started), vehicle_name=drone))
+                                      link_lost_after_s=SETTINGS.link_lost_after_s,
+                                      wind_mps=wind_mps),
+                announce=reporter, vehicle_name=drone))
     if as_json:
         print(report_json(report))
     else:
@@ -177,8 +219,8 @@ def demo_command(
     from dronewatch.ops.demo import run_demo
 
     started = time.monotonic()
-    result = run(lambda: run_demo(out_dir, seed=seed, speedup=speedup,
-                                  announce=_announcer(as_json, started)))
+    with ConsoleReporter(as_json) as reporter:
+        result = run(lambda: run_demo(out_dir, seed=seed, speedup=speedup, announce=reporter))
     extra = {"person_lat_deg": result.person_lat_deg, "person_lon_deg": result.person_lon_deg,
              "error_m": result.error_m, "wall_s": round(time.monotonic() - started, 1)}
     if as_json:

@@ -19,7 +19,7 @@ from dronewatch.cli.common import JsonOption, app, console, run
 from dronewatch.cli.flight import (
     DEFAULT_STORE,
     SETTINGS,
-    _announcer,
+    ConsoleReporter,
     _camera_source,
     report_json,
 )
@@ -76,16 +76,15 @@ def patrol_list(missions: MissionsOption = Path(SETTINGS.missions),
 def _flyer(db: Store, out_dir: Path, camera: str, speedup: float, wind_mps: float | None,
            as_json: bool) -> Callable[[PatrolSpec, float], PatrolResult]:
     zones = load_zones(default_zones_path())
-    started = time.monotonic()
 
     def fly(spec: PatrolSpec, due: float) -> PatrolResult:
-        with Terrain(default_dem_path()) as terrain, \
+        with Terrain(default_dem_path()) as terrain, ConsoleReporter(as_json) as reporter, \
                 connect(spec.drone, heartbeat_hz=max(speedup / 5, 1.0),
                         telemetry_scale=min(10 / speedup, 1.0)) as vehicle:
             vehicle.wait_for(lambda s: s.prearm_ok, 120, "the drone ready")
             return run_patrol(spec, due, vehicle, zones, terrain,
                               _camera_source(camera, terrain, seed=int(due)), db, out_dir,
-                              wind_mps=wind_mps, announce=_announcer(as_json, started))
+                              wind_mps=wind_mps, announce=reporter)
     return fly
 
 
@@ -136,7 +135,7 @@ def patrol_serve(
     with run(lambda: Store(store)) as db:
         scheduler = PatrolScheduler(specs, db, _flyer(db, out_dir, camera, speedup, None,
                                                       False),
-                                    announce=_announcer(False, time.monotonic()))
+                                    announce=ConsoleReporter(False))
         scheduler.start()
         if drill:
             scheduler.fire_now()

@@ -82,11 +82,9 @@ def run_patrol(spec: PatrolSpec, due_unix_s: float, vehicle: Vehicle, zones: Zon
                           altitude=AltitudePolicy(target_agl_m=spec.altitude_agl_m),
                           launch_site=spec.launch_site or _nearest_site(zones, region))
     plan = plan_coverage(ctx, polygon_wgs84=region, name=f"patrol {spec.name}")[0]
-    options = FlightOptions(min_battery_pct=spec.min_battery_pct)
+    options = FlightOptions(min_battery_pct=spec.min_battery_pct,
+                            max_wind_mps=spec.max_wind_mps, wind_mps=wind_mps)
     problems = preflight_problems(vehicle, plan, options)
-    if wind_mps is not None and wind_mps > spec.max_wind_mps:
-        problems.append(f"wind {wind_mps:.0f} m/s above the patrol's limit of "
-                        f"{spec.max_wind_mps:.0f} m/s")
     if problems:
         detail = "; ".join(problems)
         store.update_patrol_run(run_id, "skipped", detail=detail)

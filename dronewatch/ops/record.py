@@ -25,7 +25,7 @@ THUMB_PX = 64
 @dataclass(frozen=True, slots=True)
 class Announcement:
     """Something the operator should hear about: ``kind`` is "stage", "finding",
-    "alert" or "warning"."""
+    "alert", "warning", or "progress" (``text`` is "item/total" of the mission)."""
 
     kind: str
     text: str

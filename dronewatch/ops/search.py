@@ -45,6 +45,8 @@ class FlightOptions:
     map_every_s: float = 3.0  # wall seconds between live map rewrites
     fence_margin_m: float = 20.0
     min_battery_pct: float = 30.0  # below this at take-off the flight is refused
+    max_wind_mps: float = 12.0  # refused above this, when the wind is known
+    wind_mps: float | None = None  # the wind now, from the station's anemometer
     max_flight_s: float = 7200.0  # vehicle seconds; a stuck mission is ended (RTL)
 
 
@@ -80,6 +82,9 @@ def preflight_problems(vehicle: Vehicle, plan: Plan, options: FlightOptions,
     airframe = airframe or Airframe()
     state = vehicle.state
     problems = []
+    if options.wind_mps is not None and options.wind_mps > options.max_wind_mps:
+        problems.append(f"wind {options.wind_mps:.0f} m/s above the limit of "
+                        f"{options.max_wind_mps:.0f} m/s")
     try:
         capacity_mah = vehicle.get_param("BATT_CAPACITY")
     except LinkError:
@@ -167,6 +172,7 @@ def fly_plan(vehicle: Vehicle, plan: Plan, zones: ZoneSet, terrain: Terrain,
     outcome = ""
     hold_until: float | None = None
     last_map = 0.0
+    last_seq = -1
     route = [(lat, lon) for lat, lon, _ in plan.waypoints_wgs84(0)]
 
     def write_map() -> None:
@@ -205,6 +211,9 @@ def fly_plan(vehicle: Vehicle, plan: Plan, zones: ZoneSet, terrain: Terrain,
                 continue
             state = vehicle.state
             track.offer(state.time_boot_s, state.lat_deg, state.lon_deg, state.alt_amsl_m)
+            if state.mission_seq != last_seq and state.mission_total:
+                last_seq = state.mission_seq
+                announce(Announcement("progress", f"{state.mission_seq}/{state.mission_total}"))
             if state.stale and time.monotonic() - state.last_heartbeat_s > \
                     options.link_lost_after_s:
                 outcome = "link lost"
