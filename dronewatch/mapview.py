@@ -75,8 +75,12 @@ def area_map(zones: ZoneSet, dem_path: str | PathLike[str]) -> folium.Map:
     return fmap
 
 
-def _base_map(zones: ZoneSet, dem_path: str | PathLike[str]) -> folium.Map:
-    """Relief, zones and launch sites, without the layer control (added last)."""
+def _base_map(zones: ZoneSet, dem_path: str | PathLike[str], *,
+              view: tuple[tuple[float, float], tuple[float, float]] | None = None) -> folium.Map:
+    """Relief, zones and launch sites, without the layer control (added last).
+
+    The map opens on ``view`` ((south, west), (north, east)) or else the whole area.
+    """
     west, south, east, north = zones.operating_area.geometry.bounds
     fmap = folium.Map(
         location=[(south + north) / 2, (west + east) / 2],
@@ -115,7 +119,10 @@ def _base_map(zones: ZoneSet, dem_path: str | PathLike[str]) -> folium.Map:
             ).add_to(group)
         group.add_to(fmap)
     fmap.get_root().html.add_child(folium.Element(_legend_html()))
-    fmap.fit_bounds([[south, west], [north, east]])
+    if view is None:
+        fmap.fit_bounds([[south, west], [north, east]])
+    else:
+        fmap.fit_bounds([list(view[0]), list(view[1])], padding=(30, 30))
     return fmap
 
 
@@ -148,7 +155,12 @@ def mission_map(zones: ZoneSet, dem_path: str | PathLike[str], *,
                 hotspot_history: Sequence[Finding] = ()) -> folium.Map:
     """The area map plus a mission: planned route, flown track, findings with popups and
     accuracy circles (clustered when many), and a heat layer of hotspots across patrols."""
-    fmap = _base_map(zones, dem_path)
+    points = [*planned, *flown, *((f.lat_deg, f.lon_deg) for f in findings)]
+    view = None
+    if points:  # open on the mission, not on the whole district
+        lats, lons = [p[0] for p in points], [p[1] for p in points]
+        view = ((min(lats), min(lons)), (max(lats), max(lons)))
+    fmap = _base_map(zones, dem_path, view=view)
     if planned:
         folium.PolyLine(list(planned), color="#2563eb", weight=2, dash_array="6 4",
                         tooltip="Planned route").add_to(
