@@ -163,25 +163,30 @@ def inline(html: str, root: Path | None = None) -> tuple[str, list[str]]:
     root = root or assets_dir()
     left: list[str] = []
 
-    def script(match: re.Match[str]) -> str:
-        url = match.group(1)
+    def local_copy(url: str) -> tuple[Asset, Path] | None:
+        """Our copy of a CDN file, or None (the URL is then left as a link)."""
         asset = next((a for a in ASSETS if url.endswith(a.cdn_suffix)), None)
         path = _package_dir(asset, root) / asset.path if asset else None
-        if path is None or not path.is_file():
+        if asset is None or path is None or not path.is_file():
             left.append(url)
+            return None
+        return asset, path
+
+    def script(match: re.Match[str]) -> str:
+        found = local_copy(match.group(1))
+        if found is None:
             return match.group(0)
+        asset, path = found
         code = path.read_text(encoding="utf-8").replace("</script", "<\\/script")
         return f"<script>/* {asset.package or 'folium'} {asset.path} */\n{code}\n</script>"
 
     def style(match: re.Match[str]) -> str:
-        url = match.group(1)
-        if url.endswith(UNUSED):
+        if match.group(1).endswith(UNUSED):
             return ""
-        asset = next((a for a in ASSETS if url.endswith(a.cdn_suffix)), None)
-        path = _package_dir(asset, root) / asset.path if asset else None
-        if path is None or not path.is_file():
-            left.append(url)
+        found = local_copy(match.group(1))
+        if found is None:
             return match.group(0)
+        asset, path = found
         css = _css_with_data_uris(path.read_text(encoding="utf-8"), path.parent)
         return f"<style>/* {asset.package} {asset.path} */\n{css}\n</style>"
 

@@ -37,7 +37,7 @@ from dronewatch.cli.common import (
 )
 from dronewatch.config import ConfigError, Settings, load_settings
 from dronewatch.geo import Terrain, camera_preset
-from dronewatch.link import connect
+from dronewatch.link import connect_paced
 from dronewatch.ops import Announcement, FlightOptions, FlightReport, SearchRequest, run_search
 from dronewatch.ops.feed import FrameSource, directory_source
 from dronewatch.store import FindingKind, Store
@@ -184,8 +184,7 @@ def search_command(
     with Terrain(default_dem_path()) as terrain, run(lambda: Store(store)) as db, \
             ConsoleReporter(as_json) as reporter:
         source = _camera_source(camera, terrain, seed=20261123)
-        with run(lambda: connect(drone, heartbeat_hz=max(speedup / 5, 1.0),
-                                 telemetry_scale=min(10 / speedup, 1.0))) as vehicle:
+        with run(lambda: connect_paced(drone, speedup)) as vehicle:
             report = run(lambda: run_search(
                 request, vehicle, zones, terrain, source, db, out_dir / "mission-map.html",
                 options=FlightOptions(on_find=on_find, min_battery_pct=SETTINGS.min_battery_pct,

@@ -24,7 +24,7 @@ from dronewatch.cli.flight import (
     report_json,
 )
 from dronewatch.geo import Terrain
-from dronewatch.link import connect
+from dronewatch.link import connect_paced
 from dronewatch.ops.patrol import PatrolResult, run_patrol
 from dronewatch.ops.patrolspec import PatrolSpec, load_patrols
 from dronewatch.ops.scheduler import PatrolScheduler
@@ -79,8 +79,7 @@ def _flyer(db: Store, out_dir: Path, camera: str, speedup: float, wind_mps: floa
 
     def fly(spec: PatrolSpec, due: float) -> PatrolResult:
         with Terrain(default_dem_path()) as terrain, ConsoleReporter(as_json) as reporter, \
-                connect(spec.drone, heartbeat_hz=max(speedup / 5, 1.0),
-                        telemetry_scale=min(10 / speedup, 1.0)) as vehicle:
+                connect_paced(spec.drone, speedup) as vehicle:
             vehicle.wait_for(lambda s: s.prearm_ok, 120, "the drone ready")
             return run_patrol(spec, due, vehicle, zones, terrain,
                               _camera_source(camera, terrain, seed=int(due)), db, out_dir,

@@ -15,7 +15,7 @@ from dronewatch.link.errors import (
 )
 from dronewatch.link.mission import UploadReport
 from dronewatch.link.state import Home, VehicleState
-from dronewatch.link.vehicle import Vehicle, connect
+from dronewatch.link.vehicle import Vehicle, connect, connect_paced
 
 __all__ = [
     "CommandError",
@@ -31,4 +31,5 @@ __all__ = [
     "Vehicle",
     "VehicleState",
     "connect",
+    "connect_paced",
 ]

@@ -17,7 +17,7 @@ import numpy as np
 
 from dronewatch.area import default_dem_path, default_zones_path
 from dronewatch.geo import LocalFrame, Terrain, camera_preset
-from dronewatch.link import connect
+from dronewatch.link import connect_paced
 from dronewatch.ops.alarm import SearchRequest, plan_for_alarm, run_search
 from dronewatch.ops.record import Announcement
 from dronewatch.ops.search import FlightOptions, FlightReport
@@ -82,8 +82,7 @@ def run_demo(out_dir: Path, *, seed: int = 20261123, speedup: float = 30.0,
         announce(Announcement("stage", f"starting the simulated drone at {plan.home.name} "
                               f"({speedup:.0f}x real time)"))
         with SimulatedVehicle(plan.home, speedup=speedup, seed=seed) as sim, \
-                connect(sim.url, heartbeat_hz=max(speedup / 5, 1.0),
-                        telemetry_scale=min(10.0 / speedup, 1.0)) as vehicle:
+                connect_paced(sim.url, speedup) as vehicle:
             vehicle.wait_for(lambda s: s.prearm_ok and s.gps_fix_type >= 3, 60, "ready")
             report = run_search(request, vehicle, zones, terrain, camera.render, store,
                                 out_dir / "mission-map.html", plan=plan,

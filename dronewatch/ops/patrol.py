@@ -8,7 +8,6 @@ matched to the nearest hotspot of earlier patrols within its accuracy (at least 
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +16,7 @@ import shapely
 
 from dronewatch.geo import Terrain, camera_preset
 from dronewatch.link import Vehicle
+from dronewatch.ops.alarm import nearest_launch_site
 from dronewatch.ops.feed import FrameSource
 from dronewatch.ops.patrolspec import PatrolSpec
 from dronewatch.ops.record import Announcement
@@ -37,12 +37,6 @@ class PatrolResult:
     warnings: tuple[str, ...]
 
 
-def _nearest_site(zones: ZoneSet, region: shapely.Geometry) -> str:
-    c = region.centroid
-    return min(zones.launch_sites, key=lambda s: math.hypot(
-        s.lat_deg - c.y, (s.lon_deg - c.x) * math.cos(math.radians(c.y)))).id
-
-
 def hotspot_warnings(store: Store, findings: tuple[Finding, ...], mission_id: int,
                      spec: PatrolSpec) -> list[tuple[str, Finding]]:
     """Warnings for hotspots of this run that are new or grew since an earlier patrol."""
@@ -50,11 +44,8 @@ def hotspot_warnings(store: Store, findings: tuple[Finding, ...], mission_id: in
     for f in findings:
         if f.kind is not FindingKind.HOTSPOT:
             continue
-        radius = max(30.0, 2 * f.accuracy_m)
-        d_lat = radius / 111_320
-        d_lon = d_lat / max(math.cos(math.radians(f.lat_deg)), 1e-6)
-        earlier = [e for e in store.findings(kind=FindingKind.HOTSPOT, bbox=(
-            f.lon_deg - d_lon, f.lat_deg - d_lat, f.lon_deg + d_lon, f.lat_deg + d_lat))
+        earlier = [e for e in store.hotspots_near(f.lat_deg, f.lon_deg,
+                                                  max(30.0, 2 * f.accuracy_m))
                    if e.mission_id != mission_id and e.last_seen_unix_s <= f.first_seen_unix_s]
         where = f"{f.lat_deg:.6f}, {f.lon_deg:.6f}"
         if not earlier:
@@ -80,7 +71,8 @@ def run_patrol(spec: PatrolSpec, due_unix_s: float, vehicle: Vehicle, zones: Zon
     region = shapely.union_all([zones.get(z).geometry for z in spec.zones])
     ctx = PlanningContext(zones, terrain, camera_preset("dji-m30t"),
                           altitude=AltitudePolicy(target_agl_m=spec.altitude_agl_m),
-                          launch_site=spec.launch_site or _nearest_site(zones, region))
+                          launch_site=spec.launch_site or nearest_launch_site(
+                              zones, region.centroid.y, region.centroid.x))
     plan = plan_coverage(ctx, polygon_wgs84=region, name=f"patrol {spec.name}")[0]
     options = FlightOptions(min_battery_pct=spec.min_battery_pct,
                             max_wind_mps=spec.max_wind_mps, wind_mps=wind_mps)

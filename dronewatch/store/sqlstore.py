@@ -196,14 +196,18 @@ class Store:
                         radius_m: float = 30.0) -> list[tuple[float, float | None, float | None]]:
         """One hotspot across patrols: (last seen, peak °C, area m²) of every hotspot finding
         within ``radius_m`` of the place, oldest first."""
+        return sorted((f.last_seen_unix_s, f.peak_temp_c, f.area_m2)
+                      for f in self.hotspots_near(lat_deg, lon_deg, radius_m))
+
+    def hotspots_near(self, lat_deg: float, lon_deg: float, radius_m: float) -> list[Finding]:
+        """Every hotspot finding within ``radius_m`` of a place (any mission)."""
         d_lat = radius_m / 111_320.0
         d_lon = radius_m / (111_320.0 * max(math.cos(math.radians(lat_deg)), 1e-6))
         near = self.findings(kind=FindingKind.HOTSPOT,
                              bbox=(lon_deg - d_lon, lat_deg - d_lat, lon_deg + d_lon,
                                    lat_deg + d_lat))
-        near = [f for f in near if math.hypot((f.lat_deg - lat_deg) / d_lat,
+        return [f for f in near if math.hypot((f.lat_deg - lat_deg) / d_lat,
                                               (f.lon_deg - lon_deg) / d_lon) <= 1.0]
-        return sorted((f.last_seen_unix_s, f.peak_temp_c, f.area_m2) for f in near)
 
     # -- patrols and alerts --------------------------------------------------------------
     def add_patrol_run(self, patrol: str, due_unix_s: float, status: str, *,
