@@ -1,0 +1,129 @@
+"""Boxes from a centre heat map, and how boxes are scored against labels.
+
+Kept free of any learning library: the run-time detector, the training loop's
+validation and the benchmark decode and score with this one code, so the figures in the
+model card are the figures the station gets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = ["BoxSet", "average_precision", "centre_hits", "decode_centres", "iou_matrix"]
+
+
+@dataclass(frozen=True, slots=True)
+class BoxSet:
+    """Detections of one frame, parallel arrays; boxes ``[x, y, w, h]`` in input pixels."""
+
+    classes: NDArray[np.int64]
+    scores: NDArray[np.float32]
+    boxes_px: NDArray[np.float32]
+
+    def __len__(self) -> int:
+        return len(self.scores)
+
+    def of_class(self, cls: int) -> BoxSet:
+        keep = self.classes == cls
+        return BoxSet(self.classes[keep], self.scores[keep], self.boxes_px[keep])
+
+    def above(self, score: float) -> BoxSet:
+        keep = self.scores >= score
+        return BoxSet(self.classes[keep], self.scores[keep], self.boxes_px[keep])
+
+
+def decode_centres(output: NDArray[np.float32], n_classes: int, stride: int,
+                   min_score: float = 0.05, max_boxes: int = 200) -> BoxSet:
+    """Local maxima (3x3) of each class heat map above ``min_score``, as boxes.
+
+    ``output`` is (n_classes + 4, h, w): heat maps, log size in cells (w, h), offset in
+    cells (x, y).
+    """
+    heat = output[:n_classes]
+    classes, rows, cols, scores = [], [], [], []
+    kernel = np.ones((3, 3), np.uint8)
+    for cls in range(n_classes):
+        plane = np.ascontiguousarray(heat[cls])
+        peaks = (plane >= min_score) & (plane >= cv2.dilate(plane, kernel))
+        r, c = np.nonzero(peaks)
+        classes.append(np.full(len(r), cls, np.int64))
+        rows.append(r)
+        cols.append(c)
+        scores.append(plane[r, c])
+    cls_all, r_all = np.concatenate(classes), np.concatenate(rows)
+    c_all, s_all = np.concatenate(cols), np.concatenate(scores).astype(np.float32)
+    order = np.argsort(-s_all, kind="stable")[:max_boxes]
+    cls_all, r_all, c_all, s_all = cls_all[order], r_all[order], c_all[order], s_all[order]
+    log_w, log_h = output[n_classes, r_all, c_all], output[n_classes + 1, r_all, c_all]
+    off_x, off_y = output[n_classes + 2, r_all, c_all], output[n_classes + 3, r_all, c_all]
+    w = np.exp(np.clip(log_w, -3, 6)) * stride
+    h = np.exp(np.clip(log_h, -3, 6)) * stride
+    cx, cy = (c_all + off_x) * stride, (r_all + off_y) * stride
+    boxes = np.stack([cx - w / 2, cy - h / 2, w, h], axis=1).astype(np.float32)
+    return BoxSet(cls_all, s_all, boxes.reshape(-1, 4))
+
+
+def centre_hits(boxes_px: NDArray[np.float32], labels_px: NDArray[np.float32],
+                ) -> NDArray[np.bool_]:
+    """For boxes in descending score order: whether each one's centre falls inside a
+    label not yet taken by a better box (the benchmark's rule for a true detection)."""
+    hits = np.zeros(len(boxes_px), bool)
+    taken = np.zeros(len(labels_px), bool)
+    for k, (x, y, w, h) in enumerate(boxes_px):
+        u, v = x + w / 2, y + h / 2
+        inside = ((labels_px[:, 0] <= u) & (u <= labels_px[:, 0] + labels_px[:, 2])
+                  & (labels_px[:, 1] <= v) & (v <= labels_px[:, 1] + labels_px[:, 3]) & ~taken)
+        if inside.any():
+            taken[np.argmax(inside)] = True
+            hits[k] = True
+    return hits
+
+
+def iou_matrix(a_px: NDArray[np.float32], b_px: NDArray[np.float32]) -> NDArray[np.float64]:
+    """Intersection over union of every box of ``a`` with every box of ``b`` ([x, y, w, h])."""
+    a, b = a_px.astype(np.float64)[:, None, :], b_px.astype(np.float64)[None, :, :]
+    ix = np.clip(np.minimum(a[..., 0] + a[..., 2], b[..., 0] + b[..., 2])
+                 - np.maximum(a[..., 0], b[..., 0]), 0, None)
+    iy = np.clip(np.minimum(a[..., 1] + a[..., 3], b[..., 1] + b[..., 3])
+                 - np.maximum(a[..., 1], b[..., 1]), 0, None)
+    inter = ix * iy
+    union = a[..., 2] * a[..., 3] + b[..., 2] * b[..., 3] - inter
+    return inter / np.maximum(union, 1e-9)
+
+
+def average_precision(frames: list[tuple[BoxSet, NDArray[np.float32]]],
+                      iou_min: float = 0.5) -> float:
+    """AP at ``iou_min`` over frames of (detections of one class, labels of that class):
+    greedy matching by score per frame, all-point interpolated precision (COCO's VOC-style
+    area under the monotone precision-recall curve)."""
+    scores, hits, n_labels = [], [], 0
+    for found, labels in frames:
+        n_labels += len(labels)
+        order = np.argsort(-found.scores, kind="stable")
+        boxes, frame_scores = found.boxes_px[order], found.scores[order]
+        taken = np.zeros(len(labels), bool)
+        ious = iou_matrix(boxes, labels) if len(labels) and len(boxes) else None
+        for k in range(len(boxes)):
+            hit = False
+            if ious is not None:
+                row = np.where(taken, -1.0, ious[k])
+                best = int(np.argmax(row))
+                if row[best] >= iou_min:
+                    taken[best] = hit = True
+            scores.append(frame_scores[k])
+            hits.append(hit)
+    if n_labels == 0:
+        return float("nan")
+    order = np.argsort(-np.asarray(scores), kind="stable")
+    tp = np.cumsum(np.asarray(hits, dtype=np.float64)[order])
+    recall = tp / n_labels
+    precision = tp / np.arange(1, len(tp) + 1)
+    recall = np.concatenate([[0.0], recall, [recall[-1] if len(recall) else 0.0]])
+    precision = np.concatenate([[0.0], precision, [0.0]])
+    precision = np.maximum.accumulate(precision[::-1])[::-1]
+    steps = np.nonzero(recall[1:] != recall[:-1])[0]
+    return float(np.sum((recall[steps + 1] - recall[steps]) * precision[steps + 1]))

@@ -1,0 +1,60 @@
+"""``python -m dronewatch.thermal.training``: train, export to ONNX, calibrate on val."""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+
+from dronewatch.thermal.training.hituav import load_split
+
+MODEL_NAME = "thermal-centernet"
+
+
+def _commit() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                              text=True, check=True, cwd=Path(__file__).parent).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m dronewatch.thermal.training",
+                                     description=__doc__)
+    parser.add_argument("--data", type=Path, required=True, help="HIT-UAV folder")
+    parser.add_argument("--out", type=Path, required=True, help="folder for the model files")
+    parser.add_argument("--epochs", type=int, default=150)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--limit", type=int, default=0,
+                        help="use only the first N frames of each split (smoke tests)")
+    parser.add_argument("--eval-every", type=int, default=20)
+    args = parser.parse_args(argv)
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        print("training needs PyTorch: pip install -e '.[train]'", file=sys.stderr)
+        return 1
+    from dronewatch.thermal.training.calibrate import calibrate
+    from dronewatch.thermal.training.train import TrainSettings, export_onnx, log_to, train
+
+    train_frames, val_frames = (load_split(args.data, s) for s in ("train", "val"))
+    if args.limit:
+        train_frames, val_frames = train_frames[:args.limit], val_frames[:args.limit]
+    args.out.mkdir(parents=True, exist_ok=True)
+    log = log_to()
+    settings = TrainSettings(epochs=args.epochs, seed=args.seed, eval_every=args.eval_every)
+    model = train(train_frames, val_frames, settings, args.out / f"{MODEL_NAME}.pt", log)
+    onnx_path = args.out / f"{MODEL_NAME}.onnx"
+    export_onnx(model, onnx_path)
+    log(f"exported {onnx_path}")
+    calibrate(onnx_path, val_frames, {"commit": _commit(), "seed": args.seed,
+                                      "epochs": args.epochs, "train_frames": len(train_frames),
+                                      "command": "python -m dronewatch.thermal.training "
+                                                 + " ".join(argv or sys.argv[1:])}, log)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,87 @@
+"""Scoring a detector on labelled frames: recall and precision at a threshold, AP50.
+
+Free of any learning library so that training, calibration and the benchmark score the
+same way (``infer`` is whatever turns 8-bit pixels into the network's output).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+from dronewatch.thermal.boxes import BoxSet, average_precision, centre_hits
+from dronewatch.thermal.training.hituav import LabelledFrame
+
+__all__ = ["FrameResult", "Scores", "run_frames", "scores_at"]
+
+PERSON = 0
+
+
+@dataclass(frozen=True, slots=True)
+class FrameResult:
+    frame: LabelledFrame
+    persons: BoxSet  # every person candidate above the decoder's floor
+
+
+@dataclass(frozen=True, slots=True)
+class Scores:
+    persons: int
+    found: int
+    detections: int
+    true_detections: int
+
+    @property
+    def recall(self) -> float:
+        return self.found / self.persons if self.persons else float("nan")
+
+    @property
+    def precision(self) -> float:
+        return self.true_detections / self.detections if self.detections else float("nan")
+
+    @property
+    def f1(self) -> float:
+        r, p = self.recall, self.precision
+        return 2 * r * p / (r + p) if r + p > 0 else 0.0
+
+
+def run_frames(frames: Iterable[LabelledFrame],
+               detect_persons: Callable[[NDArray[np.uint8]], BoxSet]) -> list[FrameResult]:
+    results = []
+    for frame in frames:
+        pixels = cv2.imread(str(frame.path), cv2.IMREAD_GRAYSCALE)
+        if pixels is None:
+            raise ValueError(f"{frame.path}: not a readable image")
+        results.append(FrameResult(frame, detect_persons(pixels).of_class(PERSON)))
+    return results
+
+
+def scores_at(results: Iterable[FrameResult], threshold: float) -> Scores:
+    persons = found = detections = true = 0
+    for result in results:
+        kept = result.persons.above(threshold)
+        labels = result.frame.persons_px
+        hits = centre_hits(kept.boxes_px, labels)
+        persons += len(labels)
+        found += int(hits.sum())
+        detections += len(kept)
+        true += int(hits.sum())
+    return Scores(persons, found, detections, true)
+
+
+def ap50(results: Iterable[FrameResult]) -> float:
+    return average_precision([(r.persons, r.frame.persons_px) for r in results], 0.5)
+
+
+def hits_and_scores(results: Iterable[FrameResult]) -> tuple[NDArray[np.float64],
+                                                             NDArray[np.bool_]]:
+    """Every candidate's raw score and whether it is a true person (centre rule)."""
+    scores, hits = [], []
+    for result in results:
+        scores.append(result.persons.scores)
+        hits.append(centre_hits(result.persons.boxes_px, result.frame.persons_px))
+    return (np.concatenate(scores).astype(np.float64) if scores else np.zeros(0),
+            np.concatenate(hits) if hits else np.zeros(0, bool))

@@ -1,0 +1,169 @@
+"""The training loop: seeded crops, AdamW with a cosine schedule, weight averaging.
+
+Why an exponential moving average of the weights: with small batches on a CPU the last
+step's weights wander; their running average is the better detector, for free.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+from numpy.typing import NDArray
+
+from dronewatch.thermal.boxes import BoxSet, decode_centres
+from dronewatch.thermal.training.augment import Augment, random_crop
+from dronewatch.thermal.training.evaluate import ap50, run_frames, scores_at
+from dronewatch.thermal.training.hituav import LabelledFrame
+from dronewatch.thermal.training.loss import centernet_loss
+from dronewatch.thermal.training.net import CLASSES, STRIDE, CenterNet
+from dronewatch.thermal.training.targets import render_targets
+
+__all__ = ["TrainSettings", "network_input", "train"]
+
+
+@dataclass(frozen=True, slots=True)
+class TrainSettings:
+    epochs: int = 150
+    batch: int = 32
+    crops_per_image: int = 1
+    learning_rate: float = 3e-3
+    weight_decay: float = 5e-4
+    warmup_steps: int = 200
+    ema_decay: float = 0.998
+    width: int = 24
+    seed: int = 0
+    threads: int = 2
+    eval_every: int = 20  # epochs; 0 = only at the end
+    augment: Augment = Augment()
+
+
+def network_input(pixels: NDArray[np.uint8]) -> NDArray[np.float32]:
+    """8-bit display levels to the network's input scale (about -2..2)."""
+    return ((pixels.astype(np.float32) - 128.0) / 64.0)[None, None]
+
+
+def _batch(images: list[NDArray[np.uint8]], frames: list[LabelledFrame], picks: NDArray,
+           rng: np.random.Generator, aug: Augment) -> tuple[torch.Tensor, ...]:
+    pixels, heats, sizes, offsets, centres, ignores = [], [], [], [], [], []
+    for k in picks:
+        crop = random_crop(images[k], frames[k].boxes_px, frames[k].classes, rng, aug)
+        t = render_targets(crop.boxes_px, crop.classes, aug.crop_px, STRIDE, len(CLASSES))
+        pixels.append(network_input(crop.pixels)[0])
+        heats.append(t.heat)
+        sizes.append(t.size)
+        offsets.append(t.offset)
+        centres.append(t.centres)
+        ignores.append(t.ignore)
+    return tuple(torch.from_numpy(np.stack(a)) for a in
+                 (pixels, heats, sizes, offsets, centres, ignores))
+
+
+def torch_person_detector(model: torch.nn.Module) -> Callable[[NDArray[np.uint8]], BoxSet]:
+    def detect(pixels: NDArray[np.uint8]) -> BoxSet:
+        with torch.no_grad():
+            out = model(torch.from_numpy(network_input(pixels)))[0].numpy()
+        return decode_centres(out, len(CLASSES), STRIDE)
+    return detect
+
+
+def train(train_frames: list[LabelledFrame], val_frames: list[LabelledFrame],
+          settings: TrainSettings, checkpoint: Path,
+          log: Callable[[str], None] = print) -> torch.nn.Module:
+    """Train and return the weight-averaged network; ``checkpoint`` is rewritten after
+    every evaluation so a stopped run keeps its best-so-far."""
+    torch.manual_seed(settings.seed)
+    torch.set_num_threads(settings.threads)
+    rng = np.random.default_rng(settings.seed)
+    images = []
+    for frame in train_frames:
+        pixels = cv2.imread(str(frame.path), cv2.IMREAD_GRAYSCALE)
+        if pixels is None:
+            raise ValueError(f"{frame.path}: not a readable image")
+        images.append(pixels)
+    model = CenterNet(settings.width).to(memory_format=torch.channels_last)
+    ema = copy.deepcopy(model).eval()
+    decay, no_decay = [], []
+    for name, p in model.named_parameters():
+        (no_decay if p.ndim == 1 or name.endswith(".bias") else decay).append(p)
+    optimiser = torch.optim.AdamW([{"params": decay, "weight_decay": settings.weight_decay},
+                                   {"params": no_decay, "weight_decay": 0.0}],
+                                  lr=settings.learning_rate)
+    per_epoch = math.ceil(len(images) * settings.crops_per_image / settings.batch)
+    total = per_epoch * settings.epochs
+    log(f"training: {len(images)} frames, {settings.epochs} epochs of {per_epoch} steps, "
+        f"{sum(p.numel() for p in model.parameters()):,} parameters")
+    started, step = time.monotonic(), 0
+    for epoch in range(settings.epochs):
+        model.train()
+        order = np.tile(rng.permutation(len(images)), settings.crops_per_image)
+        running = {}
+        for first in range(0, len(order), settings.batch):
+            lr = settings.learning_rate * min(1.0, (step + 1) / settings.warmup_steps) \
+                * 0.5 * (1 + math.cos(math.pi * step / total))
+            for group in optimiser.param_groups:
+                group["lr"] = lr
+            pixels, heat, size, offset, centres, ignore = _batch(
+                images, train_frames, order[first:first + settings.batch], rng, settings.augment)
+            pixels = pixels.to(memory_format=torch.channels_last)
+            losses = centernet_loss(model(pixels), heat, size, offset, centres, ignore,
+                                    len(CLASSES))
+            optimiser.zero_grad(set_to_none=True)
+            losses["total"].backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 10.0)
+            optimiser.step()
+            _update_ema(ema, model, min(settings.ema_decay, (1 + step) / (10 + step)))
+            for key, value in losses.items():
+                running[key] = running.get(key, 0.0) + float(value.detach())
+            step += 1
+            if step % 20 == 0 or step == total:
+                elapsed = time.monotonic() - started
+                n = (step - 1) % per_epoch + 1
+                left = elapsed / step * (total - step)
+                log(f"epoch {epoch + 1}/{settings.epochs} step {step}/{total} "
+                    + " ".join(f"{k} {v / n:.3f}" for k, v in running.items())
+                    + f" lr {lr:.2e} {step * settings.batch / elapsed:.1f} crops/s "
+                    f"eta {left / 60:.1f} min")
+        last = epoch + 1 == settings.epochs
+        if last or (settings.eval_every and (epoch + 1) % settings.eval_every == 0):
+            results = run_frames(val_frames, torch_person_detector(ema))
+            best = max((scores_at(results, t) for t in np.arange(0.1, 0.7, 0.05)),
+                       key=lambda s: s.f1)
+            log(f"val after epoch {epoch + 1}: AP50 {ap50(results):.3f}, best F1 {best.f1:.3f}"
+                f" (recall {best.recall:.3f}, precision {best.precision:.3f})")
+            torch.save({"settings": repr(settings), "epoch": epoch + 1,
+                        "model": ema.state_dict()}, checkpoint)
+    return ema
+
+
+def _update_ema(ema: torch.nn.Module, model: torch.nn.Module, decay: float) -> None:
+    with torch.no_grad():
+        for e, m in zip(ema.state_dict().values(), model.state_dict().values(), strict=True):
+            if e.dtype.is_floating_point:
+                e.mul_(decay).add_(m.detach(), alpha=1 - decay)
+            else:
+                e.copy_(m)
+
+
+def export_onnx(model: torch.nn.Module, path: Path) -> None:
+    """The network as ONNX (opset 17) with free height and width (multiples of 16)."""
+    model.eval()
+    example = torch.zeros(1, 1, 512, 640)
+    torch.onnx.export(model, (example,), str(path), input_names=["pixels"],
+                      output_names=["centres"], opset_version=17, dynamo=False,
+                      dynamic_axes={"pixels": {2: "height", 3: "width"},
+                                    "centres": {2: "rows", 3: "cols"}})
+
+
+def log_to(stream: object = sys.stdout) -> Callable[[str], None]:
+    def log(line: str) -> None:
+        print(time.strftime("%H:%M:%S ") + line, file=stream, flush=True)  # type: ignore[arg-type]
+    return log
