@@ -1,30 +1,41 @@
 """Talking to MAVLink vehicles (ArduPilot, PX4, our simulator) reliably over poor links.
 
     with connect("udpout:127.0.0.1:14550") as vehicle:
-        vehicle.set_mode("GUIDED"); vehicle.arm(); vehicle.takeoff(40)
+        vehicle.wait_ready(120)
+        vehicle.upload(items); vehicle.upload(fence, MissionType.FENCE); vehicle.enable_fence()
+        vehicle.set_current(1); vehicle.launch(40)   # GUIDED, arm, take off, AUTO
 """
 
 from dronewatch.link.connection import Link, Subscription
 from dronewatch.link.errors import (
     CommandError,
+    LaunchError,
     LinkError,
     LinkLostError,
     MissionTransferError,
     NoHeartbeatError,
+    NotReadyError,
     ParamError,
 )
+from dronewatch.link.fence import FenceError, FenceSettings
+from dronewatch.link.launch import LaunchReport
 from dronewatch.link.mission import UploadReport
 from dronewatch.link.state import Home, VehicleState
 from dronewatch.link.vehicle import Vehicle, connect, connect_paced
 
 __all__ = [
     "CommandError",
+    "FenceError",
+    "FenceSettings",
     "Home",
+    "LaunchError",
+    "LaunchReport",
     "Link",
     "LinkError",
     "LinkLostError",
     "MissionTransferError",
     "NoHeartbeatError",
+    "NotReadyError",
     "ParamError",
     "Subscription",
     "UploadReport",

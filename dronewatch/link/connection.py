@@ -124,6 +124,8 @@ class Link:
         self._first_heartbeat = threading.Condition(self._lock)
         self._listeners: list[Callable[[MavMessage], None]] = []
         self.error: LinkError | None = None
+        #: smoothed round trip of request/reply exchanges (mission transfers), seconds
+        self.reply_srtt_s: float | None = None
         self._reader = threading.Thread(target=self._read, name="mavlink-reader", daemon=True)
         self._beater = threading.Thread(target=self._beat, name="gcs-heartbeat", daemon=True)
         self._reader.start()

@@ -11,10 +11,12 @@ from dronewatch.errors import DronewatchError
 
 __all__ = [
     "CommandError",
+    "LaunchError",
     "LinkError",
     "LinkLostError",
     "MissionTransferError",
     "NoHeartbeatError",
+    "NotReadyError",
     "ParamError",
 ]
 
@@ -63,3 +65,23 @@ class MissionTransferError(LinkError):
 
 class ParamError(LinkError):
     """A parameter could not be read or set."""
+
+
+class NotReadyError(LinkError):
+    """The vehicle did not become ready to arm in time; ``reason`` is its own PreArm text."""
+
+    def __init__(self, message: str, reason: str = "") -> None:
+        self.reason = reason
+        super().__init__(message)
+
+
+class LaunchError(LinkError):
+    """Arming, taking off or starting the mission failed; ``step`` names which.
+
+    Steps: ``"GUIDED mode"``, ``"arm"``, ``"take-off"``, ``"climb"``, ``"AUTO mode"``.
+    """
+
+    def __init__(self, step: str, detail: str) -> None:
+        self.step = step
+        self.detail = detail
+        super().__init__(f"launch failed at step {step!r}: {detail}")

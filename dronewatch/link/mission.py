@@ -5,9 +5,13 @@ Why so defensive: QGroundControl and MAVSDK users report uploads that stop with
 handled here: a lost MISSION_COUNT is re-sent until the vehicle asks; a lost item
 or request is covered by the vehicle's own re-requests, duplicates and stale
 requests are answered without harm (the INVALID_SEQUENCE they draw is expected); a
-vehicle that stops asking (it timed out) gets the whole transfer again; a lost final
-ACK is settled by reading the list back. Only a real refusal (NO_SPACE, DENIED,
-UNSUPPORTED_FRAME ...) or a dead link ends it with an error.
+vehicle that stops asking (it timed out) gets the whole transfer again. A lost final
+ACK is settled by what the vehicle holds: ArduPilot answers a re-sent final item with
+MAV_MISSION_ERROR once the upload is over (it is no longer receiving), so ERROR or
+silence after the final item leads to the stored count (MISSION_REQUEST_LIST) and, if
+that fits, a download compared item by item; a list that does not fit is sent again.
+Only a real refusal (NO_SPACE, DENIED, UNSUPPORTED_FRAME ...) or a dead link ends it
+with an error.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from dataclasses import dataclass
 from dronewatch.link._mavutil import MavMessage, MavMissionResult
 from dronewatch.link.connection import Link, Subscription
 from dronewatch.link.errors import LinkLostError, MissionTransferError
+from dronewatch.link.readback import differences
 from dronewatch.missionitem import MissionItem, MissionType
 
 __all__ = ["UploadReport", "clear", "download", "upload"]
@@ -59,13 +64,23 @@ def _send_item(link: Link, sysid: int, seq: int, item: MissionItem, mission_type
 
 
 class _Rtt:
-    """A smoothed round-trip time, so waits fit the link (loopback or a 57600-baud radio)."""
+    """A smoothed round-trip time, so waits fit the link (loopback or a 57600-baud radio).
 
-    def __init__(self, initial_s: float) -> None:
-        self.srtt_s = initial_s
+    Kept on the link, so each transfer starts from what the last one learnt rather
+    than from a guess (a first lost reply would otherwise cost the guess's timeout).
+    """
+
+    def __init__(self, link: Link, initial_s: float) -> None:
+        self.link = link
+        if link.reply_srtt_s is None:
+            link.reply_srtt_s = initial_s
+
+    @property
+    def srtt_s(self) -> float:
+        return self.link.reply_srtt_s or 0.0
 
     def sample(self, seconds: float) -> None:
-        self.srtt_s = 0.8 * self.srtt_s + 0.2 * seconds
+        self.link.reply_srtt_s = 0.8 * self.srtt_s + 0.2 * seconds
 
     @property
     def timeout_s(self) -> float:
@@ -80,9 +95,10 @@ class _Upload:
                  reply_timeout_s: float, stall_timeout_s: float) -> None:
         self.link, self.sub, self.sysid = link, sub, sysid
         self.items, self.mission_type = items, mission_type
-        self.rtt = _Rtt(reply_timeout_s / 4.0)
+        self.rtt = _Rtt(link, reply_timeout_s / 4.0)
         self.stall_timeout_s = stall_timeout_s
         self.item_sends = self.count_sends = 0
+        self.refusal = "TIMEOUT"  # how the last attempt ended, for the final error
 
     def _send_count(self) -> None:
         self.link.send("mission_count", target_system=self.sysid, target_component=1,
@@ -94,7 +110,7 @@ class _Upload:
         self.item_sends += 1
 
     def attempt(self, number: int) -> str:
-        """Run one transfer: "accepted", "stored" (final ACK lost) or "restart".
+        """Run one transfer: "accepted", "doubt" (final ACK lost) or "restart".
 
         Waiting only for the vehicle's own re-requests (1 s on ArduPilot) makes a lossy
         link slow, so after a reply timeout the last item is sent again; if the vehicle
@@ -102,6 +118,7 @@ class _Upload:
         next item is offered straight away.
         """
         count = len(self.items)
+        self.sub.drain()  # answers to an earlier attempt or a read-back
         self._send_count()
         last_seq: int | None = None  # the item sent most recently
         last_send_s = last_heard_s = time.monotonic()
@@ -122,7 +139,7 @@ class _Upload:
                 elif last_seq == count - 1 and silent_final >= 2:
                     probed = True
                     if _stored_count(self.link, self.sub, self.sysid, self.mission_type) == count:
-                        return "stored"
+                        return "doubt"
                     silent_final = 0
                 else:
                     if now - last_heard_s > self.stall_timeout_s:
@@ -155,6 +172,11 @@ class _Upload:
                 return "restart"
             if result == MavMissionResult.DENIED and probed:
                 continue  # the count probe was refused: the vehicle still waits for our item
+            if result == MavMissionResult.ERROR:
+                # Not receiving (any more): after our final item its ACCEPTED was lost;
+                # before it, the vehicle dropped the transfer. What it holds decides.
+                self.refusal = "ERROR"
+                return "doubt" if last_seq == count - 1 else "restart"
             if result != MavMissionResult.ACCEPTED:
                 raise MissionTransferError("upload", _result_name(result),
                                            f"{count} items, {self.mission_type.name.lower()}")
@@ -183,33 +205,45 @@ def upload(link: Link, sysid: int, items: Sequence[MissionItem],
                            stall_timeout_s)
         for number in range(attempts):
             outcome = transfer.attempt(number)
+            if outcome == "doubt" and not _holds(link, sub, sysid, items, mission_type):
+                continue  # the final ACK was lost and the vehicle holds something else
             if outcome == "restart":
                 continue
-            # A lost final ACK is settled by reading the list back, whatever was asked.
-            checked = verify or outcome == "stored"
-            if checked:
+            # A lost final ACK was settled by reading the list back, whatever was asked.
+            checked = verify or outcome == "doubt"
+            if verify and outcome != "doubt":
                 _verify(link, sysid, items, mission_type)
             return UploadReport(len(items), time.monotonic() - started, transfer.item_sends,
                                 transfer.count_sends, number, checked)
-    raise MissionTransferError("upload", "TIMEOUT",
-                               f"vehicle did not request all {len(items)} items in "
+    raise MissionTransferError("upload", transfer.refusal,
+                               f"vehicle did not take all {len(items)} items in "
                                f"{attempts} tries")
 
 
 def _verify(link: Link, sysid: int, items: Sequence[MissionItem],
             mission_type: MissionType) -> None:
-    back = download(link, sysid, mission_type)
-    first = 1 if mission_type == MissionType.MISSION else 0  # item 0 comes back as home
-    if len(back) != len(items) or not all(
-            a.matches(b) for a, b in zip(items[first:], back[first:], strict=True)):
+    problems = differences(items, download(link, sysid, mission_type), mission_type)
+    if problems:
         raise MissionTransferError("upload", "VERIFY_FAILED",
-                                   "the vehicle holds different items than were sent")
+                                   "the vehicle holds different items than were sent: "
+                                   + "; ".join(problems[:3]))
+
+
+def _holds(link: Link, sub: Subscription, sysid: int, items: Sequence[MissionItem],
+           mission_type: MissionType) -> bool:
+    """Whether the vehicle holds exactly ``items``: its count first, then a download."""
+    if _stored_count(link, sub, sysid, mission_type) != len(items):
+        return False
+    try:
+        return not differences(items, download(link, sysid, mission_type), mission_type)
+    except MissionTransferError:
+        return False  # e.g. DENIED: it is receiving again; send the list again
 
 
 def _stored_count(link: Link, sub: Subscription, sysid: int, mission_type: int) -> int | None:
     """How many items the vehicle holds now (None if it does not answer)."""
     with link.subscribe("MISSION_COUNT", sysid=sysid) as counts:
-        for _ in range(3):
+        for _ in range(6):  # 20 % loss each way: 6 tries all fail once in 500
             link.send("mission_request_list", target_system=sysid, target_component=1,
                       mission_type=mission_type)
             msg = counts.wait(lambda m: m.get("mission_type", 0) == mission_type, 0.3)
@@ -239,20 +273,23 @@ def download(link: Link, sysid: int, mission_type: MissionType = MissionType.MIS
     MissionTransferError
         The vehicle refused (e.g. DENIED while an upload runs) or stopped answering.
     """
-    rtt = _Rtt(reply_timeout_s / 4.0)
+    rtt = _Rtt(link, reply_timeout_s / 4.0)
     base = {"target_system": sysid, "target_component": 1, "mission_type": int(mission_type)}
     with link.subscribe("MISSION_COUNT", "MISSION_ITEM_INT", "MISSION_ACK", sysid=sysid) as sub:
 
         def refused(msg: MavMessage) -> None:
+            # ERROR may be the late answer to an item re-sent after an upload ended;
+            # a real read failure shows as an item that never comes (TIMEOUT).
             if msg.type == "MISSION_ACK" and msg["type"] not in (
-                    MavMissionResult.ACCEPTED, MavMissionResult.INVALID_SEQUENCE):
+                    MavMissionResult.ACCEPTED, MavMissionResult.INVALID_SEQUENCE,
+                    MavMissionResult.ERROR):
                 raise MissionTransferError("download", _result_name(msg["type"]))
 
         count = None
         for _ in range(retries):
             link.send("mission_request_list", **base)
             msg = sub.wait(lambda m: m.get("mission_type", 0) == mission_type
-                           and m.type in ("MISSION_COUNT", "MISSION_ACK"), rtt.timeout_s * 4)
+                           and m.type in ("MISSION_COUNT", "MISSION_ACK"), rtt.timeout_s * 2)
             if msg is not None:
                 refused(msg)
                 if msg.type == "MISSION_COUNT":

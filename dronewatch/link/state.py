@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass, replace
 
 from dronewatch.link._mavutil import MavMessage
@@ -67,6 +68,8 @@ class VehicleState:
     mission_seq: int = 0
     mission_total: int = 0
     prearm_ok: bool = False
+    prearm_reason: str = ""  # the last "PreArm: ..." / "Arm: ..." STATUSTEXT heard
+    clock_rate: float = math.nan  # vehicle seconds per wall second (a simulator's speed-up)
     last_heartbeat_s: float = 0.0  # time.monotonic() of the last HEARTBEAT
     stale: bool = True
     messages_received: int = 0
@@ -103,6 +106,7 @@ class StateTracker:
         self._state = VehicleState(sysid)
         self._lock = threading.Lock()
         self._last_seq: dict[int, int] = {}
+        self._clock: deque[tuple[float, float]] = deque()  # (wall s, vehicle s)
         self.stale_after_s = stale_after_s
 
     def snapshot(self) -> VehicleState:
@@ -116,8 +120,27 @@ class StateTracker:
         with self._lock:
             lost = self._count_loss(msg)
             changes = _CHANGES.get(msg.type, _nothing)(self._state, msg)
+            if "time_boot_s" in changes:
+                changes["clock_rate"] = self._clock_rate(msg.received_s, changes["time_boot_s"])
             self._state = replace(self._state, messages_received=self._state.messages_received
                                   + 1, messages_lost=self._state.messages_lost + lost, **changes)
+
+    def _clock_rate(self, wall_s: float, vehicle_s: float) -> float:
+        """How fast the vehicle's clock runs, over the last few wall seconds.
+
+        Why measured: a simulator's speed-up (or a SITL lagging behind it on a busy
+        machine) decides how soon the vehicle times out, e.g. DISARM_DELAY.
+        """
+        clock = self._clock
+        if clock and vehicle_s < clock[-1][1]:
+            clock.clear()  # the vehicle rebooted
+        clock.append((wall_s, vehicle_s))
+        while len(clock) > 2 and wall_s - clock[1][0] > 3.0:
+            clock.popleft()
+        span_s = wall_s - clock[0][0]
+        if span_s < 0.1 or len(clock) < 3:
+            return self._state.clock_rate
+        return (vehicle_s - clock[0][1]) / span_s
 
     def _count_loss(self, msg: MavMessage) -> int:
         last = self._last_seq.get(msg.compid)
@@ -169,6 +192,13 @@ def _sys_status(state: VehicleState, msg: MavMessage) -> dict:
     return out
 
 
+def _statustext(state: VehicleState, msg: MavMessage) -> dict:
+    text = msg["text"]
+    if text.startswith(("PreArm:", "Arm:")):
+        return {"prearm_reason": text}
+    return {}
+
+
 def _gps(state: VehicleState, msg: MavMessage) -> dict:
     return {"gps_fix_type": msg["fix_type"], "satellites": msg["satellites_visible"]}
 
@@ -215,4 +245,5 @@ _CHANGES = {
     "EXTENDED_SYS_STATE": _extended,
     "GIMBAL_DEVICE_ATTITUDE_STATUS": _gimbal,
     "TERRAIN_REPORT": _terrain,
+    "STATUSTEXT": _statustext,
 }

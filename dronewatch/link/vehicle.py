@@ -17,11 +17,13 @@ from os import PathLike
 from types import TracebackType
 from typing import Self
 
+from dronewatch.link import fence as _fence
+from dronewatch.link import launch as _launch
 from dronewatch.link import mission as _mission
 from dronewatch.link._mavutil import MavCmd, MavFrame, message_id
 from dronewatch.link.commands import CommandSpec, send_command
 from dronewatch.link.connection import Link, Subscription
-from dronewatch.link.errors import CommandError, LinkError, ParamError
+from dronewatch.link.errors import CommandError, LinkError, NotReadyError, ParamError
 from dronewatch.link.modes import mode_params
 from dronewatch.link.state import VehicleState
 from dronewatch.missionitem import MissionItem, MissionType
@@ -43,11 +45,12 @@ class Vehicle:
     """A vehicle on a :class:`Link`; close it (or use ``with``) to release the link it owns."""
 
     def __init__(self, link: Link, sysid: int, *, owns_link: bool = False,
-                 telemetry_scale: float = 1.0) -> None:
+                 telemetry_scale: float = 1.0, speedup: float | None = None) -> None:
         self.link = link
         self.sysid = sysid
         self._owns_link = owns_link
         self.telemetry_scale = telemetry_scale
+        self._speedup = speedup
         self._was_stale = False
         self._watch = threading.Thread(target=self._watch_link, daemon=True,
                                        name=f"vehicle-{sysid}-watch")
@@ -65,6 +68,29 @@ class Vehicle:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.close()
+
+    # -- pacing ------------------------------------------------------------------------
+    @property
+    def speedup(self) -> float:
+        """How many vehicle seconds pass per wall second: as given, else as measured, else 1.
+
+        Why it matters: the vehicle's timeouts (DISARM_DELAY, mission re-requests) run on
+        its own clock, so a simulator at 10x disarms 1 wall second after arming.
+        """
+        if self._speedup is not None:
+            return self._speedup
+        rate = self.state.clock_rate
+        return max(rate, 1.0) if math.isfinite(rate) else 1.0
+
+    @property
+    def reply_timeout_s(self) -> float:
+        """Wall seconds to wait for an ACK or a parameter before asking again."""
+        return max(1.5 / self.speedup, 0.2)
+
+    @property
+    def retries(self) -> int:
+        """Re-sends of a command or parameter: more, and quicker, on a fast vehicle."""
+        return 3 if self.speedup <= 1.0 else 9
 
     # -- state -------------------------------------------------------------------------
     @property
@@ -94,6 +120,26 @@ class Vehicle:
                 raise LinkError(f"vehicle {self.sysid}: {what} not reached in {timeout_s:g} s "
                                 f"(mode {state.mode}, armed {state.armed})")
             time.sleep(0.02)
+
+    def wait_ready(self, timeout_s: float) -> VehicleState:
+        """Wait (bounded) until the vehicle has booted and passes its pre-arm checks.
+
+        Raises
+        ------
+        NotReadyError
+            Still not ready after ``timeout_s`` wall seconds; the message carries the
+            vehicle's own reason (ArduPilot's last "PreArm: ..." text) when one came.
+        """
+        ready = lambda s: s.prearm_ok and s.gps_fix_type >= 3 and not s.stale  # noqa: E731
+        try:
+            return self.wait_for(ready, timeout_s, "ready to arm")
+        except LinkError:
+            s = self.state
+            why = s.prearm_reason or "no PreArm reason heard yet"
+            raise NotReadyError(
+                f"vehicle {self.sysid} not ready to arm after {timeout_s:g} s: {why} "
+                f"(status {s.system_status}, GPS fix {s.gps_fix_type})", s.prearm_reason,
+            ) from None
 
     def _watch_link(self) -> None:
         """After a link loss, ask for telemetry again when the vehicle is back."""
@@ -128,17 +174,19 @@ class Vehicle:
                 self.message_interval(name, TELEMETRY[name] * self.telemetry_scale)
 
     # -- commands ----------------------------------------------------------------------
-    def command(self, command: int, *params: float, timeout_s: float = 1.5,
-                retries: int = 3) -> None:
-        """COMMAND_LONG until ACCEPTED (see :func:`send_command`)."""
+    def command(self, command: int, *params: float, timeout_s: float | None = None,
+                retries: int | None = None) -> None:
+        """COMMAND_LONG until ACCEPTED (see :func:`send_command`); paced by :attr:`speedup`."""
         send_command(self.link, self.sysid, CommandSpec(int(command), params),
-                     timeout_s=timeout_s, retries=retries)
+                     timeout_s=self.reply_timeout_s if timeout_s is None else timeout_s,
+                     retries=self.retries if retries is None else retries)
 
     def command_at(self, command: int, lat_deg: float, lon_deg: float, alt_m: float,
                    *params: float, frame: int = MavFrame.GLOBAL_RELATIVE_ALT_INT) -> None:
         """COMMAND_INT with a place until ACCEPTED."""
         send_command(self.link, self.sysid,
-                     CommandSpec(int(command), params, int(frame), lat_deg, lon_deg, alt_m))
+                     CommandSpec(int(command), params, int(frame), lat_deg, lon_deg, alt_m),
+                     timeout_s=self.reply_timeout_s, retries=self.retries)
 
     def message_interval(self, name: str, hz: float) -> None:
         interval_us = -1.0 if hz <= 0 else 1e6 / hz
@@ -186,6 +234,18 @@ class Vehicle:
         """MISSION_START: AUTO, and an armed copter on the ground takes off."""
         self.command(MavCmd.MISSION_START, first_item, 0)
 
+    def launch(self, takeoff_alt_m: float, **options: float) -> _launch.LaunchReport:
+        """Arm, take off and start the mission, surviving loss; see :func:`.launch.launch`."""
+        return _launch.launch(self, takeoff_alt_m, **options)
+
+    def enable_fence(self, *, alt_max_m: float | None = None) -> _fence.FenceSettings:
+        """Switch the uploaded fence on and verify it; see :func:`.fence.enable_fence`."""
+        return _fence.enable_fence(self, alt_max_m=alt_max_m)
+
+    def fence_settings(self) -> _fence.FenceSettings:
+        """The fence parameters as the vehicle reports them now."""
+        return _fence.read_fence(self)
+
     def gimbal(self, pitch_deg: float, yaw_deg: float = 0.0) -> None:
         """Point the gimbal: pitch (-90 = down) and yaw relative to the vehicle."""
         self.command(MavCmd.DO_GIMBAL_MANAGER_PITCHYAW, pitch_deg, yaw_deg, math.nan,
@@ -214,7 +274,8 @@ class Vehicle:
         self.command(MavCmd.DO_SET_MISSION_CURRENT, seq)
 
     # -- parameters --------------------------------------------------------------------
-    def get_param(self, name: str, *, timeout_s: float = 1.0, retries: int = 3) -> float:
+    def get_param(self, name: str, *, timeout_s: float | None = None,
+                  retries: int | None = None) -> float:
         """Read one parameter.
 
         Raises
@@ -222,8 +283,9 @@ class Vehicle:
         ParamError
             The vehicle never answered (unknown names go unanswered).
         """
+        timeout_s = self.reply_timeout_s if timeout_s is None else timeout_s
         with self.subscribe("PARAM_VALUE") as sub:
-            for _ in range(retries + 1):
+            for _ in range((self.retries if retries is None else retries) + 1):
                 self.link.send("param_request_read", target_system=self.sysid,
                                target_component=1, param_id=name.encode(), param_index=-1)
                 msg = sub.wait(lambda m: m["param_id"] == name, timeout_s)
@@ -231,8 +293,8 @@ class Vehicle:
                     return float(msg["param_value"])
         raise ParamError(f"vehicle {self.sysid}: no value for parameter {name!r}")
 
-    def set_param(self, name: str, value: float, *, timeout_s: float = 1.0,
-                  retries: int = 3) -> None:
+    def set_param(self, name: str, value: float, *, timeout_s: float | None = None,
+                  retries: int | None = None) -> None:
         """Set one parameter and check the vehicle's echo.
 
         Raises
@@ -240,8 +302,9 @@ class Vehicle:
         ParamError
             No echo (unknown name), or the vehicle kept another value.
         """
+        timeout_s = self.reply_timeout_s if timeout_s is None else timeout_s
         with self.subscribe("PARAM_VALUE") as sub:
-            for _ in range(retries + 1):
+            for _ in range((self.retries if retries is None else retries) + 1):
                 self.link.send("param_set", target_system=self.sysid, target_component=1,
                                param_id=name.encode(), param_value=float(value),
                                param_type=9)
@@ -258,11 +321,12 @@ class Vehicle:
 def connect(url: str, *, sysid: int | None = None, timeout_s: float = 10.0,
             heartbeat_hz: float = 1.0, signing_key: bytes | None = None,
             tlog_path: str | PathLike[str] | None = None, stale_after_s: float = 3.0,
-            telemetry_scale: float = 1.0) -> Vehicle:
+            telemetry_scale: float = 1.0, speedup: float | None = None) -> Vehicle:
     """Open a link, wait for a vehicle's heartbeat, ask for its telemetry.
 
     ``telemetry_scale`` multiplies the telemetry rates (a simulator running 50x faster
-    than real time needs 1/50 of the rates for the same wall-clock flow).
+    than real time needs 1/50 of the rates for the same wall-clock flow). ``speedup``
+    paces command retries; None measures it from the vehicle's clock.
 
     Raises
     ------
@@ -273,7 +337,8 @@ def connect(url: str, *, sysid: int | None = None, timeout_s: float = 10.0,
                 stale_after_s=stale_after_s)
     try:
         found = link.wait_vehicle(sysid, timeout_s)
-        return Vehicle(link, found, owns_link=True, telemetry_scale=telemetry_scale)
+        return Vehicle(link, found, owns_link=True, telemetry_scale=telemetry_scale,
+                       speedup=speedup)
     except BaseException:
         link.close()
         raise
@@ -287,6 +352,6 @@ def connect_paced(url: str, speedup: float = 1.0, **options: object) -> Vehicle:
     and telemetry is asked for at 10/speed-up of the normal rates (never above them).
     With ``speedup=1`` (a real drone) this is plain :func:`connect`.
     """
-    return connect(url, heartbeat_hz=max(speedup / 5, 1.0),
+    return connect(url, heartbeat_hz=max(speedup / 5, 1.0), speedup=speedup,
                    telemetry_scale=min(10.0 / speedup, 1.0), **options)  # type: ignore[arg-type]
 

@@ -144,10 +144,21 @@ def check_fence(items: list[MissionItem]) -> int:
 
 
 def read_back(item: MissionItem) -> MissionItem:
-    """How ArduPilot reports a stored mission item: non-INT frames, unused x/y zeroed."""
-    if item.mission_type != mav.MAV_MISSION_TYPE_MISSION:
-        return item
+    """How ArduPilot reports a stored item (observed on ArduCopter 4.7 SITL).
+
+    Missions: non-INT frames, unused x/y zeroed, DO_* items in frame 0 (GLOBAL),
+    NAV_LOITER_TIME param3 0 as 1 and NAV_LAND param4 0 as 1. Fence and rally items:
+    non-INT frames and autocontinue 0; fence altitudes are not stored (z 0).
+    """
     frame = _NON_INT.get(item.frame, item.frame)
+    if item.mission_type == mav.MAV_MISSION_TYPE_FENCE:
+        return replace(item, frame=frame, autocontinue=0, z=0.0)
+    if item.mission_type != mav.MAV_MISSION_TYPE_MISSION:
+        return replace(item, frame=frame, autocontinue=0)
+    if item.command == mav.MAV_CMD_NAV_LOITER_TIME and item.param3 == 0:
+        item = replace(item, param3=1.0)
+    if item.command == mav.MAV_CMD_NAV_LAND and item.param4 == 0:
+        item = replace(item, param4=1.0)
     if item.command in LOCATION_COMMANDS:
         return replace(item, frame=frame)
     if item.command == mav.MAV_CMD_NAV_TAKEOFF:

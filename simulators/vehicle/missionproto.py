@@ -5,9 +5,12 @@ this follows ArduPilot's MissionItemProtocol: items are asked for with the legac
 MISSION_REQUEST (#40), a silent GCS is asked again after 1 s and dropped after 8 s,
 an out-of-order item gets MISSION_ACK INVALID_SEQUENCE (and the transfer goes on), a
 second uploader gets DENIED, downloads are refused while an upload runs, and items
-read back in non-INT frames. One deliberate difference: a transfer is applied only
-when complete (ArduPilot replaces mission items as they arrive), so a broken upload
-never leaves half a mission.
+read back in non-INT frames. An item that arrives when no upload of its type is
+running (typically the ground station re-sending the final item because it never saw
+the ACCEPTED) is answered with MISSION_ACK MAV_MISSION_ERROR, as ArduPilot does: the
+list on the vehicle is complete, the ground station must verify rather than give up.
+One deliberate difference: a transfer is applied only when complete (ArduPilot
+replaces mission items as they arrive), so a broken upload never leaves half a mission.
 """
 
 from __future__ import annotations
@@ -169,7 +172,10 @@ class MissionServer:
     def _item(self, msg: mav.MAVLink_message, peer: Peer | None, now_s: float) -> None:
         up = self._upload
         if up is None or self._type_of(msg) != up.mission_type:
-            return  # not expecting items of this type: ignored, as ArduPilot does
+            # Not receiving this type (any more): ArduPilot's MissionItemProtocol answers
+            # MAV_MISSION_ERROR, e.g. to a re-sent final item after its ACCEPTED was lost.
+            self._reply_ack(msg, peer, mav.MAV_MISSION_ERROR)
+            return
         if msg.seq != len(up.items):
             self._reply_ack(msg, peer, mav.MAV_MISSION_INVALID_SEQUENCE)
             return

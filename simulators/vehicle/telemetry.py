@@ -96,7 +96,8 @@ def _sys_status(v: SimVehicle) -> mav.MAVLink_message:
                | mav.MAV_SYS_STATUS_SENSOR_ABSOLUTE_PRESSURE | mav.MAV_SYS_STATUS_SENSOR_GPS
                | mav.MAV_SYS_STATUS_AHRS | mav.MAV_SYS_STATUS_SENSOR_BATTERY
                | mav.MAV_SYS_STATUS_TERRAIN)
-    health = sensors | (mav.MAV_SYS_STATUS_PREARM_CHECK if v.ekf_ready else 0)
+    ready = v.ekf_ready and v.prearm_failure() is None  # e.g. outside an enabled fence
+    health = sensors | (mav.MAV_SYS_STATUS_PREARM_CHECK if ready else 0)
     if v.gps_fix_type < 3:
         health &= ~mav.MAV_SYS_STATUS_SENSOR_GPS
     b = v.battery

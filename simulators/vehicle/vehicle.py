@@ -86,6 +86,7 @@ class SimVehicle:
         self._armed_on_ground_s = 0.0
         self._low_since_s: dict[str, float] = {}
         self._next_prearm_s = 0.0
+        self._ekf_announced = False
 
     # -- resources ---------------------------------------------------------------------
     def close(self) -> None:
@@ -286,14 +287,15 @@ class SimVehicle:
             self.say(mav.MAV_SEVERITY_INFO, "EKF3 IMU0 origin set")
             self.send(BUILDERS["GPS_GLOBAL_ORIGIN"](self))
             self.send(BUILDERS["HOME_POSITION"](self))
-        if not self.ekf_ready and self.time_s >= self._next_prearm_s:
-            self._next_prearm_s = self.time_s + _PREARM_REPEAT_S
+        if self.ekf_ready and not self._ekf_announced:
+            self._ekf_announced = True
+            self.say(mav.MAV_SEVERITY_INFO, "EKF3 IMU0 is using GPS")
+        # ArduCopter repeats a failing pre-arm check every 30 s while disarmed.
+        if not self.armed and self.time_s >= self._next_prearm_s:
             reason = self.prearm_failure()
             if reason:
+                self._next_prearm_s = self.time_s + _PREARM_REPEAT_S
                 self.say(mav.MAV_SEVERITY_CRITICAL, f"PreArm: {reason}")
-        if self.ekf_ready and self._next_prearm_s < math.inf:
-            self._next_prearm_s = math.inf
-            self.say(mav.MAV_SEVERITY_INFO, "EKF3 IMU0 is using GPS")
 
     def _limits(self) -> Limits:
         p = self.params
@@ -316,7 +318,8 @@ class SimVehicle:
         elif self.landed:
             b.alt_amsl_m = self.terrain_amsl(b.east_m, b.north_m)
             b.stop()
-            if self.armed and self.time_s - self._armed_on_ground_s > self.params["DISARM_DELAY"]:
+            delay_s = self.params["DISARM_DELAY"]  # 0: never, as in ArduCopter
+            if self.armed and delay_s > 0 and self.time_s - self._armed_on_ground_s > delay_s:
                 self.disarm()
         if not self.armed:
             self._armed_on_ground_s = self.time_s

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import select
 import socket
 import threading
@@ -11,13 +12,16 @@ from collections.abc import Callable
 class CuttableRelay:
     """Listens on a port (the GCS side) and forwards to the vehicle's port; ``cut`` drops all.
 
-    ``drop_to_vehicle`` sees each datagram bound for the vehicle and drops it when it
-    answers True: a test loses exactly the packets it means to.
+    ``drop_to_vehicle`` sees each datagram bound for the vehicle (``drop_to_gcs`` each
+    one bound for the ground station) and drops it when it answers True: a test loses
+    exactly the packets it means to.
     """
 
     def __init__(self, vehicle_port: int,
-                 drop_to_vehicle: Callable[[bytes], bool] | None = None) -> None:
+                 drop_to_vehicle: Callable[[bytes], bool] | None = None,
+                 drop_to_gcs: Callable[[bytes], bool] | None = None) -> None:
         self.drop_to_vehicle = drop_to_vehicle
+        self.drop_to_gcs = drop_to_gcs
         self._front = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self._front.bind(("127.0.0.1", 0))
         self._back = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -43,6 +47,8 @@ class CuttableRelay:
                         continue
                     self._back.sendto(data, self._vehicle)
                 elif self._gcs is not None:
+                    if self.drop_to_gcs is not None and self.drop_to_gcs(data):
+                        continue
                     self._front.sendto(data, self._gcs)
 
     def close(self) -> None:
@@ -50,3 +56,9 @@ class CuttableRelay:
         self._thread.join(timeout=1)
         self._front.close()
         self._back.close()
+
+
+def random_loss(share: float, seed: int) -> Callable[[bytes], bool]:
+    """A seeded drop decision for :class:`CuttableRelay`: loses ``share`` of the datagrams."""
+    rng = random.Random(seed)
+    return lambda _data: rng.random() < share

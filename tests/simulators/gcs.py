@@ -149,7 +149,8 @@ class Gcs:
         """Upload (frame, command, p1..p4, lat, lon, alt) tuples; the final MISSION_ACK type.
 
         Robust to a lossy link the simple way: MISSION_COUNT is re-sent until the vehicle
-        asks for an item, and when the final ACK is lost the stored count is checked.
+        asks for an item, and when the final ACK is lost (silence, or the ERROR ArduPilot
+        gives a re-sent item after the upload ended) the stored count is checked.
         """
         deadline = time.monotonic() + timeout
         asked = False
@@ -176,6 +177,10 @@ class Gcs:
             elif kind == "MISSION_ACK" and msg.type == mav.MAV_MISSION_OPERATION_CANCELLED:
                 self.send("mission_count", self.target, 1, len(items), mission_type)
                 asked, last_activity = False, time.monotonic()
+            elif kind == "MISSION_ACK" and msg.type == mav.MAV_MISSION_ERROR and asked:
+                # ArduPilot's answer to an item after its ACCEPTED (lost here): not
+                # receiving any more. What it holds decides, at the next check.
+                last_activity = 0.0
             elif kind == "MISSION_ACK" and msg.type != mav.MAV_MISSION_INVALID_SEQUENCE:
                 return msg.type
         raise TimeoutError("upload did not finish")
