@@ -68,7 +68,8 @@ def send_command(link: Link, sysid: int, spec: CommandSpec, *, timeout_s: float 
         texts: list[str] = []
         for attempt in range(retries + 1):
             _send(link, sysid, spec, attempt)
-            deadline = time.monotonic() + timeout_s
+            sent_s = time.monotonic()
+            deadline = sent_s + timeout_s
             while (left := deadline - time.monotonic()) > 0:
                 msg = sub.get(left)
                 if msg is None:
@@ -83,6 +84,10 @@ def send_command(link: Link, sysid: int, spec: CommandSpec, *, timeout_s: float 
                     deadline = time.monotonic() + timeout_s
                     continue
                 if result == MavResult.ACCEPTED:
+                    if attempt == 0:  # an unambiguous round trip: teach the link's timing
+                        rtt_s = time.monotonic() - sent_s
+                        old = link.reply_srtt_s
+                        link.reply_srtt_s = rtt_s if old is None else 0.8 * old + 0.2 * rtt_s
                     return
                 late = sub.wait(lambda m: m.type == "STATUSTEXT", _TEXT_GRACE_S)
                 if late is not None:

@@ -67,11 +67,10 @@ def read_fence(vehicle: Vehicle) -> FenceSettings:
     ParamError
         A parameter never came (e.g. a vehicle without ArduPilot's fence).
     """
-    return FenceSettings(
-        enabled=round(vehicle.get_param("FENCE_ENABLE")) == 1,
-        fence_type=round(vehicle.get_param("FENCE_TYPE")),
-        action=round(vehicle.get_param("FENCE_ACTION")),
-        alt_max_m=vehicle.get_param("FENCE_ALT_MAX"))
+    p = vehicle.get_params("FENCE_ENABLE", "FENCE_TYPE", "FENCE_ACTION", "FENCE_ALT_MAX")
+    return FenceSettings(enabled=round(p["FENCE_ENABLE"]) == 1,
+                         fence_type=round(p["FENCE_TYPE"]), action=round(p["FENCE_ACTION"]),
+                         alt_max_m=p["FENCE_ALT_MAX"])
 
 
 def enable_fence(vehicle: Vehicle, *, alt_max_m: float | None = None) -> FenceSettings:

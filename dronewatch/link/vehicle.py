@@ -84,13 +84,21 @@ class Vehicle:
 
     @property
     def reply_timeout_s(self) -> float:
-        """Wall seconds to wait for an ACK or a parameter before asking again."""
-        return max(1.5 / self.speedup, 0.2)
+        """Wall seconds to wait for an ACK or a parameter before asking again.
+
+        1.5 s of the vehicle's clock at most, and no more than four round trips once the
+        link has measured them (a lost packet then costs milliseconds on loopback).
+        """
+        paced = max(1.5 / self.speedup, 0.2)
+        srtt = self.link.reply_srtt_s
+        return paced if srtt is None else min(paced, max(4.0 * srtt, 0.05))
 
     @property
     def retries(self) -> int:
-        """Re-sends of a command or parameter: more, and quicker, on a fast vehicle."""
-        return 3 if self.speedup <= 1.0 else 9
+        """Re-sends of a command or parameter: enough to keep asking for 6 s of the
+        vehicle's clock (at least 1 wall second)."""
+        budget_s = max(6.0 / self.speedup, 1.0)
+        return max(3, math.ceil(budget_s / self.reply_timeout_s) - 1)
 
     # -- state -------------------------------------------------------------------------
     @property
@@ -292,6 +300,32 @@ class Vehicle:
                 if msg is not None:
                     return float(msg["param_value"])
         raise ParamError(f"vehicle {self.sysid}: no value for parameter {name!r}")
+
+    def get_params(self, *names: str) -> dict[str, float]:
+        """Read several parameters at once (all asked for together, missing ones again).
+
+        Raises
+        ------
+        ParamError
+            One never came; the message names it.
+        """
+        got: dict[str, float] = {}
+        with self.subscribe("PARAM_VALUE") as sub:
+            for _ in range(self.retries + 1):
+                for name in names:
+                    if name not in got:
+                        self.link.send("param_request_read", target_system=self.sysid,
+                                       target_component=1, param_id=name.encode(),
+                                       param_index=-1)
+                deadline = time.monotonic() + self.reply_timeout_s
+                while len(got) < len(names) and (left := deadline - time.monotonic()) > 0:
+                    msg = sub.get(left)
+                    if msg is not None and msg["param_id"] in names:
+                        got[msg["param_id"]] = float(msg["param_value"])
+                if len(got) == len(names):
+                    return got
+        missing = ", ".join(n for n in names if n not in got)
+        raise ParamError(f"vehicle {self.sysid}: no value for parameter(s) {missing}")
 
     def set_param(self, name: str, value: float, *, timeout_s: float | None = None,
                   retries: int | None = None) -> None:

@@ -2,21 +2,24 @@
 
 Why the checks refuse rather than warn: a drone that takes off with a weak battery or
 no GPS fix over the Gobi at night is a second emergency. What fails is named, so the
-officer can fix it (swap the battery, wait for the fix) and launch again.
+officer can fix it (swap the battery, wait for the fix) and launch again. A vehicle
+still booting is waited for (bounded) first, and when it will not become ready the
+check carries the autopilot's own "PreArm: ..." reason.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from dronewatch.errors import DronewatchError
 from dronewatch.geo import Terrain, camera_preset
-from dronewatch.link import Vehicle
+from dronewatch.link import NotReadyError, Vehicle
 from dronewatch.ops.feed import FrameSource
+from dronewatch.ops.launch import PreflightError
 from dronewatch.ops.record import Announcement
 from dronewatch.ops.search import (
     DEFAULT_OPTIONS,
@@ -31,10 +34,6 @@ from dronewatch.zones import ZoneSet
 
 __all__ = ["PreflightError", "SearchRequest", "nearest_launch_site", "plan_for_alarm",
            "run_search"]
-
-
-class PreflightError(DronewatchError):
-    """The vehicle may not fly this mission now; the message says why."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,9 +84,14 @@ def run_search(request: SearchRequest, vehicle: Vehicle, zones: ZoneSet, terrain
     Raises
     ------
     PreflightError
-        The vehicle failed a check; nothing was uploaded.
+        The vehicle failed a check (nothing was uploaded), or its geofence could not
+        be switched on after the upload.
+    LaunchError
+        Arming, take-off or the start of the mission failed; ``step`` names which.
     """
     plan = plan or plan_for_alarm(zones, terrain, request)
+    with contextlib.suppress(NotReadyError):  # not ready: the checks below say why
+        vehicle.wait_ready(options.ready_within_s / vehicle.speedup)
     problems = preflight_problems(vehicle, plan, options)
     if problems:
         raise PreflightError(f"{vehicle_name} may not fly: " + "; ".join(problems))

@@ -21,10 +21,10 @@ import shapely
 from dronewatch.geo import Terrain, footprint
 from dronewatch.link import LinkError, Vehicle
 from dronewatch.mapview import mission_map, save_map
-from dronewatch.missionitem import MissionType
 from dronewatch.ops.feed import FrameSource, pose_from_feedback
+from dronewatch.ops.launch import prepare, take_off
 from dronewatch.ops.record import Announcement, FindingRecorder
-from dronewatch.planning import Airframe, Plan, fence_items, mission_items, rally_items
+from dronewatch.planning import Airframe, Plan
 from dronewatch.store import Finding, FindingKind, Store
 from dronewatch.thermal import FrameError, detect
 from dronewatch.zones import ZoneSet
@@ -48,6 +48,7 @@ class FlightOptions:
     max_wind_mps: float = 12.0  # refused above this, when the wind is known
     wind_mps: float | None = None  # the wind now, from the station's anemometer
     max_flight_s: float = 7200.0  # vehicle seconds; a stuck mission is ended (RTL)
+    ready_within_s: float = 120.0  # vehicle seconds to finish booting before the checks
 
 
 DEFAULT_OPTIONS = FlightOptions()
@@ -102,7 +103,8 @@ def preflight_problems(vehicle: Vehicle, plan: Plan, options: FlightOptions,
     if state.stale:
         problems.append("no heartbeat from the vehicle")
     if not state.prearm_ok:
-        problems.append("the vehicle's pre-arm checks are failing")
+        why = f" (it last said {state.prearm_reason!r})" if state.prearm_reason else ""
+        problems.append(f"the vehicle's pre-arm checks are failing{why}")
     if state.gps_fix_type < 3:
         problems.append(f"GPS fix type {state.gps_fix_type} (3D fix needed)")
     battery = state.battery_remaining_pct
@@ -149,20 +151,18 @@ def fly_plan(vehicle: Vehicle, plan: Plan, zones: ZoneSet, terrain: Terrain,
     options = options or FlightOptions()
     say = lambda text: announce(Announcement("stage", text))  # noqa: E731
     started = time.monotonic()
-    say(f"uploading {plan.name}: mission, fence and rally points")
-    vehicle.upload(mission_items(plan))
-    vehicle.upload(fence_items(zones, margin_m=options.fence_margin_m), MissionType.FENCE)
-    vehicle.upload(rally_items(zones), MissionType.RALLY)
-    vehicle.set_current(1)  # from the take-off, whatever an earlier mission left current
+    prepared = prepare(vehicle, plan, zones, fence_margin_m=options.fence_margin_m, say=say)
     flight = store.start_flight(mission_id, vehicle_name)
     recorder = FindingRecorder(store, mission_id, announce)
     feedback = vehicle.subscribe("CAMERA_FEEDBACK")
     battery_start = vehicle.state.battery_remaining_pct
     commanded = vehicle.state.time_boot_s
-    vehicle.set_mode("GUIDED")
-    vehicle.arm()
-    vehicle.start_mission()
-    airborne = vehicle.wait_for(lambda s: s.alt_rel_m > 2.0, 60, "airborne")
+    try:
+        airborne = take_off(vehicle, prepared).state
+    except LinkError as exc:
+        feedback.close()
+        store.end_flight(flight.id, f"not launched: {exc}")
+        raise
     to_airborne = time.monotonic() - started
     took_off = airborne.time_boot_s
     say(f"airborne {to_airborne:.1f} s after the command; flying {plan.pattern} "

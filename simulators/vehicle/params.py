@@ -34,7 +34,7 @@ DEFAULT_PARAMS: dict[str, ParamSpec] = {
     "RTL_LOIT_TIME": ParamSpec(5000),  # ms
     "LAND_SPEED": ParamSpec(50),  # cm/s below 10 m
     "LAND_SPEED_HIGH": ParamSpec(0),  # cm/s above 10 m, 0 = WPNAV_SPEED_DN
-    "DISARM_DELAY": ParamSpec(10, True),  # s
+    "DISARM_DELAY": ParamSpec(10, True),  # s armed on the ground before auto-disarm; 0 never
     "ARMING_CHECK": ParamSpec(1, True),
     "AUTO_OPTIONS": ParamSpec(0, True),
     "FS_GCS_ENABLE": ParamSpec(0, True),  # 1 = RTL
@@ -47,7 +47,7 @@ DEFAULT_PARAMS: dict[str, ParamSpec] = {
     "BATT_FS_LOW_ACT": ParamSpec(0, True),  # 0 none, 1 land, 2 RTL
     "BATT_FS_CRT_ACT": ParamSpec(0, True),
     "BATT_LOW_TIMER": ParamSpec(10, True),  # s below the threshold before acting
-    "FENCE_ENABLE": ParamSpec(0, True),
+    "FENCE_ENABLE": ParamSpec(0, True),  # an uploaded fence is enforced only when 1
     "FENCE_TYPE": ParamSpec(7, True),  # 1 alt max, 2 circle, 4 polygons, 8 alt min
     "FENCE_ACTION": ParamSpec(1, True),  # 1 = RTL (or land), 2 = land
     "FENCE_ALT_MAX": ParamSpec(100),  # m above home

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from pymavlink.dialects.v20 import ardupilotmega as mav
 
@@ -44,7 +46,8 @@ def test_the_speedup_is_measured_from_the_vehicles_clock(sim_url):
         vehicle.wait_ready(10.0)
         vehicle.wait_for(lambda s: s.clock_rate == s.clock_rate, 2, "a clock rate")
         assert 7.0 < vehicle.speedup < 11.0
-        assert vehicle.reply_timeout_s == pytest.approx(0.2)
+        assert vehicle.reply_timeout_s <= 0.2  # 1.5 s of its clock at most
+        assert vehicle.retries * vehicle.reply_timeout_s >= 0.6  # 6 s of its clock
 
 
 def _fly_ready(vehicle) -> None:
@@ -69,16 +72,17 @@ def test_launch_through_a_20_percent_lossy_relay_ends_airborne_in_auto(sim_url):
 
 
 def test_a_vehicle_that_disarmed_itself_waiting_for_the_takeoff_is_armed_again(sim_url):
-    # The first 12 take-off commands are lost: at 10x, DISARM_DELAY (10 s) runs out
-    # after 1 wall second and the vehicle disarms on the ground, as ArduCopter does.
+    # Every take-off command of the first 1.5 wall seconds is lost: at 10x, DISARM_DELAY
+    # (10 s) runs out after 1 wall second and the vehicle disarms on the ground.
     parser = mav.MAVLink(None)
     parser.robust_parsing = True
-    lost: list[int] = []
+    lost: list[float] = []
 
     def lose_takeoffs(data: bytes) -> bool:
         for msg in parser.parse_buffer(data) or []:
-            if msg.get_type() == "COMMAND_LONG" and msg.command == 22 and len(lost) < 12:
-                lost.append(msg.command)
+            if msg.get_type() == "COMMAND_LONG" and msg.command == 22 and (
+                    not lost or time.monotonic() - lost[0] < 1.5):
+                lost.append(time.monotonic())
                 return True
         return False
 
@@ -89,7 +93,7 @@ def test_a_vehicle_that_disarmed_itself_waiting_for_the_takeoff_is_armed_again(s
                 vehicle.subscribe("STATUSTEXT") as texts:
             _fly_ready(vehicle)
             report = vehicle.launch(30)
-            assert len(lost) == 12 and report.rearms >= 1
+            assert len(lost) > 5 and report.rearms >= 1
             assert texts.wait(lambda m: m["text"] == "Disarming motors", 0.1) is not None
             assert report.state.mode == "AUTO" and report.state.alt_rel_m > 2.0
     finally:
