@@ -12,7 +12,7 @@ BROWSER := $(VENV)/.chromium
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,train]'
 	touch $(STAMP)
 
 # The map's scripts and styles, from the npm registry, so maps work with no internet.

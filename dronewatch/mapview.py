@@ -18,7 +18,7 @@ import folium
 from folium.plugins import HeatMap, MarkerCluster
 
 from dronewatch._hillshade import relief_image
-from dronewatch.store.models import Finding, FindingKind
+from dronewatch.store.models import Finding, FindingKind, FindingStatus
 from dronewatch.webassets import inline
 from dronewatch.zones import Zone, ZoneKind, ZoneSet
 
@@ -141,7 +141,21 @@ def _finding_popup(f: Finding) -> str:
     if f.thumbnail_png:
         data = base64.b64encode(f.thumbnail_png).decode()
         thumb = f"<img class='dronewatch-thumb' src='data:image/png;base64,{data}' width='160'>"
-    return f"<b>{f.kind.value.title()} #{f.id}</b><table>{table}</table>{thumb}"
+    title = f.kind.value.title() + (" (to check)" if f.status is FindingStatus.TO_CHECK else "")
+    return f"<b>{title} #{f.id}</b><table>{table}</table>{thumb}"
+
+
+def _finding_layers(findings: Sequence[Finding],
+                    ) -> list[tuple[str, str, str, list[Finding]]]:
+    """(layer name, marker colour, icon, members): persons that raised the alarm apart
+    from candidates to check, so the team goes to the red pins first."""
+    def of(kind: FindingKind, to_check: bool = False) -> list[Finding]:
+        return [f for f in findings
+                if f.kind is kind and (f.status is FindingStatus.TO_CHECK) == to_check]
+    return [("Persons: alarm", "red", "user", of(FindingKind.PERSON)),
+            ("Persons: to check", "purple", "question", of(FindingKind.PERSON, True)),
+            ("Hotspots", "orange", "fire", of(FindingKind.HOTSPOT)),
+            ("Vehicles", "blue", "car", of(FindingKind.VEHICLE))]
 
 
 def _utc(unix_s: float) -> str:
@@ -169,15 +183,13 @@ def mission_map(zones: ZoneSet, dem_path: str | PathLike[str], *,
         folium.PolyLine(list(flown), color="#111827", weight=3,
                         tooltip="Flown track").add_to(
             folium.FeatureGroup(name="Flown track").add_to(fmap))
-    for kind, colour, icon in ((FindingKind.PERSON, "red", "user"),
-                               (FindingKind.HOTSPOT, "orange", "fire")):
-        members = [f for f in findings if f.kind is kind]
+    for label, colour, icon, members in _finding_layers(findings):
         if not members:
             continue
-        group = folium.FeatureGroup(name=f"Findings: {kind.value}s ({len(members)})")
+        group = folium.FeatureGroup(name=f"{label} ({len(members)})")
         cluster = MarkerCluster(disableClusteringAtZoom=16).add_to(group)
         for f in members:
-            folium.Marker([f.lat_deg, f.lon_deg], tooltip=f"{kind.value} #{f.id}",
+            folium.Marker([f.lat_deg, f.lon_deg], tooltip=f"{label.lower()} #{f.id}",
                           popup=folium.Popup(_finding_popup(f), max_width=360),
                           icon=folium.Icon(color=colour, icon=icon, prefix="fa")).add_to(cluster)
             folium.Circle([f.lat_deg, f.lon_deg], radius=f.accuracy_m, color=colour,

@@ -101,7 +101,7 @@ def test_chromium_renders_layers_pins_and_clusters_without_errors(mission_html):
     assert "leaflet-heatmap-layer" in dom
     assert "marker-cluster" in dom  # 40 hotspots are clustered
     assert dom.count("awesome-marker-icon-") >= 2  # launch sites and the person
-    assert "Findings: persons (1)" in dom and "dronewatch-legend" in dom
+    assert "Persons: alarm (1)" in dom and "dronewatch-legend" in dom
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="Chromium not installed (make test installs it)")

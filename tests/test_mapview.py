@@ -85,7 +85,7 @@ def test_mission_map_pins_findings_route_track_and_heat(zones, tmp_path):
     path = tmp_path / "mission.html"
     fmap.save(str(path))
     html = path.read_text()
-    assert "Findings: persons (1)" in html and "Findings: hotspots (1)" in html
+    assert "Persons: alarm (1)" in html and "Hotspots (1)" in html
     assert "L.markerClusterGroup(" in html and "L.heatLayer(" in html
     assert "Planned route" in html and "Flown track" in html
     assert "± 2.5 m" in html and "88.0 °C" in html and "36.4 °C" in html

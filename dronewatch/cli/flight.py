@@ -40,7 +40,7 @@ from dronewatch.geo import Terrain, camera_preset
 from dronewatch.link import connect_paced
 from dronewatch.ops import Announcement, FlightOptions, FlightReport, SearchRequest, run_search
 from dronewatch.ops.feed import FrameSource, directory_source
-from dronewatch.store import FindingKind, Store
+from dronewatch.store import FindingKind, FindingStatus, Store
 from dronewatch.zones import load_zones
 
 try:
@@ -98,9 +98,14 @@ def report_table(report: FlightReport) -> Table:
     table.add_column("")
     table.add_column("")
     people = [f for f in report.findings if f.kind is FindingKind.PERSON]
+    alarms = [f for f in people if f.status is not FindingStatus.TO_CHECK]
+    to_check = [f for f in people if f.status is FindingStatus.TO_CHECK]
     hot = [f for f in report.findings if f.kind is FindingKind.HOTSPOT]
+    vehicles = [f for f in report.findings if f.kind is FindingKind.VEHICLE]
     for key, value in (
-        ("persons found", str(len(people))), ("hotspots found", str(len(hot))),
+        ("persons found (alarm)", str(len(alarms))), ("possible persons to check",
+                                                      str(len(to_check))),
+        ("hotspots found", str(len(hot))), ("vehicles seen", str(len(vehicles))),
         ("command to airborne", f"{report.command_to_airborne_s:.1f} s "
                                 f"({report.command_to_airborne_vehicle_s:.1f} s vehicle clock)"),
         ("flight time", f"{report.flight_time_s / 60:.1f} min"),
@@ -111,15 +116,18 @@ def report_table(report: FlightReport) -> Table:
         ("map", str(report.map_path.resolve())),
     ):
         table.add_row(key, value)
-    for f in people:
-        table.add_row(f"person #{f.id}", f"{f.lat_deg:.6f}, {f.lon_deg:.6f} ± {f.accuracy_m:.1f} m")
+    for f in alarms + to_check:
+        label = f"person #{f.id}" + (" (to check)" if f in to_check else "")
+        table.add_row(label, f"{f.lat_deg:.6f}, {f.lon_deg:.6f} ± {f.accuracy_m:.1f} m, "
+                      f"confidence {f.confidence:.0%}")
     return table
 
 
 def report_json(report: FlightReport, **extra: object) -> str:
     return json.dumps({
         "mission_id": report.mission_id, "outcome": report.outcome,
-        "findings": [{"id": f.id, "kind": f.kind.value, "lat_deg": f.lat_deg,
+        "findings": [{"id": f.id, "kind": f.kind.value, "status": f.status.value,
+                      "lat_deg": f.lat_deg,
                       "lon_deg": f.lon_deg, "accuracy_m": round(f.accuracy_m, 2),
                       "confidence": round(f.confidence, 3), "peak_temp_c": f.peak_temp_c,
                       "area_m2": f.area_m2} for f in report.findings],
@@ -195,7 +203,7 @@ def search_command(
         print(report_json(report))
     else:
         console.print(report_table(report))
-    if not any(f.kind is FindingKind.PERSON for f in report.findings):
+    if not any(f.status is FindingStatus.ALARM for f in report.findings):
         raise typer.Exit(3)
 
 

@@ -22,7 +22,7 @@ from dronewatch.ops.alarm import SearchRequest, plan_for_alarm, run_search
 from dronewatch.ops.record import Announcement
 from dronewatch.ops.search import FlightOptions, FlightReport
 from dronewatch.ops.simvehicle import SimulatedVehicle
-from dronewatch.store import FindingKind, Store
+from dronewatch.store import FindingStatus, Store
 from dronewatch.zones import load_zones
 
 __all__ = ["DemoResult", "run_demo"]
@@ -88,7 +88,7 @@ def run_demo(out_dir: Path, *, seed: int = 20261123, speedup: float = 30.0,
                                 out_dir / "mission-map.html", plan=plan,
                                 options=FlightOptions(), announce=announce,
                                 vehicle_name=sim.url)
-    people = [f for f in report.findings if f.kind is FindingKind.PERSON]
+    people = [f for f in report.findings if f.status is FindingStatus.ALARM]
     if not people:
         return DemoResult(report, person_lat, person_lon, None, None, None, store_path)
     frame = LocalFrame(person_lat, person_lon)

@@ -2,8 +2,9 @@
 
 Why one place: search and patrol both turn a frame's detections into findings, and
 both must commit each new finding before anything else happens (a crash the next
-instant loses nothing reported), raise an alert for a person, and keep a thumbnail of
-the clearest view for the map's popup.
+instant loses nothing reported), raise an alert for a person the detector is sure of,
+keep a less sure one "to check" (and raise the alert when later sightings make it sure),
+and keep a thumbnail of the clearest view for the map's popup.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass, replace
 import cv2
 import numpy as np
 
-from dronewatch.store import Finding, FindingKind, Store
+from dronewatch.store import Finding, FindingKind, FindingStatus, Store
 from dronewatch.thermal import Detection, Frame, FusedFinding, Fuser
 
 __all__ = ["Announcement", "FindingRecorder"]
@@ -46,50 +47,76 @@ def thumbnail_png(frame: Frame, detection: Detection) -> bytes:
 
 
 def _as_stored(fused: FusedFinding, mission_id: int, thumb: bytes | None,
-               finding_id: int | None) -> Finding:
+               finding_id: int | None, status: FindingStatus) -> Finding:
     return Finding(FindingKind(fused.kind.value), fused.lat_deg, fused.lon_deg, fused.error_m,
                    fused.confidence, fused.first_seen_unix_s, fused.last_seen_unix_s,
                    fused.evidence_count, fused.peak_c, fused.area_m2, mission_id, thumb,
-                   finding_id)
+                   finding_id, status)
 
 
 class FindingRecorder:
-    """Fuses a mission's detections and keeps the store in step with the fused findings."""
+    """Fuses a mission's detections and keeps the store in step with the fused findings.
+
+    ``alarm_confidence`` is the person confidence that raises the alarm (the detector
+    model's calibrated operating point); persons below it are kept "to check".
+    """
 
     def __init__(self, store: Store, mission_id: int,
-                 announce: Callable[[Announcement], None] = lambda _: None) -> None:
+                 announce: Callable[[Announcement], None] = lambda _: None,
+                 *, alarm_confidence: float = 0.5) -> None:
         self.store, self.mission_id, self.announce = store, mission_id, announce
+        self.alarm_confidence = alarm_confidence
         self.fuser = Fuser()
         self._stored: dict[int, int] = {}  # fused id -> store id
         self.findings: dict[int, Finding] = {}  # store id -> latest stored finding
 
     def add(self, frame: Frame, detections: list[Detection]) -> list[Finding]:
-        """Merge one frame's detections; the findings that are new (stored now)."""
+        """Merge one frame's detections; the findings that are new or have just become
+        alarms (stored now)."""
         new = []
         for update in self.fuser.add(detections):
             fused = update.finding
             thumb = thumbnail_png(frame, fused.best) if fused.best in detections else None
             if update.is_new:
-                stored = self.store.add_finding(_as_stored(fused, self.mission_id, thumb, None))
+                stored = self.store.add_finding(
+                    _as_stored(fused, self.mission_id, thumb, None, self._status(fused, None)))
                 self._stored[fused.id] = stored.id
                 self.findings[stored.id] = stored
                 new.append(stored)
-                self._announce_new(stored)
+                self._announce(stored)
             else:
                 finding_id = self._stored[fused.id]
-                stored = _as_stored(fused, self.mission_id, thumb, finding_id)
-                self.store.update_finding(stored)
                 previous = self.findings[finding_id]
+                stored = _as_stored(fused, self.mission_id, thumb, finding_id,
+                                    self._status(fused, previous.status))
+                self.store.update_finding(stored)
                 self.findings[finding_id] = stored if thumb else replace(
                     stored, thumbnail_png=previous.thumbnail_png)
+                if stored.status is not previous.status:
+                    self._announce(self.findings[finding_id])
+                    new.append(self.findings[finding_id])
         return new
 
-    def _announce_new(self, finding: Finding) -> None:
+    def _status(self, fused: FusedFinding, was: FindingStatus | None) -> FindingStatus:
+        """An alarm stays an alarm; a candidate becomes one when it is sure enough."""
+        if fused.kind.value != FindingKind.PERSON.value:
+            return FindingStatus.NOTED
+        if was is FindingStatus.ALARM or fused.confidence >= self.alarm_confidence:
+            return FindingStatus.ALARM
+        return FindingStatus.TO_CHECK
+
+    def _announce(self, finding: Finding) -> None:
         where = f"{finding.lat_deg:.6f}, {finding.lon_deg:.6f} (± {finding.accuracy_m:.1f} m)"
-        if finding.kind is FindingKind.PERSON:
+        if finding.status is FindingStatus.ALARM:
             text = f"PERSON #{finding.id} at {where}, confidence {finding.confidence:.0%}"
             self.store.add_alert("alarm", text, finding.id)
             self.announce(Announcement("alert", text, finding))
+        elif finding.status is FindingStatus.TO_CHECK:
+            self.announce(Announcement(
+                "finding", f"possible person #{finding.id} at {where}, confidence "
+                f"{finding.confidence:.0%}: to check (see its thumbnail)", finding))
+        elif finding.kind is FindingKind.VEHICLE:
+            self.announce(Announcement("finding", f"vehicle #{finding.id} at {where}", finding))
         else:
             peak = f", peak {finding.peak_temp_c:.0f} °C" if finding.peak_temp_c else ""
             self.announce(Announcement("finding", f"hotspot #{finding.id} at {where}{peak}, "

@@ -5,7 +5,7 @@ moment they are made.
 """
 
 from dronewatch.store.backends import StoreError
-from dronewatch.store.models import Finding, FindingKind, Flight, Mission
+from dronewatch.store.models import Finding, FindingKind, FindingStatus, Flight, Mission
 from dronewatch.store.sqlstore import Store
 
-__all__ = ["Finding", "FindingKind", "Flight", "Mission", "Store", "StoreError"]
+__all__ = ["Finding", "FindingKind", "FindingStatus", "Flight", "Mission", "Store", "StoreError"]

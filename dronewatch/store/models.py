@@ -9,12 +9,27 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-__all__ = ["Finding", "FindingKind", "Flight", "Mission"]
+__all__ = ["Finding", "FindingKind", "FindingStatus", "Flight", "Mission"]
 
 
 class FindingKind(StrEnum):
     PERSON = "person"
     HOTSPOT = "hotspot"
+    VEHICLE = "vehicle"
+
+
+class FindingStatus(StrEnum):
+    """What a finding asks of the operator.
+
+    Why three: a person candidate the detector is not sure of must neither raise the
+    alarm (four false alarms for one true one and the operator stops looking) nor be
+    dropped (it may be the one person there is): it is kept "to check", with its
+    thumbnail, and becomes an alarm if later sightings make it sure.
+    """
+
+    ALARM = "alarm"  # a person, sure enough to send a team
+    TO_CHECK = "to-check"  # a possible person: look at the thumbnail, fly over again
+    NOTED = "noted"  # hotspots and vehicles: on the map, no alarm by themselves
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +70,7 @@ class Finding:
     mission_id: int | None = None
     thumbnail_png: bytes | None = None
     id: int | None = None
+    status: FindingStatus = FindingStatus.NOTED
 
     def __post_init__(self) -> None:
         if not (-90 <= self.lat_deg <= 90 and -180 <= self.lon_deg <= 180):

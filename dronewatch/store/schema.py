@@ -42,5 +42,9 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             id {id}, time_unix_s {real} NOT NULL, level TEXT NOT NULL,
             message TEXT NOT NULL, finding_id BIGINT REFERENCES findings(id))""",
     ),
+    (  # version 2: a person is an alarm or a candidate "to check"; the rest are noted
+        "ALTER TABLE findings ADD COLUMN status TEXT NOT NULL DEFAULT 'noted'",
+        "UPDATE findings SET status = 'alarm' WHERE kind = 'person'",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -21,14 +21,14 @@ from typing import Self
 import shapely
 
 from dronewatch.store.backends import Backend, StoreError, open_backend
-from dronewatch.store.models import Finding, FindingKind, Flight, Mission
+from dronewatch.store.models import Finding, FindingKind, FindingStatus, Flight, Mission
 from dronewatch.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 __all__ = ["Store"]
 
 _FINDING_COLUMNS = ("mission_id, kind, lat_deg, lon_deg, accuracy_m, confidence, "
                     "first_seen_unix_s, last_seen_unix_s, evidence_count, peak_temp_c, "
-                    "area_m2, thumbnail_png")
+                    "area_m2, thumbnail_png, status")
 
 
 class Store:
@@ -139,11 +139,11 @@ class Store:
         """Store a new finding; it is on disk when this returns."""
         finding_id = self._insert(
             f"INSERT INTO findings ({_FINDING_COLUMNS}) VALUES "
-            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (finding.mission_id, finding.kind.value, finding.lat_deg, finding.lon_deg,
              finding.accuracy_m, finding.confidence, finding.first_seen_unix_s,
              finding.last_seen_unix_s, finding.evidence_count, finding.peak_temp_c,
-             finding.area_m2, finding.thumbnail_png))
+             finding.area_m2, finding.thumbnail_png, finding.status.value))
         return replace(finding, id=finding_id)
 
     def update_finding(self, finding: Finding) -> None:
@@ -154,10 +154,10 @@ class Store:
             db.execute(
                 "UPDATE findings SET lat_deg=?, lon_deg=?, accuracy_m=?, confidence=?, "
                 "last_seen_unix_s=?, evidence_count=?, peak_temp_c=?, area_m2=?, "
-                "thumbnail_png=COALESCE(?, thumbnail_png) WHERE id=?",
+                "thumbnail_png=COALESCE(?, thumbnail_png), status=? WHERE id=?",
                 (finding.lat_deg, finding.lon_deg, finding.accuracy_m, finding.confidence,
                  finding.last_seen_unix_s, finding.evidence_count, finding.peak_temp_c,
-                 finding.area_m2, finding.thumbnail_png, finding.id))
+                 finding.area_m2, finding.thumbnail_png, finding.status.value, finding.id))
 
     def findings(self, *, mission_id: int | None = None, kind: FindingKind | None = None,
                  bbox: tuple[float, float, float, float] | None = None,
@@ -239,6 +239,7 @@ class Store:
 
 def _finding(row: tuple) -> Finding:
     (fid, mission_id, kind, lat, lon, accuracy, confidence, first, last, count, peak, area,
-     thumb) = row
+     thumb, status) = row
     return Finding(FindingKind(kind), lat, lon, accuracy, confidence, first, last, count, peak,
-                   area, mission_id, bytes(thumb) if thumb is not None else None, fid)
+                   area, mission_id, bytes(thumb) if thumb is not None else None, fid,
+                   FindingStatus(status))

@@ -7,6 +7,14 @@ combined sigmas of both positions' errors plus the object's own size; the findin
 position becomes the inverse-variance mean of its sightings. Its stated error never
 shrinks below most of the best single sighting's: the GNSS and DEM errors that all
 sightings share do not average away.
+
+Confidence: the clearest sighting counts in full and every other one for
+``REPEAT_WEIGHT`` of its (calibrated) confidence, combined as independent evidence, and
+the whole may rise at most ``MAX_CORROBORATION`` above the clearest sighting. Why not
+all in full: sightings of one place are not independent (a lamp post that fools the
+detector once fools it in every frame), so corroboration may lift a candidate just short
+of the alarm but ten weak looks at a skylight never add up to one; a person seen
+clearly once is already an alarm.
 """
 
 from __future__ import annotations
@@ -15,13 +23,16 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from dronewatch.thermal.detect import Detection, DetectionKind
+from dronewatch.thermal.detection import Detection, DetectionKind
 from dronewatch.thermal.georef import R95_PER_SIGMA
 
 __all__ = ["FusedFinding", "Fuser", "FusionUpdate"]
 
 _M_PER_DEG_LAT = 111_132.0
 SHARED_ERROR_SHARE = 0.7  # of the best sighting's error that fusing cannot remove
+REPEAT_WEIGHT = 0.2  # share of a further sighting's confidence that counts
+MAX_CORROBORATION = 0.15  # the most that further sightings add to the clearest one
+_EXTENT_M = {DetectionKind.PERSON: 1.0, DetectionKind.VEHICLE: 3.0}
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +67,7 @@ class _Track:
     east_m: float
     weight: float  # sum of 1/sigma^2
     min_error_m: float
-    miss: float  # product of (1 - confidence)
+    miss: float  # product of (1 - REPEAT_WEIGHT * confidence) over all sightings
     count: int
     first_s: float
     last_s: float
@@ -67,8 +78,8 @@ class _Track:
 
 
 def _extent(detection: Detection) -> float:
-    if detection.kind is DetectionKind.PERSON:
-        return 1.0
+    if detection.kind in _EXTENT_M:
+        return _EXTENT_M[detection.kind]
     return max(math.sqrt(detection.area_m2 / math.pi), 1.0)
 
 
@@ -118,7 +129,8 @@ class Fuser:
             track = self._match(det, north, east, sigma)
             if track is None:
                 track = _Track(self._next_id, det.kind, north, east, 1 / sigma**2,
-                               det.fix.error_m, 1 - det.confidence, 1, det.time_unix_s,
+                               det.fix.error_m, 1 - REPEAT_WEIGHT * det.confidence, 1,
+                               det.time_unix_s,
                                det.time_unix_s, det, det.peak_c, det.area_m2, _extent(det))
                 self._next_id += 1
                 self._tracks.append(track)
@@ -150,7 +162,7 @@ class Fuser:
         track.east_m = (track.east_m * track.weight + east * w) / total
         track.weight = total
         track.min_error_m = min(track.min_error_m, det.fix.error_m if det.fix else math.inf)
-        track.miss *= 1 - det.confidence
+        track.miss *= 1 - REPEAT_WEIGHT * det.confidence
         track.count += 1
         track.first_s = min(track.first_s, det.time_unix_s)
         track.last_s = max(track.last_s, det.time_unix_s)
@@ -167,6 +179,9 @@ class Fuser:
         lat, lon = self._wgs84(track.north_m, track.east_m)
         error = max(R95_PER_SIGMA / math.sqrt(track.weight),
                     SHARED_ERROR_SHARE * track.min_error_m)
+        best = track.best.confidence
+        others_miss = track.miss / (1 - REPEAT_WEIGHT * best)
+        confidence = min(1 - (1 - best) * others_miss, best + MAX_CORROBORATION)
         return FusedFinding(track.id, track.kind, lat, lon, error,
-                            min(1 - track.miss, 0.999), track.count, track.first_s, track.last_s,
+                            min(confidence, 0.999), track.count, track.first_s, track.last_s,
                             track.best, track.peak_c, track.area_m2)

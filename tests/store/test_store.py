@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 
 import pytest
 
@@ -134,3 +135,27 @@ def test_an_unreachable_database_is_a_clear_error(tmp_path):
         Store("postgresql://nobody@127.0.0.1:1/none?connect_timeout=1")
     with pytest.raises(StoreError, match="cannot open the store"):
         Store(tmp_path / "a-directory.sqlite" / "..")
+
+
+def test_a_version_1_file_gains_finding_status_and_its_persons_stay_alarms(tmp_path):
+    from dronewatch.store import FindingStatus
+    from dronewatch.store.schema import MIGRATIONS
+
+    path = tmp_path / "v1.sqlite"
+    db = sqlite3.connect(path)
+    types = {"id": "INTEGER PRIMARY KEY", "real": "REAL", "blob": "BLOB"}
+    for statement in MIGRATIONS[0]:
+        db.execute(statement.format(**types))
+    db.execute("INSERT INTO findings (kind, lat_deg, lon_deg, accuracy_m, confidence, "
+               "first_seen_unix_s, last_seen_unix_s, evidence_count) VALUES "
+               "('person', 44.7, 88.6, 2, 0.9, 1, 2, 3), ('hotspot', 44.7, 88.6, 2, 0.9, 1, 2, 1)")
+    db.execute("PRAGMA user_version = 1")
+    db.commit()
+    db.close()
+    with Store(path) as store:
+        person, hotspot = store.findings()
+        assert person.status is FindingStatus.ALARM and hotspot.status is FindingStatus.NOTED
+        checked = store.add_finding(finding(9, status=FindingStatus.TO_CHECK))
+        assert store.findings()[-1].status is FindingStatus.TO_CHECK
+        store.update_finding(replace(checked, status=FindingStatus.ALARM, confidence=0.95))
+        assert store.findings()[-1].status is FindingStatus.ALARM

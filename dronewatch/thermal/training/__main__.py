@@ -30,14 +30,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=0,
                         help="use only the first N frames of each split (smoke tests)")
     parser.add_argument("--eval-every", type=int, default=20)
+    parser.add_argument("--from-checkpoint", type=Path,
+                        help="skip training: export and calibrate this checkpoint (.pt)")
     args = parser.parse_args(argv)
     try:
         import torch  # noqa: F401
     except ImportError:
         print("training needs PyTorch: pip install -e '.[train]'", file=sys.stderr)
         return 1
-    from dronewatch.thermal.training.calibrate import calibrate
-    from dronewatch.thermal.training.train import TrainSettings, export_onnx, log_to, train
+    from dronewatch.thermal.training.train import (
+        TrainSettings,
+        export_onnx,
+        load_checkpoint,
+        log_to,
+        train,
+    )
 
     train_frames, val_frames = (load_split(args.data, s) for s in ("train", "val"))
     if args.limit:
@@ -45,10 +52,15 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     log = log_to()
     settings = TrainSettings(epochs=args.epochs, seed=args.seed, eval_every=args.eval_every)
-    model = train(train_frames, val_frames, settings, args.out / f"{MODEL_NAME}.pt", log)
+    if args.from_checkpoint:
+        model = load_checkpoint(args.from_checkpoint, settings)
+    else:
+        model = train(train_frames, val_frames, settings, args.out / f"{MODEL_NAME}.pt", log)
     onnx_path = args.out / f"{MODEL_NAME}.onnx"
     export_onnx(model, onnx_path)
     log(f"exported {onnx_path}")
+    from dronewatch.thermal.training.calibrate import calibrate  # needs the run time only
+
     calibrate(onnx_path, val_frames, {"commit": _commit(), "seed": args.seed,
                                       "epochs": args.epochs, "train_frames": len(train_frames),
                                       "command": "python -m dronewatch.thermal.training "

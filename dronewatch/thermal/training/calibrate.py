@@ -1,0 +1,78 @@
+"""Scores to probabilities, and the operating thresholds, fitted on the val split.
+
+Why isotonic: a network's heat-map peak is a ranking, not a probability; the operator's
+"85 % sure" must mean that 85 of 100 such candidates were people on frames the network
+never trained on. Pool-adjacent-violators gives the best monotone step function from
+score to observed hit rate, with no assumption about its shape. The fit runs on the
+ONNX model through the run-time detector, so what is calibrated is what flies.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from dronewatch.thermal.learned import MODEL_FORMAT, BoxDetector
+from dronewatch.thermal.training.evaluate import ap50, hits_and_scores, run_frames, scores_at
+from dronewatch.thermal.training.hituav import LabelledFrame
+from dronewatch.thermal.training.net import CLASSES, STRIDE
+
+__all__ = ["calibrate", "isotonic_knots"]
+
+CHECK_CONFIDENCE = 0.25  # below the alarm, above this: kept as "to check"
+MIN_RAW_SCORE = 0.05
+
+
+def isotonic_knots(scores: NDArray[np.float64], hits: NDArray[np.bool_],
+                   ) -> tuple[list[float], list[float]]:
+    """Pool-adjacent-violators fit of hit rate against score, as interpolation knots
+    (mean score of each pooled block, its hit rate), increasing in both."""
+    order = np.argsort(scores, kind="stable")
+    x, y = scores[order], hits[order].astype(np.float64)
+    blocks: list[list[float]] = []  # [sum of y, count, sum of x]
+    for xi, yi in zip(x, y, strict=True):
+        blocks.append([yi, 1.0, xi])
+        while len(blocks) > 1 and blocks[-2][0] / blocks[-2][1] >= blocks[-1][0] / blocks[-1][1]:
+            s, n, sx = blocks.pop()
+            blocks[-1][0] += s
+            blocks[-1][1] += n
+            blocks[-1][2] += sx
+    knots_x = [b[2] / b[1] for b in blocks]
+    knots_y = [b[0] / b[1] for b in blocks]
+    return [round(v, 5) for v in knots_x], [round(v, 5) for v in knots_y]
+
+
+def calibrate(onnx_path: Path, val_frames: list[LabelledFrame], training: dict[str, Any],
+              log: Callable[[str], None] = print) -> dict[str, Any]:
+    """Fit calibration and thresholds on ``val_frames`` and write the model's sidecar."""
+    sidecar = onnx_path.with_suffix(".json")
+    provisional = {"format": MODEL_FORMAT, "classes": list(CLASSES), "stride": STRIDE,
+                   "min_raw_score": MIN_RAW_SCORE, "calibration": {}, "alarm_confidence": 0.5,
+                   "check_confidence": CHECK_CONFIDENCE, "training": training, "figures": {}}
+    sidecar.write_text(json.dumps(provisional, indent=1))
+    detector = BoxDetector(onnx_path, calibrated=False)
+    results = run_frames(val_frames, detector.boxes)
+    calibration = {}
+    for cls, name in enumerate(CLASSES):
+        of_class = results if cls == 0 else run_frames(val_frames, detector.boxes, cls)
+        scores, hits = hits_and_scores(of_class)
+        knots = isotonic_knots(scores, hits) if len(scores) else ([0.0, 1.0], [0.0, 1.0])
+        calibration[name] = {"raw": knots[0], "confidence": knots[1]}
+    best_raw, best = max(((t, scores_at(results, t)) for t in np.arange(0.1, 0.8, 0.01)),
+                         key=lambda pair: pair[1].f1)
+    person = calibration["person"]
+    alarm = float(np.interp(best_raw, person["raw"], person["confidence"]))
+    figures = {"val": {"recall": round(best.recall, 4), "precision": round(best.precision, 4),
+                       "f1": round(best.f1, 4), "ap50": round(ap50(results), 4),
+                       "raw_threshold": round(float(best_raw), 3)}}
+    sidecar_data = {**provisional, "calibration": calibration,
+                    "alarm_confidence": round(alarm, 4), "figures": figures}
+    sidecar.write_text(json.dumps(sidecar_data, indent=1))
+    log(f"calibrated on {len(val_frames)} val frames: {figures['val']}, alarm at confidence "
+        f"{alarm:.3f}; wrote {sidecar}")
+    return sidecar_data

@@ -16,27 +16,30 @@ from numpy.typing import NDArray
 from dronewatch.thermal.boxes import BoxSet, average_precision, centre_hits
 from dronewatch.thermal.training.hituav import LabelledFrame
 
-__all__ = ["FrameResult", "Scores", "run_frames", "scores_at"]
+__all__ = ["FrameResult", "Scores", "ap50", "hits_and_scores", "run_frames", "scores_at"]
 
 PERSON = 0
 
 
 @dataclass(frozen=True, slots=True)
 class FrameResult:
+    """One frame's candidates of one class (all above the decoder's floor) and labels."""
+
     frame: LabelledFrame
-    persons: BoxSet  # every person candidate above the decoder's floor
+    found: BoxSet
+    labels_px: NDArray[np.float32]
 
 
 @dataclass(frozen=True, slots=True)
 class Scores:
-    persons: int
+    labels: int
     found: int
     detections: int
     true_detections: int
 
     @property
     def recall(self) -> float:
-        return self.found / self.persons if self.persons else float("nan")
+        return self.found / self.labels if self.labels else float("nan")
 
     @property
     def precision(self) -> float:
@@ -48,40 +51,42 @@ class Scores:
         return 2 * r * p / (r + p) if r + p > 0 else 0.0
 
 
-def run_frames(frames: Iterable[LabelledFrame],
-               detect_persons: Callable[[NDArray[np.uint8]], BoxSet]) -> list[FrameResult]:
+def run_frames(frames: Iterable[LabelledFrame], detect: Callable[[NDArray[np.uint8]], BoxSet],
+               cls: int = PERSON) -> list[FrameResult]:
+    """Run ``detect`` on every frame; keep the candidates and labels of class ``cls``."""
     results = []
     for frame in frames:
         pixels = cv2.imread(str(frame.path), cv2.IMREAD_GRAYSCALE)
         if pixels is None:
             raise ValueError(f"{frame.path}: not a readable image")
-        results.append(FrameResult(frame, detect_persons(pixels).of_class(PERSON)))
+        results.append(FrameResult(frame, detect(pixels).of_class(cls),
+                                   frame.boxes_px[frame.classes == cls]))
     return results
 
 
 def scores_at(results: Iterable[FrameResult], threshold: float) -> Scores:
-    persons = found = detections = true = 0
+    labelled = found = detections = true = 0
     for result in results:
-        kept = result.persons.above(threshold)
-        labels = result.frame.persons_px
+        kept = result.found.above(threshold)
+        labels = result.labels_px
         hits = centre_hits(kept.boxes_px, labels)
-        persons += len(labels)
+        labelled += len(labels)
         found += int(hits.sum())
         detections += len(kept)
         true += int(hits.sum())
-    return Scores(persons, found, detections, true)
+    return Scores(labelled, found, detections, true)
 
 
 def ap50(results: Iterable[FrameResult]) -> float:
-    return average_precision([(r.persons, r.frame.persons_px) for r in results], 0.5)
+    return average_precision([(r.found, r.labels_px) for r in results], 0.5)
 
 
 def hits_and_scores(results: Iterable[FrameResult]) -> tuple[NDArray[np.float64],
                                                              NDArray[np.bool_]]:
-    """Every candidate's raw score and whether it is a true person (centre rule)."""
+    """Every candidate's score and whether it is a true one (the centre rule)."""
     scores, hits = [], []
     for result in results:
-        scores.append(result.persons.scores)
-        hits.append(centre_hits(result.persons.boxes_px, result.frame.persons_px))
+        scores.append(result.found.scores)
+        hits.append(centre_hits(result.found.boxes_px, result.labels_px))
     return (np.concatenate(scores).astype(np.float64) if scores else np.zeros(0),
             np.concatenate(hits) if hits else np.zeros(0, bool))

@@ -18,6 +18,8 @@ import cv2
 import numpy as np
 import torch
 from numpy.typing import NDArray
+from rich.console import Console
+from rich.progress import Progress, TimeElapsedColumn
 
 from dronewatch.thermal.boxes import BoxSet, decode_centres
 from dronewatch.thermal.training.augment import Augment, random_crop
@@ -27,7 +29,9 @@ from dronewatch.thermal.training.loss import centernet_loss
 from dronewatch.thermal.training.net import CLASSES, STRIDE, CenterNet
 from dronewatch.thermal.training.targets import render_targets
 
-__all__ = ["TrainSettings", "network_input", "train"]
+__all__ = ["TrainSettings", "export_onnx", "load_checkpoint", "network_input", "train"]
+
+_AUGMENT = Augment()
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +47,7 @@ class TrainSettings:
     seed: int = 0
     threads: int = 2
     eval_every: int = 20  # epochs; 0 = only at the end
-    augment: Augment = Augment()
+    augment: Augment = _AUGMENT
 
 
 def network_input(pixels: NDArray[np.uint8]) -> NDArray[np.float32]:
@@ -102,6 +106,10 @@ def train(train_frames: list[LabelledFrame], val_frames: list[LabelledFrame],
     log(f"training: {len(images)} frames, {settings.epochs} epochs of {per_epoch} steps, "
         f"{sum(p.numel() for p in model.parameters()):,} parameters")
     started, step = time.monotonic(), 0
+    bar = Progress(*Progress.get_default_columns(), TimeElapsedColumn(),
+                   console=Console(stderr=True), disable=not sys.stderr.isatty())
+    task = bar.add_task("training", total=total)
+    bar.start()
     for epoch in range(settings.epochs):
         model.train()
         order = np.tile(rng.permutation(len(images)), settings.crops_per_image)
@@ -124,6 +132,7 @@ def train(train_frames: list[LabelledFrame], val_frames: list[LabelledFrame],
             for key, value in losses.items():
                 running[key] = running.get(key, 0.0) + float(value.detach())
             step += 1
+            bar.advance(task)
             if step % 20 == 0 or step == total:
                 elapsed = time.monotonic() - started
                 n = (step - 1) % per_epoch + 1
@@ -141,6 +150,7 @@ def train(train_frames: list[LabelledFrame], val_frames: list[LabelledFrame],
                 f" (recall {best.recall:.3f}, precision {best.precision:.3f})")
             torch.save({"settings": repr(settings), "epoch": epoch + 1,
                         "model": ema.state_dict()}, checkpoint)
+    bar.stop()
     return ema
 
 
@@ -153,14 +163,21 @@ def _update_ema(ema: torch.nn.Module, model: torch.nn.Module, decay: float) -> N
                 e.copy_(m)
 
 
+def load_checkpoint(path: Path, settings: TrainSettings) -> torch.nn.Module:
+    """The weight-averaged network a training run saved."""
+    model = CenterNet(settings.width)
+    model.load_state_dict(torch.load(path, map_location="cpu")["model"])
+    return model.eval()
+
+
 def export_onnx(model: torch.nn.Module, path: Path) -> None:
-    """The network as ONNX (opset 17) with free height and width (multiples of 16)."""
+    """The network as ONNX (opset 18) for any height and width that are multiples of 16."""
     model.eval()
-    example = torch.zeros(1, 1, 512, 640)
-    torch.onnx.export(model, (example,), str(path), input_names=["pixels"],
-                      output_names=["centres"], opset_version=17, dynamo=False,
-                      dynamic_axes={"pixels": {2: "height", 3: "width"},
-                                    "centres": {2: "rows", 3: "cols"}})
+    rows, cols = torch.export.Dim("rows16", min=1, max=512), torch.export.Dim("cols16", min=1,
+                                                                               max=512)
+    torch.onnx.export(model, (torch.zeros(1, 1, 512, 640),), str(path), input_names=["pixels"],
+                      output_names=["centres"], opset_version=18, dynamo=True,
+                      dynamic_shapes={"x": {2: 16 * rows, 3: 16 * cols}}, verbose=False)
 
 
 def log_to(stream: object = sys.stdout) -> Callable[[str], None]:

@@ -1,0 +1,192 @@
+"""The learned person and vehicle detector at run time: an ONNX network on onnxruntime.
+
+Why a network: on real UAV thermal frames (HIT-UAV) size-and-contrast rules found half
+of the people at one true alarm in five; lamp posts, skylights, canopy edges and
+bicycles are warm blobs of a person's size, and only their shape and surroundings tell
+them apart. The network (see ``models/MODEL_CARD.md``) was trained here from scratch;
+this module only runs it: it needs onnxruntime, never PyTorch.
+
+Why calibrated: a sidecar JSON beside the model maps each class's raw heat-map peak to
+the share of such candidates that were real on frames the network never trained on, and
+names the confidence that raises the alarm and the lower one that keeps a candidate
+"to check". A missing, damaged or mismatched model is an error that names the file and
+the command that rebuilds it: never a silent fall-back to a worse detector.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from functools import cache
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+from dronewatch.errors import DronewatchError
+from dronewatch.thermal.boxes import BoxSet, decode_centres
+
+__all__ = ["DEFAULT_MODEL", "MODEL_FORMAT", "REBUILD_COMMAND", "BoxDetector", "ModelError",
+           "ModelInfo", "default_detector", "radiometric_to_agc"]
+
+MODEL_FORMAT = 1
+DEFAULT_MODEL = Path(__file__).parent / "models" / "thermal-centernet.onnx"
+REBUILD_COMMAND = ("pip install -e '.[train]' && python -m dronewatch.thermal.training "
+                   "--data ../shared/data/hit-uav --out dronewatch/thermal/models")
+_MULTIPLE_PX = 16  # the network halves its input four times
+
+
+class ModelError(DronewatchError, ValueError):
+    """The detector's model file cannot be used (the message names it and the fix)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ModelInfo:
+    """What the sidecar JSON says about a model."""
+
+    classes: tuple[str, ...]
+    stride: int
+    min_raw_score: float
+    alarm_confidence: float
+    check_confidence: float
+    calibration: dict[str, tuple[tuple[float, ...], tuple[float, ...]]]
+    figures: dict[str, Any]
+
+    def confidence(self, cls: int, raw: NDArray[np.float32]) -> NDArray[np.float32]:
+        knots = self.calibration.get(self.classes[cls])
+        if knots is None:
+            return raw
+        return np.interp(raw, knots[0], knots[1]).astype(np.float32)
+
+
+def _fail(path: Path, why: str) -> ModelError:
+    return ModelError(f"{path}: {why}; rebuild it with: {REBUILD_COMMAND}")
+
+
+def _read_info(path: Path, sidecar: Path) -> ModelInfo:
+    try:
+        raw = json.loads(sidecar.read_text())
+    except FileNotFoundError:
+        raise _fail(sidecar, "the model's sidecar (classes, calibration) is missing") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise _fail(sidecar, f"unreadable ({exc})") from None
+    if not isinstance(raw, dict) or raw.get("format") != MODEL_FORMAT:
+        raise _fail(sidecar, f"not a format-{MODEL_FORMAT} model sidecar")
+    try:
+        calibration = {name: (tuple(map(float, c["raw"])), tuple(map(float, c["confidence"])))
+                       for name, c in raw["calibration"].items()}
+        info = ModelInfo(tuple(raw["classes"]), int(raw["stride"]), float(raw["min_raw_score"]),
+                         float(raw["alarm_confidence"]), float(raw["check_confidence"]),
+                         calibration, dict(raw.get("figures", {})))
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise _fail(sidecar, f"field {exc} is missing or malformed") from None
+    if "person" not in info.classes:
+        raise _fail(sidecar, "the model has no 'person' class")
+    for name, (xs, ys) in calibration.items():
+        if len(xs) != len(ys) or not xs or any(b < a for a, b in pairwise(xs)):
+            raise _fail(sidecar, f"calibration of {name!r} is not an increasing table")
+    return info
+
+
+class BoxDetector:
+    """An ONNX centre-heat-map network with its sidecar, ready to run on 8-bit frames.
+
+    Parameters
+    ----------
+    path
+        The ``.onnx`` file; its sidecar is the ``.json`` of the same name.
+    calibrated
+        False only while calibrating: scores stay raw heat-map peaks.
+    threads
+        Intra-op threads for onnxruntime (1: one frame per core, cores for other frames).
+    """
+
+    def __init__(self, path: Path = DEFAULT_MODEL, *, calibrated: bool = True,
+                 threads: int = 1) -> None:
+        path = Path(path)
+        if not path.is_file():
+            raise _fail(path, "the detector's model file is missing")
+        self.path = path
+        self.info = _read_info(path, path.with_suffix(".json"))
+        self.calibrated = calibrated
+        try:
+            import onnxruntime
+        except ImportError:
+            raise ModelError("the learned detector needs onnxruntime: "
+                             "pip install onnxruntime") from None
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3
+        try:
+            self._session = onnxruntime.InferenceSession(
+                str(path), options, providers=["CPUExecutionProvider"])
+        except Exception as exc:  # onnxruntime raises its own untyped errors
+            raise _fail(path, f"not a loadable ONNX model ({str(exc).splitlines()[0]})") from None
+        inputs, outputs = self._session.get_inputs(), self._session.get_outputs()
+        if len(inputs) != 1 or len(outputs) != 1 or len(inputs[0].shape) != 4:
+            raise _fail(path, "expected one (N, 1, H, W) input and one output")
+        self._input = inputs[0].name
+        probe = self._session.run(None, {self._input: np.zeros((1, 1, 64, 64), np.float32)})[0]
+        if probe.shape[1] != len(self.info.classes) + 4:
+            raise _fail(path, f"the network answers {probe.shape[1]} channels but the sidecar "
+                        f"names {len(self.info.classes)} classes (+4 box channels)")
+
+    def boxes(self, pixels: NDArray[np.uint8]) -> BoxSet:
+        """Candidates of every class in an 8-bit frame (brighter is warmer), boxes in the
+        frame's pixels; scores calibrated (0..1) unless built with ``calibrated=False``."""
+        if pixels.dtype != np.uint8 or pixels.ndim != 2:
+            raise ValueError(f"the detector takes 2-D uint8 display levels, got "
+                             f"{pixels.dtype} {pixels.shape}")
+        height, width = pixels.shape
+        pad_h, pad_w = -height % _MULTIPLE_PX, -width % _MULTIPLE_PX
+        if pad_h or pad_w:
+            pixels = cv2.copyMakeBorder(pixels, 0, pad_h, 0, pad_w, cv2.BORDER_REPLICATE)
+        tensor = ((pixels.astype(np.float32) - 128.0) / 64.0)[None, None]
+        output = self._session.run(None, {self._input: tensor})[0][0]
+        found = decode_centres(output, len(self.info.classes), self.info.stride,
+                               self.info.min_raw_score)
+        centres_x = found.boxes_px[:, 0] + found.boxes_px[:, 2] / 2
+        centres_y = found.boxes_px[:, 1] + found.boxes_px[:, 3] / 2
+        inside = (centres_x < width) & (centres_y < height)
+        found = BoxSet(found.classes[inside], found.scores[inside], found.boxes_px[inside])
+        if not self.calibrated:
+            return found
+        scores = found.scores.copy()
+        for cls in np.unique(found.classes):
+            of_class = found.classes == cls
+            scores[of_class] = self.info.confidence(int(cls), found.scores[of_class])
+        return BoxSet(found.classes, scores, found.boxes_px)
+
+    def class_index(self, name: str) -> int:
+        return self.info.classes.index(name)
+
+
+@cache
+def _cached(path: str, threads: int) -> BoxDetector:
+    return BoxDetector(Path(path), threads=threads)
+
+
+def default_detector() -> BoxDetector:
+    """The shipped model (or ``DRONEWATCH_DETECTOR_MODEL``), loaded once per process."""
+    return _cached(os.environ.get("DRONEWATCH_DETECTOR_MODEL", str(DEFAULT_MODEL)), 1)
+
+
+def radiometric_to_agc(celsius: NDArray[np.floating], *, low_pct: float = 1.0,
+                       high_pct: float = 99.5, min_span_k: float = 10.0) -> NDArray[np.uint8]:
+    """A radiometric frame as an 8-bit AGC camera would show it (the network's input).
+
+    A linear stretch from the 1st to the 99.5th percentile, as the linear AGC modes of
+    FLIR and DJI cores do: hot specks (an engine, a fire) saturate instead of squeezing
+    the scene, and a span of at least ``min_span_k`` keeps a flat night scene's sensor
+    noise from being stretched into false warm blobs.
+    """
+    sample = celsius[::4, ::4]
+    low, high = np.percentile(sample, [low_pct, high_pct])
+    high = max(float(high), float(low) + min_span_k)
+    scaled = (np.asarray(celsius, np.float32) - np.float32(low)) * np.float32(255.0 / (high - low))
+    return np.clip(scaled, 0, 255).astype(np.uint8)

@@ -1,0 +1,131 @@
+"""Persons and vehicles from the learned detector, placed and (in radiometric frames)
+checked against temperature.
+
+Why the temperature check: the network judges shape and surroundings in display levels,
+as trained; a radiometric frame also knows how warm the thing is, and a 300 °C exhaust
+or a wool-covered sheep barely above the ground is never a person whatever its shape.
+Why a size check only with temperature: both need a radiometric, posed frame to mean
+anything; an 8-bit frame with a guessed scale would lose real people to it.
+"""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+from dronewatch.thermal.boxes import BoxSet
+from dronewatch.thermal.detection import Detection, DetectionKind, PersonModel
+from dronewatch.thermal.frame import Frame
+from dronewatch.thermal.learned import BoxDetector, radiometric_to_agc
+from dronewatch.thermal.placement import FrameGeometry
+
+__all__ = ["network_detections", "network_input"]
+
+VEHICLE_MIN_CONFIDENCE = 0.5
+MAX_PERSON_BOX_M = 3.0  # a lying person's 1.8 m plus blur and a warm patch around them
+TRAINED_GSD_M = 0.07  # HIT-UAV's ground pixel at its middle height (25° HFOV at 100 m)
+ENLARGE_ABOVE_GSD_M = 0.1  # coarser frames are enlarged to TRAINED_GSD_M first ...
+MAX_ENLARGE = 2.5  # ... by at most this much (the network's cost grows with its square)
+
+
+def network_input(frame: Frame) -> NDArray[np.uint8]:
+    """The frame as the network sees it: 8-bit frames as they are, radiometric ones
+    through :func:`radiometric_to_agc`."""
+    if frame.unit.radiometric:
+        return radiometric_to_agc(frame.celsius())
+    return frame.pixels
+
+
+def _temperatures(frame: Frame, box_px: NDArray[np.float32]) -> tuple[float, float, float]:
+    """Peak and mean inside a box and the median of a ring one box wide around it, in
+    frame units."""
+    height, width = frame.pixels.shape
+    x, y, w, h = (float(v) for v in box_px)
+    x0, y0 = max(int(x), 0), max(int(y), 0)
+    x1, y1 = min(math.ceil(x + w), width), min(math.ceil(y + h), height)
+    if x1 <= x0 or y1 <= y0:
+        x0, y0 = min(max(int(x + w / 2), 0), width - 1), min(max(int(y + h / 2), 0), height - 1)
+        x1, y1 = x0 + 1, y0 + 1
+    inside = frame.pixels[y0:y1, x0:x1].astype(np.float64)
+    pad = max(int(max(w, h)), 2)
+    ry0, rx0 = max(y0 - pad, 0), max(x0 - pad, 0)
+    ring = frame.pixels[ry0:y1 + pad, rx0:x1 + pad].astype(np.float64)
+    mask = np.ones(ring.shape, bool)
+    mask[y0 - ry0:y1 - ry0, x0 - rx0:x1 - rx0] = False
+    around = float(np.median(ring[mask])) if mask.any() else float(inside.min())
+    return float(inside.max()), float(inside.mean()), around
+
+
+def _is_warm_person(frame: Frame, peak: float, around: float, box_px: NDArray[np.float32],
+                    across: float, along: float, model: PersonModel) -> bool:
+    unit = frame.unit
+    peak_c = float(unit.to_celsius(peak))
+    contrast_k = (peak - around) * unit.kelvin_per_count
+    if not model.min_peak_c <= peak_c <= model.max_peak_c or contrast_k < model.min_contrast_k:
+        return False
+    length_m = max(float(box_px[2]) * across, float(box_px[3]) * along)
+    return not (math.isfinite(length_m) and length_m > MAX_PERSON_BOX_M)
+
+
+def _enlargement(frame: Frame, geometry: FrameGeometry) -> float:
+    """How much to enlarge a frame so a person has about the pixels the network learned.
+
+    Why: a wide lens high up (the M30T's 61° at 120 m: 0.17 m a pixel) shows a standing
+    person as 3 pixels, fewer than any person in the training frames; enlarged to the
+    training scale they look as the network knows them. Frames as fine as the training
+    data are left alone (HIT-UAV itself never is enlarged).
+    """
+    across, along = geometry.rough([(frame.camera.width_px / 2, frame.camera.height_px / 2)])[0]
+    gsd = math.sqrt(across * along)
+    if not math.isfinite(gsd) or gsd <= ENLARGE_ABOVE_GSD_M:
+        return 1.0
+    return min(gsd / TRAINED_GSD_M, MAX_ENLARGE)
+
+
+def _network_boxes(frame: Frame, geometry: FrameGeometry, detector: BoxDetector) -> BoxSet:
+    pixels = network_input(frame)
+    factor = _enlargement(frame, geometry)
+    if factor == 1.0:
+        return detector.boxes(pixels)
+    height, width = pixels.shape
+    size = (round(width * factor), round(height * factor))
+    found = detector.boxes(cv2.resize(pixels, size, interpolation=cv2.INTER_LINEAR))
+    return BoxSet(found.classes, found.scores, found.boxes_px / np.float32(factor))
+
+
+def network_detections(frame: Frame, geometry: FrameGeometry, detector: BoxDetector,
+                       model: PersonModel) -> list[Detection]:
+    """Persons (down to the model's "to check" confidence) and vehicles in a frame."""
+    found = _network_boxes(frame, geometry, detector)
+    person = detector.class_index("person")
+    keep = np.where(found.classes == person, found.scores >= detector.info.check_confidence,
+                    found.scores >= VEHICLE_MIN_CONFIDENCE)
+    found = BoxSet(found.classes[keep], found.scores[keep], found.boxes_px[keep])
+    if not len(found):
+        return []
+    centres = [(float(x + w / 2), float(y + h / 2)) for x, y, w, h in found.boxes_px]
+    placed = geometry.place(centres)
+    unit, radiometric = frame.unit, frame.unit.radiometric
+    detections = []
+    for cls, score, box, (u, v), where in zip(found.classes, found.scores, found.boxes_px,
+                                              centres, placed, strict=True):
+        if where is None:
+            continue
+        fix, across, along = where
+        peak, mean, around = _temperatures(frame, box)
+        is_person = cls == person
+        if is_person and radiometric and not _is_warm_person(frame, peak, around, box, across,
+                                                              along, model):
+            continue
+        w_m, h_m = float(box[2]) * across, float(box[3]) * along
+        detections.append(Detection(
+            DetectionKind.PERSON if is_person else DetectionKind.VEHICLE, frame.time_unix_s,
+            u, v, float(score), math.pi / 4 * w_m * h_m, max(w_m, h_m), min(w_m, h_m),
+            (peak - around) * unit.kelvin_per_count,
+            float(unit.to_celsius(peak)) if radiometric else None,
+            float(unit.to_celsius(mean)) if radiometric else None, fix, frame.source,
+            tuple(float(b) for b in box)))  # type: ignore[arg-type]
+    return detections

@@ -1,0 +1,139 @@
+"""The shipped learned detector: it loads, is deterministic, finds real people, refuses
+broken model files by name, and lets temperature overrule shape in radiometric frames."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import cv2
+import numpy as np
+import pytest
+
+from dronewatch.geo import CameraModel
+from dronewatch.thermal import (
+    BoxDetector,
+    DetectionKind,
+    Frame,
+    ModelError,
+    PixelUnit,
+    default_detector,
+    detect,
+    flat_ground_scale,
+)
+from dronewatch.thermal.boxes import centre_hits
+from dronewatch.thermal.learned import DEFAULT_MODEL, radiometric_to_agc
+from dronewatch.thermal.training.hituav import load_split
+
+CAMERA = CameraModel(640, 512, 25.0, "hit-uav")
+
+
+@pytest.fixture(scope="module")
+def val_frames():
+    from tests.conftest import SHARED
+
+    root = SHARED / "data" / "hit-uav"
+    if not (root / "annotations" / "val.json").exists():
+        pytest.skip("HIT-UAV data (../shared/data/hit-uav) not present")
+    frames = load_split(root, "val")
+    # a handful of each kind: night and day, low and high, nadir and oblique
+    night = [f for f in frames if f.night and len(f.persons_px)][:6]
+    day = [f for f in frames if not f.night and len(f.persons_px)][:6]
+    return night + day
+
+
+def test_the_shipped_model_loads_with_its_calibration():
+    detector = default_detector()
+    info = detector.info
+    assert info.classes[0] == "person" and "car" in info.classes
+    assert 0 < info.check_confidence < info.alarm_confidence < 1
+    raw, confidence = info.calibration["person"]
+    assert list(raw) == sorted(raw) and list(confidence) == sorted(confidence)
+    assert (DEFAULT_MODEL.parent / "MODEL_CARD.md").is_file()
+    assert DEFAULT_MODEL.stat().st_size < 10 * 2**20
+
+
+def test_outputs_are_deterministic_and_calibrated_within_0_1(val_frames):
+    pixels = cv2.imread(str(val_frames[0].path), cv2.IMREAD_GRAYSCALE)
+    first, again = default_detector().boxes(pixels), BoxDetector().boxes(pixels)
+    assert len(first) > 0
+    np.testing.assert_array_equal(first.scores, again.scores)
+    np.testing.assert_array_equal(first.boxes_px, again.boxes_px)
+    assert ((first.scores >= 0) & (first.scores <= 1)).all()
+
+
+def test_finds_the_people_in_real_val_frames(val_frames):
+    detector = default_detector()
+    labels = found = reported = true = 0
+    for labelled in val_frames:
+        pixels = cv2.imread(str(labelled.path), cv2.IMREAD_GRAYSCALE)
+        frame = Frame(pixels, PixelUnit.AGC_8BIT, 0.0, CAMERA, source=str(labelled.path))
+        scale = flat_ground_scale(25.0, 640, 512, labelled.altitude_m, -labelled.angle_deg)
+        persons = [d for d in detect(frame, scale=scale) if d.kind is DetectionKind.PERSON
+                   and d.confidence >= detector.info.alarm_confidence]
+        boxes = np.array([d.box_px for d in persons], np.float32).reshape(-1, 4)
+        hits = centre_hits(boxes, labelled.persons_px)
+        labels += len(labelled.persons_px)
+        found += int(hits.sum())
+        reported += len(persons)
+        true += int(hits.sum())
+    # the model card's val figures are ~0.9/0.9; a floor that a broken model cannot pass
+    assert found / labels >= 0.7 and true / reported >= 0.7, (found, labels, true, reported)
+
+
+def test_temperature_overrules_shape_in_radiometric_frames(val_frames):
+    labelled = next(f for f in val_frames if f.night and len(f.persons_px) >= 2)
+    levels = cv2.imread(str(labelled.path), cv2.IMREAD_GRAYSCALE).astype(np.float32)
+    scale = flat_ground_scale(25.0, 640, 512, labelled.altitude_m, -labelled.angle_deg)
+
+    def persons_at(low_c, high_c):
+        celsius = (low_c + levels * (high_c - low_c) / 255.0).astype(np.float32)
+        frame = Frame(celsius, PixelUnit.CELSIUS, 0.0, CAMERA)
+        return [d for d in detect(frame, scale=scale) if d.kind is DetectionKind.PERSON]
+
+    body_warm = persons_at(-5.0, 35.0)  # a cold night: people ~30 °C over -5 °C ground
+    assert len(body_warm) >= 2
+    assert all(5.0 <= d.peak_c <= 42.0 and d.contrast >= 8.0 for d in body_warm)
+    assert persons_at(150.0, 400.0) == []  # the same shapes at 300 °C are never people
+    assert persons_at(10.0, 14.0) == []  # ... nor 3 K above the ground (wool, stones)
+
+
+def test_radiometric_agc_saturates_hot_specks_not_the_scene():
+    rng = np.random.default_rng(1)
+    celsius = rng.normal(0.0, 0.05, (512, 640)).astype(np.float32)  # a flat night scene
+    celsius[100:110, 100:104] = 30.0  # a person
+    celsius[300:303, 300:303] = 500.0  # an exhaust
+    levels = radiometric_to_agc(celsius)
+    assert levels[105, 102] == 255 and levels[301, 301] == 255
+    assert levels[200:300, 400:500].std() < 3  # sensor noise not stretched into blobs
+
+
+@pytest.mark.parametrize("damage", ["missing", "garbage", "no-sidecar", "bad-sidecar",
+                                    "wrong-classes"])
+def test_a_broken_model_is_named_with_its_fix_never_replaced(tmp_path, damage, monkeypatch):
+    model = tmp_path / "m.onnx"
+    sidecar = tmp_path / "m.json"
+    shutil.copy(DEFAULT_MODEL, model)
+    shutil.copy(DEFAULT_MODEL.with_suffix(".json"), sidecar)
+    if damage == "missing":
+        model.unlink()
+    elif damage == "garbage":
+        model.write_bytes(model.read_bytes()[:5000])
+    elif damage == "no-sidecar":
+        sidecar.unlink()
+    elif damage == "bad-sidecar":
+        sidecar.write_text("{not json")
+    else:
+        data = json.loads(sidecar.read_text())
+        data["classes"] = ["person"]
+        sidecar.write_text(json.dumps(data))
+    broken = sidecar if damage in ("no-sidecar", "bad-sidecar") else model
+    with pytest.raises(ModelError) as error:
+        BoxDetector(model)
+    assert str(broken) in str(error.value)
+    assert "python -m dronewatch.thermal.training" in str(error.value)
+    # detect() with the station's model setting broken raises too: no quiet fall-back
+    monkeypatch.setenv("DRONEWATCH_DETECTOR_MODEL", str(model))
+    frame = Frame(np.zeros((512, 640), np.uint8), PixelUnit.AGC_8BIT, 0.0, CAMERA)
+    with pytest.raises(ModelError):
+        detect(frame, scale=flat_ground_scale(25.0, 640, 512, 80.0))

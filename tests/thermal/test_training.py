@@ -1,0 +1,94 @@
+"""Training runs end to end on a tiny made-up HIT-UAV: crops, loss, export, calibration,
+and the run-time detector loads what it wrote (so the training code cannot rot)."""
+
+from __future__ import annotations
+
+import json
+
+import cv2
+import numpy as np
+import pytest
+
+from dronewatch.thermal import BoxDetector
+from dronewatch.thermal.training.augment import Augment, random_crop
+from dronewatch.thermal.training.calibrate import isotonic_knots
+from dronewatch.thermal.training.targets import render_targets
+
+torch = pytest.importorskip("torch", reason="training needs the [train] extra")
+
+
+def make_hituav(root, rng, splits=(("train", 3), ("val", 2))):
+    """HIT-UAV's layout and quirks: ``annotation`` list, ``filename``, names that carry
+    night, altitude and angle."""
+    (root / "annotations").mkdir(parents=True)
+    for split, count in splits:
+        (root / split).mkdir()
+        images, annotations = [], []
+        for k in range(count):
+            pixels = rng.normal(90, 6, (512, 640)).clip(0, 255).astype(np.uint8)
+            name = f"1_60_90_0_{k:05d}.jpg"
+            for j in range(6):
+                x, y = int(rng.integers(40, 580)), int(rng.integers(40, 460))
+                if j % 3 == 2:  # a car: a big warm rectangle
+                    cv2.rectangle(pixels, (x, y), (x + 30, y + 16), 170, -1)
+                    box, cls = [x, y, 31, 17], 1
+                else:  # a person: a small hot ellipse
+                    cv2.ellipse(pixels, (x + 5, y + 7), (4, 6), 0, 0, 360, 230, -1)
+                    box, cls = [x, y, 11, 15], 0
+                annotations.append({"id": len(annotations), "image_id": k, "bbox": box,
+                                    "category_id": cls, "area": box[2] * box[3]})
+            cv2.imwrite(str(root / split / name), pixels)
+            images.append({"id": k, "filename": name, "width": 640, "height": 512})
+        (root / "annotations" / f"{split}.json").write_text(json.dumps(
+            {"images": images, "annotation": annotations, "categories": []}))
+
+
+def test_training_end_to_end_on_a_tiny_set_writes_a_model_the_detector_loads(tmp_path):
+    from dronewatch.thermal.training.__main__ import main
+
+    make_hituav(tmp_path / "data", np.random.default_rng(0))
+    out = tmp_path / "model"
+    assert main(["--data", str(tmp_path / "data"), "--out", str(out), "--epochs", "2"]) == 0
+    onnx, sidecar = out / "thermal-centernet.onnx", out / "thermal-centernet.json"
+    assert onnx.stat().st_size > 10_000
+    card = json.loads(sidecar.read_text())
+    assert card["training"]["epochs"] == 2 and card["training"]["seed"] == 0
+    assert set(card["calibration"]) == {"person", "car", "bicycle", "other_vehicle"}
+    detector = BoxDetector(onnx)
+    found = detector.boxes(cv2.imread(str(tmp_path / "data" / "val" / "1_60_90_0_00000.jpg"),
+                                      cv2.IMREAD_GRAYSCALE))
+    assert ((found.scores >= 0) & (found.scores <= 1)).all()
+
+
+def test_crops_keep_their_boxes_on_the_objects():
+    rng = np.random.default_rng(3)
+    image = np.full((512, 640), 50, np.uint8)
+    image[200:230, 300:310] = 250  # a 10 x 30 px lying person
+    boxes = np.array([[300, 200, 10, 30]], np.float32)
+    for _ in range(40):
+        crop = random_crop(image, boxes, np.array([0]), rng, Augment(gamma_range=(1, 1),
+                           contrast_range=(1, 1), offset_levels=0, noise_levels_max=0,
+                           blur_chance=0, object_centred=1.0))
+        for x, y, w, h in crop.boxes_px:
+            cx, cy = int(x + w / 2), int(y + h / 2)
+            if 1 <= cx < 255 and 1 <= cy < 255:
+                assert crop.pixels[cy, cx] > 150  # the centre is on the warm object
+            assert min(w, h) >= 0.45 * 10 * 0.9 and max(w, h) <= 1.7 * 30 * 1.01
+
+
+def test_targets_peak_at_one_on_each_centre_and_ignore_dont_care():
+    boxes = np.array([[40, 40, 12, 20], [100, 100, 30, 30]], np.float32)
+    t = render_targets(boxes, np.array([0, 4]), 256, 4, 4)
+    assert t.heat[0].max() == 1.0 and t.heat[0][12, 11] == 1.0
+    assert t.centres.sum() == 1 and t.ignore[26, 26] == 1.0
+    assert np.isclose(np.exp(t.size[0, 12, 11]) * 4, 12)
+
+
+def test_isotonic_calibration_is_monotone_and_matches_hit_rates():
+    rng = np.random.default_rng(0)
+    scores = rng.uniform(0, 1, 5000)
+    hits = rng.uniform(0, 1, 5000) < scores ** 2  # true probability: score squared
+    xs, ys = isotonic_knots(scores, hits)
+    assert xs == sorted(xs) and ys == sorted(ys)
+    for s in (0.3, 0.6, 0.9):
+        assert abs(np.interp(s, xs, ys) - s ** 2) < 0.08
