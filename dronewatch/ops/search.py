@@ -25,8 +25,8 @@ from dronewatch.ops.feed import FrameSource, pose_from_feedback
 from dronewatch.ops.launch import prepare, take_off
 from dronewatch.ops.record import Announcement, FindingRecorder
 from dronewatch.planning import Airframe, Plan
-from dronewatch.store import Finding, FindingKind, Store
-from dronewatch.thermal import FrameError, detect
+from dronewatch.store import Finding, FindingKind, FindingStatus, Store
+from dronewatch.thermal import FrameError, default_detector, detect
 from dronewatch.zones import ZoneSet
 
 __all__ = ["DEFAULT_OPTIONS", "FlightOptions", "FlightReport", "fly_plan", "preflight_problems"]
@@ -151,9 +151,11 @@ def fly_plan(vehicle: Vehicle, plan: Plan, zones: ZoneSet, terrain: Terrain,
     options = options or FlightOptions()
     say = lambda text: announce(Announcement("stage", text))  # noqa: E731
     started = time.monotonic()
+    # the detector's model is loaded (or refused, by name) before anything flies
+    alarm = default_detector().info.alarm_confidence
     prepared = prepare(vehicle, plan, zones, fence_margin_m=options.fence_margin_m, say=say)
     flight = store.start_flight(mission_id, vehicle_name)
-    recorder = FindingRecorder(store, mission_id, announce)
+    recorder = FindingRecorder(store, mission_id, announce, alarm_confidence=alarm)
     feedback = vehicle.subscribe("CAMERA_FEEDBACK")
     battery_start = vehicle.state.battery_remaining_pct
     commanded = vehicle.state.time_boot_s
@@ -195,7 +197,7 @@ def fly_plan(vehicle: Vehicle, plan: Plan, zones: ZoneSet, terrain: Terrain,
         frames += 1
         covered.append(footprint(terrain, frame.camera, pose, samples_per_edge=2))
         for finding in recorder.add(frame, detections):
-            if (finding.kind is FindingKind.PERSON and options.on_find == "loiter"
+            if (finding.status is FindingStatus.ALARM and options.on_find == "loiter"
                     and hold_until is None):
                 vehicle.goto(finding.lat_deg, finding.lon_deg, vehicle.state.alt_rel_m)
                 vehicle.point_at(finding.lat_deg, finding.lon_deg,
