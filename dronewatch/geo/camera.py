@@ -135,8 +135,12 @@ class CameraModel:
         return u, v
 
 
-#: Common 640x512 radiometric thermal cores. DJI states diagonal fields of view, and
-#: the 40.6° / 61° figures often quoted for these cameras are those diagonals.
+#: Common radiometric thermal payloads. DJI states diagonal fields of view, and the
+#: 40.6° / 61° figures often quoted for these cameras are those diagonals. Where a
+#: datasheet gives the focal length and pixel pitch instead, the field follows from
+#: them. Readers of image files prefer the file's own focal length and the core's pixel
+#: pitch (``dronewatch.thermal.sources.camera``; that is how H20N and H30T files are
+#: read, as their lens and zoom vary) and fall back to these.
 CAMERA_PRESETS: dict[str, CameraModel] = {
     preset.name: preset
     for preset in (
@@ -147,6 +151,38 @@ CAMERA_PRESETS: dict[str, CameraModel] = {
         CameraModel.from_diagonal_fov(
             640, 512, 61.0, name="dji-m30t",
             source="DJI Matrice 30T datasheet: thermal 640x512, 9.1 mm, DFOV 61°",
+        ),
+        CameraModel.from_diagonal_fov(
+            640, 512, 61.0, name="dji-m3t",
+            source="DJI Mavic 3 Thermal datasheet: thermal 640x512 12 µm, 9.1 mm "
+                   "(40 mm equivalent), DFOV 61°",
+        ),
+        *(
+            CameraModel.from_sensor(
+                640, 512, pixel_pitch_um=17.0, focal_length_mm=focal, name=f"dji-xt2-{focal:g}",
+                source=f"DJI Zenmuse XT2 datasheet: 640x512 17 µm (FLIR Tau 2), {focal:g} mm lens",
+            )
+            for focal in (9.0, 13.0, 19.0, 25.0)
+        ),
+        CameraModel(
+            640, 512, 50.0, name="flir-boson-640-50",
+            source="Teledyne FLIR Boson 640 datasheet: 8.7 mm lens, HFOV 50°",
+        ),
+        CameraModel.from_sensor(
+            640, 512, pixel_pitch_um=12.0, focal_length_mm=14.0, name="flir-boson-640-14",
+            source="Teledyne FLIR Boson 640 datasheet: 12 µm, 14 mm lens",
+        ),
+        CameraModel.from_sensor(
+            640, 512, pixel_pitch_um=17.0, focal_length_mm=19.0, name="flir-vue-pro-r-640-19",
+            source="FLIR Vue Pro R 640 datasheet: 17 µm pitch, 19 mm lens, 32° x 26°",
+        ),
+        CameraModel.from_sensor(
+            640, 512, pixel_pitch_um=12.0, focal_length_mm=19.0, name="siyi-zt30",
+            source="SIYI ZT30 datasheet: thermal 640x512 12 µm, 19 mm",
+        ),
+        CameraModel.from_sensor(
+            640, 512, pixel_pitch_um=12.0, focal_length_mm=13.0, name="siyi-zt6",
+            source="SIYI ZT6 datasheet: thermal 640x512 12 µm, 13 mm",
         ),
         CameraModel(
             640, 512, 50.0, name="flir-boson-640-50",

@@ -31,10 +31,17 @@ class PixelUnit(StrEnum):
     TLINEAR_0_04K = "tlinear-0.04k"  # uint16, 0.04 K steps (FLIR Boson/Tau "TLinear" high-res)
     CELSIUS = "celsius"  # float32 degrees Celsius
     AGC_8BIT = "agc-8bit"  # uint8 display levels: brighter is warmer, no temperature
+    #: uint16 uncalibrated sensor counts (DJI R-JPEG APP3/APP4 raw without DJI's SDK):
+    #: monotonic in scene radiance, so warmer is brighter, but NOT a temperature and
+    #: not linear in kelvin; the offset and gain differ per camera and per shot.
+    #: Detection must treat it like AGC (relative contrast within the frame, e.g.
+    #: percentile-stretched to 8 bit), never with °C thresholds.
+    RAW_COUNTS = "raw-counts"
 
     @property
     def radiometric(self) -> bool:
-        return self is not PixelUnit.AGC_8BIT
+        """True when pixel values convert to temperatures."""
+        return self not in (PixelUnit.AGC_8BIT, PixelUnit.RAW_COUNTS)
 
     @property
     def dtype(self) -> np.dtype:
@@ -52,16 +59,18 @@ class PixelUnit(StrEnum):
 
     def to_celsius(self, raw: NDArray | float) -> NDArray[np.float64] | float:
         """Pixel values to °C (radiometric units only)."""
-        if self is PixelUnit.AGC_8BIT:
-            raise ValueError("an AGC 8-bit frame holds display levels, not temperatures")
+        if not self.radiometric:
+            raise ValueError(f"a {self.value} frame holds display levels or raw counts, "
+                             "not temperatures")
         if self is PixelUnit.CELSIUS:
             return np.asarray(raw, dtype=np.float64) if np.ndim(raw) else float(raw)
         return np.asarray(raw, dtype=np.float64) * self.kelvin_per_count - KELVIN_OFFSET
 
     def from_celsius(self, celsius_c: NDArray | float) -> NDArray | float:
         """°C to this unit's pixel values (rounded and clipped for integer units)."""
-        if self is PixelUnit.AGC_8BIT:
-            raise ValueError("an AGC 8-bit frame holds display levels, not temperatures")
+        if not self.radiometric:
+            raise ValueError(f"a {self.value} frame holds display levels or raw counts, "
+                             "not temperatures")
         if self is PixelUnit.CELSIUS:
             return np.asarray(celsius_c, dtype=np.float32)
         counts = (np.asarray(celsius_c, dtype=np.float64) + KELVIN_OFFSET) / self.kelvin_per_count
@@ -87,6 +96,11 @@ class Frame:
         can be added from the flight's telemetry with :meth:`with_pose`.
     source
         Where the frame came from (file path or stream name), for error messages.
+    overlay_mask
+        True where the pixels are burned-in on-screen text or graphics (date, position,
+        logos, scales) rather than the scene; None when nothing was found or looked
+        for. Detection must ignore these pixels: an overlay's sharp bright strokes look
+        like small warm bodies.
     """
 
     pixels: NDArray
@@ -95,6 +109,7 @@ class Frame:
     camera: CameraModel
     pose: CameraPose | None = None
     source: str = ""
+    overlay_mask: NDArray[np.bool_] | None = None
 
     def __post_init__(self) -> None:
         name = self.source or "frame"
@@ -109,9 +124,13 @@ class Frame:
                              f"got {self.pixels.dtype}")
         if not np.isfinite(self.time_unix_s):
             raise ValueError(f"{name}: time_unix_s must be finite")
+        if self.overlay_mask is not None and (self.overlay_mask.shape != self.pixels.shape
+                                              or self.overlay_mask.dtype != np.bool_):
+            raise ValueError(f"{name}: overlay_mask must be a bool array of the pixels' shape")
 
     def with_pose(self, pose: CameraPose) -> Frame:
-        return Frame(self.pixels, self.unit, self.time_unix_s, self.camera, pose, self.source)
+        return Frame(self.pixels, self.unit, self.time_unix_s, self.camera, pose, self.source,
+                     self.overlay_mask)
 
     def celsius(self) -> NDArray[np.float64]:
         """The whole frame in °C (radiometric frames only)."""

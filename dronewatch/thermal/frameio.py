@@ -5,6 +5,11 @@ and camera vendors each hide those in their own metadata. A small JSON file besi
 each frame (``frame.tiff`` + ``frame.json``) is the one format every source can be
 converted to, and a person can read and fix it. Ordinary 8-bit JPEG/PNG video grabs
 are read as AGC frames; their sidecar, when present, adds time and pose.
+
+JPEGs go through :mod:`dronewatch.thermal.sources`: radiometric ones (FLIR FFF, DJI
+R-JPEG) are recognised by their content, whatever their name, and give temperatures
+or raw counts with the pose and camera written in the file; palette pictures are
+inverted to grey or refused; burned-in text is masked (``Frame.overlay_mask``).
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from dronewatch.geo.attitude import Attitude, GimbalAttitude
 from dronewatch.geo.camera import CameraModel, camera_preset
 from dronewatch.geo.projection import CameraPose
 from dronewatch.thermal.frame import Frame, PixelUnit
+from dronewatch.thermal.sources import JpegFrameError, read_thermal_jpeg
 
 __all__ = ["FrameError", "FrameTally", "read_frame", "read_frames", "write_frame"]
 
@@ -132,6 +138,8 @@ def read_frame(path: Path | str, *, camera: CameraModel | None = None,
                 raise ValueError("not a JSON object")
         except (ValueError, OSError) as exc:
             raise FrameError(side, f"bad sidecar: {exc}") from exc
+    if path.suffix.lower() in (".jpg", ".jpeg"):
+        return _read_jpeg(path, meta, camera, time_unix_s)
     pixels = _read_pixels(path)
     if pixels.ndim != 2:
         raise FrameError(path, f"mismatched: expected a 2-D image, got shape {pixels.shape}")
@@ -155,6 +163,30 @@ def read_frame(path: Path | str, *, camera: CameraModel | None = None,
         raise FrameError(path, f"mismatched: image is {pixels.shape[1]}x{pixels.shape[0]}, "
                                f"camera {cam.name!r} is {cam.width_px}x{cam.height_px}")
     return Frame(pixels, unit, when, cam, pose, str(path))
+
+
+def _read_jpeg(path: Path, meta: dict[str, Any], camera: CameraModel | None,
+               time_unix_s: float | None) -> Frame:
+    """A JPEG through the thermal sources; the sidecar's camera, pose and time win."""
+    side = sidecar_path(path)
+    try:
+        cam = _camera_from_json(meta["camera"]) if "camera" in meta else camera
+        pose = _pose_from_json(meta["pose"]) if "pose" in meta else None
+        when = float(meta["time_unix_s"]) if "time_unix_s" in meta else None
+    except (KeyError, TypeError, ValueError) as exc:
+        raise FrameError(side, f"bad sidecar: {type(exc).__name__}: {exc}") from exc
+    try:
+        data = path.read_bytes()
+        frame = read_thermal_jpeg(data, str(path), camera=cam, time_unix_s=time_unix_s)
+    except OSError as exc:
+        raise FrameError(path, f"unreadable: {exc}") from exc
+    except (JpegFrameError, ValueError) as exc:
+        raise FrameError(path, str(exc)) from exc
+    if pose is not None or when is not None:
+        frame = Frame(frame.pixels, frame.unit, frame.time_unix_s if when is None else when,
+                      frame.camera, pose or frame.pose, frame.source, frame.overlay_mask)
+    _check_pixels(path, frame.pixels, frame.unit)
+    return frame
 
 
 def read_frames(paths: Iterable[Path | str], tally: FrameTally | None = None, *,
