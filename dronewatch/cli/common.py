@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from dronewatch.errors import DronewatchError
 from dronewatch.mapview import SavedMap
+from dronewatch.store.backends import redact_url
 
 app = typer.Typer(
     help="Drone search, rescue and patrol for the Gobi coal district.",
@@ -47,10 +49,14 @@ def run(action: Callable[[], T]) -> T:
     try:
         return action()
     except DronewatchError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-        raise typer.Exit(code=1) from None
+        fail(str(exc))
 
 
+def fail(message: str, code: int = 1) -> NoReturn:
+    """One red line (passwords in URLs redacted) and the exit code."""
+    err_console.print(f"[bold red]error:[/] {escape(redact_url(message))}", highlight=False,
+                      soft_wrap=True)
+    raise typer.Exit(code=code)
 
 
 def say_map(saved: SavedMap) -> None:

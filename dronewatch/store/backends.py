@@ -8,6 +8,7 @@ PostgreSQL (psycopg 3, by URL) is for a regional centre that gathers many statio
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -16,11 +17,26 @@ from typing import Any, ClassVar, Protocol
 
 from dronewatch.errors import DronewatchError
 
-__all__ = ["Backend", "PostgresBackend", "SqliteBackend", "StoreError", "open_backend"]
+__all__ = ["Backend", "PostgresBackend", "SqliteBackend", "StoreError", "open_backend",
+           "redact_url"]
+
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
+_USERINFO = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://[^:/@\s]*):([^@\s]*)@")
+_KEYWORD_PASSWORD = re.compile(r"(password\s*=\s*)('[^']*'|\S+)", re.IGNORECASE)
+SCHEMES = ("sqlite", "postgresql", "postgres")
 
 
 class StoreError(DronewatchError):
     """The store could not be opened, migrated or written."""
+
+
+def redact_url(text: str) -> str:
+    """``text`` with every URL password (and ``password=`` keyword) replaced by ``***``.
+
+    Why everywhere: store URLs reach error messages, logs and the terminal of a
+    shared station PC; a password must never be shown there, whatever printed it.
+    """
+    return _KEYWORD_PASSWORD.sub(r"\1***", _USERINFO.sub(r"\1:***@", text))
 
 
 class Backend(Protocol):
@@ -90,9 +106,16 @@ class PostgresBackend:
         except ImportError as exc:
             raise StoreError("a PostgreSQL store needs psycopg: pip install "
                              "'dronewatch[postgres]'") from exc
-        self.where = url.split("@")[-1]  # never echo a password
+        self.where = redact_url(url)  # never echo a password
         self._psycopg = psycopg
-        self._db = psycopg.connect(url, autocommit=True)
+        try:
+            self._db = psycopg.connect(url, autocommit=True)
+        except psycopg.Error as exc:
+            message = redact_url(str(exc).strip())
+            password = _USERINFO.search(url)
+            if password and password.group(2):
+                message = message.replace(password.group(2), "***")
+            raise StoreError(f"{self.where}: cannot open the store: {message}") from None
         self._db.execute("CREATE TABLE IF NOT EXISTS dronewatch_schema (version INTEGER)")
 
     @staticmethod
@@ -123,10 +146,27 @@ class PostgresBackend:
 
 
 def open_backend(where: str | Path) -> Backend:
-    """A path (or ``sqlite:///path``) opens SQLite; ``postgresql://...`` opens PostgreSQL."""
+    """A path (or ``sqlite:///path``) opens SQLite; ``postgresql://...`` opens PostgreSQL.
+
+    Raises
+    ------
+    StoreError
+        Any other ``scheme://`` (``mysql://``...): refused, rather than creating a
+        SQLite file named after the URL; the message never holds a password.
+    """
     text = str(where)
+    scheme = _SCHEME.match(text)
+    if scheme and scheme.group(1).lower() not in SCHEMES:
+        raise StoreError(f"{redact_url(text)}: unknown store scheme {scheme.group(1)!r}; use a "
+                         "SQLite file path, sqlite:///PATH or postgresql://USER@HOST/DB")
     if text.startswith(("postgresql://", "postgres://")):
         return PostgresBackend(text)
-    if text.startswith("sqlite:///"):
-        text = text.removeprefix("sqlite:///")
-    return SqliteBackend(Path(text))
+    if text.startswith("sqlite://"):
+        text = text.removeprefix("sqlite://")
+        if not text.startswith("/"):
+            raise StoreError(f"sqlite://{text}: a SQLite URL is sqlite:///PATH (three slashes)")
+        text = text[1:]
+    try:
+        return SqliteBackend(Path(text))
+    except (sqlite3.Error, OSError) as exc:
+        raise StoreError(f"{text}: cannot open the store: {exc}") from None
