@@ -4,18 +4,28 @@ Why both: the station's PC keeps a ``dronewatch.toml`` (which drone, which store
 which limits), while a rehearsal or a script overrides one value with an environment
 variable. Order: command-line option, then environment, then the file, then the
 built-in default. The file is ``$DRONEWATCH_CONFIG`` or ``./dronewatch.toml``.
+
+Why strict: one typo must never silently put every setting back to its default (the
+wrong store, the wrong drone, no battery limit). Every problem is an error naming the
+file (or variable), the line and the field, and every setting has a range.
 """
 
 from __future__ import annotations
 
+import math
 import os
+import re
 import tomllib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 
 from dronewatch.errors import DronewatchError
 
-__all__ = ["ConfigError", "Settings", "load_settings"]
+__all__ = ["ConfigError", "Settings", "load_settings", "settings_path"]
+
+_URL_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
+_DRONE_SCHEMES = ("udp:", "udpin:", "udpout:", "tcp:", "tcpin:")
 
 
 class ConfigError(DronewatchError, ValueError):
@@ -24,35 +34,128 @@ class ConfigError(DronewatchError, ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Settings:
+    """The station's settings; each field's range is in :data:`RANGES`."""
+
     drone: str = "udpout:127.0.0.1:14550"  # DRONEWATCH_DRONE
     store: str = "out/dronewatch.sqlite"  # DRONEWATCH_STORE
     missions: str = "missions"  # DRONEWATCH_MISSIONS
     min_battery_pct: float = 30.0  # DRONEWATCH_MIN_BATTERY_PCT
     link_lost_after_s: float = 15.0  # DRONEWATCH_LINK_LOST_AFTER_S
+    signing_key_file: str = ""  # DRONEWATCH_SIGNING_KEY_FILE: MAVLink 2 key, "" = unsigned
 
 
-def load_settings(environ: dict[str, str] | None = None) -> Settings:
-    """Settings from ``dronewatch.toml`` and ``DRONEWATCH_*`` variables."""
+RANGES: dict[str, tuple[float, float]] = {
+    "min_battery_pct": (10.0, 95.0),  # below 10 % no pack lands safely; above 95 nothing flies
+    "link_lost_after_s": (2.0, 300.0),
+}
+
+
+def check_drone_url(url: str) -> str | None:
+    """Why ``url`` is not a MAVLink address, or None when it looks like one."""
+    if url.startswith(_DRONE_SCHEMES):
+        host, _, port = url.partition(":")[2].rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            return f"{url!r}: expected udp:|udpin:|udpout:|tcp:HOST:PORT (port 1-65535)"
+        return None
+    if url.startswith("/dev/") or url.upper().startswith("COM"):
+        return None
+    return (f"{url!r}: not a MAVLink address; use udp:, udpin:, udpout:, tcp:HOST:PORT or a "
+            "serial device like /dev/ttyUSB0,57600")
+
+
+def check_store_url(where: str) -> str | None:
+    """Why ``where`` cannot name a store, or None (a path, sqlite:/// or postgresql://)."""
+    if not where.strip():
+        return "empty; give a SQLite file path or a postgresql:// URL"
+    scheme = _URL_SCHEME.match(where)
+    if scheme and scheme.group(1).lower() not in ("sqlite", "postgresql", "postgres"):
+        return (f"unknown store scheme {scheme.group(1)!r}; use a SQLite file path, "
+                "sqlite:///PATH or postgresql://USER@HOST/DB")
+    return None
+
+
+_CHECKS: dict[str, Callable[[str], str | None]] = {
+    "drone": check_drone_url,
+    "store": check_store_url,
+    "missions": lambda v: None if v.strip() else "empty; give the patrol folder",
+}
+
+
+def settings_path(environ: Mapping[str, str] | None = None) -> Path:
+    """The settings file these settings are read from (it need not exist)."""
+    environ = os.environ if environ is None else environ
+    return Path(environ.get("DRONEWATCH_CONFIG", "dronewatch.toml"))
+
+
+def _line_of(text: str, name: str) -> int | None:
+    pattern = re.compile(rf"^[ \t]*[\"']?{re.escape(name)}[\"']?[ \t]*=", re.MULTILINE)
+    match = pattern.search(text)
+    return text.count("\n", 0, match.start()) + 1 if match else None
+
+
+def _convert(name: str, value: object, from_env: bool) -> object:
+    """The value as the field's type, or a message why not."""
+    default = getattr(Settings(), name)
+    if isinstance(default, float):
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise ValueError(f"{value!r} is not a number")
+        if isinstance(value, str) and not from_env:
+            raise ValueError(f"{value!r} is text; write the number without quotes")
+        number = float(value)
+        low, high = RANGES[name]
+        if not math.isfinite(number) or not low <= number <= high:
+            raise ValueError(f"{value!r} is out of range [{low:g}, {high:g}]")
+        return number
+    if not isinstance(value, str):
+        raise ValueError(f"{value!r} is not text; write it in quotes")
+    problem = _CHECKS.get(name, lambda _: None)(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Settings from ``dronewatch.toml`` and ``DRONEWATCH_*`` variables.
+
+    Raises
+    ------
+    ConfigError
+        The file is not TOML, names an unknown setting, or a value (from the file or a
+        variable) has the wrong type or is out of range; the message names the file
+        and line (or the variable) and the field.
+    """
     environ = dict(os.environ) if environ is None else environ
-    path = Path(environ.get("DRONEWATCH_CONFIG", "dronewatch.toml"))
+    path = settings_path(environ)
+    text = ""
     values: dict[str, object] = {}
+    if "DRONEWATCH_CONFIG" in environ and not path.is_file():
+        raise ConfigError(f"{path}: DRONEWATCH_CONFIG names no settings file")
     if path.is_file():
         try:
-            values = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, OSError) as exc:
-            raise ConfigError(f"{path}: {exc}") from exc
-    known = {f.name: f for f in fields(Settings)}
-    unknown = sorted(set(values) - set(known))
-    if unknown:
-        raise ConfigError(f"{path}: {unknown[0]}: unknown setting; known: {', '.join(known)}")
+            text = path.read_text(encoding="utf-8")
+            values = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{path}: cannot read: {exc}") from None
+    known = [f.name for f in fields(Settings)]
+    for name in values:
+        if name not in known:
+            line = _line_of(text, name)
+            where = f"{path}, line {line}" if line else str(path)
+            raise ConfigError(f"{where}: {name}: unknown setting; known: {', '.join(known)}")
+    converted: dict[str, object] = {}
     for name in known:
-        env = environ.get(f"DRONEWATCH_{name.upper()}")
-        if env is not None:
-            values[name] = env
-    for name, value in list(values.items()):
-        kind = type(getattr(Settings(), name))
+        env_name = f"DRONEWATCH_{name.upper()}"
+        from_env = env_name in environ
+        if not from_env and name not in values:
+            continue
+        value = environ[env_name] if from_env else values[name]
         try:
-            values[name] = kind(value)
-        except (TypeError, ValueError):
-            raise ConfigError(f"{path}: {name}: {value!r} is not a {kind.__name__}") from None
-    return Settings(**values)  # type: ignore[arg-type]
+            converted[name] = _convert(name, value, from_env)
+        except ValueError as exc:
+            line = None if from_env else _line_of(text, name)
+            where = (f"environment variable {env_name}" if from_env
+                     else f"{path}, line {line}" if line else str(path))
+            raise ConfigError(f"{where}: {name}: {exc}") from None
+    return Settings(**converted)  # type: ignore[arg-type]

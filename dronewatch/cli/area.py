@@ -21,6 +21,7 @@ from dronewatch.cli.common import (
     LaunchOption,
     LostHoursOption,
     OutOption,
+    Pattern,
     PatternOption,
     RadiusOption,
     ZonesOption,
@@ -30,6 +31,7 @@ from dronewatch.cli.common import (
     run,
     say_map,
 )
+from dronewatch.cli.inputs import camera_preset_name, number
 from dronewatch.geo import Terrain, camera_preset
 from dronewatch.mapview import mission_map, save_map, write_area_map
 from dronewatch.planning import AltitudePolicy, Plan, PlanningContext, plan_search
@@ -132,12 +134,14 @@ def _show_plan(plan: Plan, out_dir: Path, zones: ZoneSet, dem: Path, as_json: bo
 def plan_search_command(
     at: AtOption,
     radius: RadiusOption = 800.0,
-    pattern: PatternOption = "auto",
+    pattern: PatternOption = Pattern.AUTO,
     lost_person_hours: LostHoursOption = None,
-    wind_from: Annotated[float | None, typer.Option(help="Wind from, degrees")] = None,
+    wind_from: Annotated[float | None, typer.Option(help="Wind from, degrees (0-360)",
+                                                    callback=number(0, 360))] = None,
     agl: AglOption = 80.0,
     launch_site: LaunchOption = None,
-    camera: Annotated[str, typer.Option(help="Camera preset")] = "dji-h20t",
+    camera: Annotated[str, typer.Option(help="Camera preset",
+                                        callback=camera_preset_name)] = "dji-h20t",
     out_dir: Annotated[Path, typer.Option(help="Folder for plan files and map")]
     = Path("out/plan"),
     as_json: JsonOption = False,
@@ -152,7 +156,7 @@ def plan_search_command(
                                   altitude=AltitudePolicy(target_agl_m=agl),
                                   launch_site=launch_site)
             return plan_search(ctx, lat_deg=lat, lon_deg=lon, radius_m=radius,
-                               pattern=pattern, lost_hours=lost_person_hours,
+                               pattern=str(pattern), lost_hours=lost_person_hours,
                                wind_from_deg=wind_from)
 
     plan = run(make)

@@ -2,14 +2,20 @@
 
 Why: operators are police officers, not programmers. Every user mistake (a bad zone
 file, a point off the map, a drone that fails its checks) is a DronewatchError, shown
-as one readable line and exit code 1; anything else is a bug and keeps its traceback.
+as one readable line and exit code 1; anything else is a bug, shown as one line with
+the log file that holds its traceback (exit code 1).
 Exit codes: 0 done, 1 a user or vehicle problem, 2 a bad command line (typer), 3 the
 mission ended without finding what it looked for, 130 stopped by Ctrl-C.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+import tempfile
+import traceback
 from collections.abc import Callable
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, NoReturn, TypeVar
 
@@ -17,19 +23,52 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from dronewatch.cli.inputs import existing_file, lat_lon, number, reload_settings
 from dronewatch.errors import DronewatchError
 from dronewatch.mapview import SavedMap
 from dronewatch.store.backends import redact_url
 
-app = typer.Typer(
+console = Console(soft_wrap=True)  # log lines stay whole in files and CI logs
+err_console = Console(stderr=True)
+
+
+class StationApp(typer.Typer):
+    """The app, with a last safety net: no traceback ever reaches the operator.
+
+    Why: an officer cannot act on a traceback. A bug is shown as one line naming the
+    error and a log file holding the full traceback for us; the exit code is 1. (The
+    test runner calls the command directly, so tests still see the real exception.)
+    """
+
+    def __call__(self, *args: object, **kwargs: object) -> object:
+        try:
+            return super().__call__(*args, **kwargs)
+        except Exception as exc:
+            log = Path(tempfile.gettempdir()) / f"dronewatch-crash-{os.getpid()}.log"
+            with contextlib.suppress(OSError):
+                log.write_text(redact_url("".join(traceback.format_exception(exc))))
+            err_console.print(f"[bold red]error:[/] {escape(redact_url(f'{exc}'))} "
+                              f"[dim](an unexpected {type(exc).__name__}: a bug; the details "
+                              f"are in {log})[/]", highlight=False, soft_wrap=True)
+            raise SystemExit(1) from None
+
+
+app = StationApp(
     help="Drone search, rescue and patrol for the Gobi coal district.",
     no_args_is_help=True,
     add_completion=True,
 )
-console = Console(soft_wrap=True)  # log lines stay whole in files and CI logs
-err_console = Console(stderr=True)
 
 T = TypeVar("T")
+__all__ = ["app", "console", "err_console", "fail", "lat_lon", "run", "say_map"]
+
+
+@app.callback()
+def _read_settings_first() -> None:
+    # Every command starts by reading dronewatch.toml: a wrong setting stops it here,
+    # with the file, line and field, before anything connects or flies.
+    run(reload_settings)
+
 
 ZonesOption = Annotated[
     Path | None,
@@ -39,9 +78,20 @@ ZonesOption = Annotated[
 ]
 DemOption = Annotated[
     Path | None,
-    typer.Option(help="DEM GeoTIFF [default: mapdata/dem.tif]", show_default=False),
+    typer.Option(help="DEM GeoTIFF [default: mapdata/dem.tif]", show_default=False,
+                 callback=existing_file),
 ]
 OutOption = Annotated[Path, typer.Option(help="Where to write the map HTML")]
+
+
+class Pattern(StrEnum):
+    """The search patterns ``plan_search`` knows (a choice, so typos stop at the prompt)."""
+
+    AUTO = "auto"
+    EXPANDING_SQUARE = "expanding-square"
+    SECTOR = "sector"
+    PARALLEL = "parallel"
+    CREEPING = "creeping"
 
 
 def run(action: Callable[[], T]) -> T:
@@ -50,6 +100,9 @@ def run(action: Callable[[], T]) -> T:
         return action()
     except DronewatchError as exc:
         fail(str(exc))
+    except OSError as exc:  # a disk full, a folder we may not write: the operator's to fix
+        where = f"{exc.filename}: " if exc.filename else ""
+        fail(f"{where}{exc.strerror or exc}")
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
@@ -66,20 +119,21 @@ def say_map(saved: SavedMap) -> None:
                       "'dronewatch assets' once to make maps work offline[/]")
 
 
-def lat_lon(text: str) -> tuple[float, float]:
-    try:
-        lat, lon = (float(v) for v in text.split(","))
-    except ValueError:
-        raise typer.BadParameter(f"{text!r}: expected LAT,LON in degrees") from None
-    return lat, lon
-
-
-AtOption = Annotated[str, typer.Option("--at", help="Alarm point LAT,LON (degrees)")]
-AglOption = Annotated[float, typer.Option(help="Height above ground, m")]
+AtOption = Annotated[str, typer.Option("--at", help="Alarm point LAT,LON (degrees)",
+                                       callback=lambda text: lat_lon(text) and text)]
+AglOption = Annotated[float, typer.Option(help="Height above ground, m (10-500)",
+                                          callback=number(10, 500, unit=" m"))]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print a JSON summary")]
 LaunchOption = Annotated[str | None, typer.Option(help="Launch site id [default: the station]")]
-RadiusOption = Annotated[float, typer.Option(help="Search radius around the alarm, m")]
-PatternOption = Annotated[str, typer.Option(
-    help="expanding-square|sector|parallel|creeping|auto")]
+RadiusOption = Annotated[float, typer.Option(help="Search radius around the alarm, m (1-20000)",
+                                             callback=number(0, 20_000, above=True, unit=" m"))]
+PatternOption = Annotated[Pattern, typer.Option(help="The search pattern")]
 LostHoursOption = Annotated[float | None, typer.Option(
-    help="Hours since the person was last seen (for the probability of success)")]
+    help="Hours since the person was last seen (for the probability of success), 0-720",
+    callback=number(0, 720, unit=" h"))]
+SpeedupOption = Annotated[float, typer.Option(
+    help="The simulator's speed-up, to pace telemetry requests (1 for a real drone; "
+         "up to 1000)", callback=number(0, 1000, above=True))]
+WindOption = Annotated[float | None, typer.Option(
+    help="Wind now, m/s (0-60): above the limit the drone is not launched",
+    callback=number(0, 60, unit=" m/s"))]

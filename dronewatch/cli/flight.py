@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -27,28 +28,32 @@ from dronewatch.cli.common import (
     AtOption,
     JsonOption,
     LostHoursOption,
+    Pattern,
     PatternOption,
     RadiusOption,
+    SpeedupOption,
+    WindOption,
     app,
     console,
     err_console,
+    fail,
     lat_lon,
     run,
 )
-from dronewatch.config import ConfigError, Settings, load_settings
+from dronewatch.cli.inputs import (
+    camera_choice,
+    current_settings,
+    drone_url,
+    read_signing_key,
+    store_url,
+)
 from dronewatch.geo import Terrain, camera_preset
-from dronewatch.link import connect_paced
+from dronewatch.link import Vehicle, connect_paced
 from dronewatch.ops import Announcement, FlightOptions, FlightReport, SearchRequest, run_search
 from dronewatch.ops.feed import FrameSource, directory_source
 from dronewatch.store import FindingKind, FindingStatus, Store
 from dronewatch.zones import load_zones
 
-try:
-    SETTINGS = load_settings()
-except ConfigError as _exc:  # shown once, and the built-in defaults used
-    err_console.print(f"[bold red]settings ignored:[/] {_exc}")
-    SETTINGS = Settings()
-DEFAULT_STORE = SETTINGS.store
 STYLE = {"stage": "cyan", "finding": "yellow", "alert": "bold red", "warning": "magenta"}
 
 
@@ -141,10 +146,7 @@ def report_json(report: FlightReport, **extra: object) -> str:
 
 def _camera_source(camera: str, terrain: Terrain, seed: int) -> FrameSource:
     if camera != "sim":
-        folder = Path(camera)
-        if not folder.is_dir():
-            raise typer.BadParameter(f"{camera!r} is neither 'sim' nor a folder of frames")
-        return directory_source(folder)
+        return directory_source(Path(camera))
     from simulators.thermal import Clock, ThermalCamera, ThermalWorld
 
     world = ThermalWorld(default_dem_path(), load_zones(default_zones_path()), Clock(2.0),
@@ -152,29 +154,48 @@ def _camera_source(camera: str, terrain: Terrain, seed: int) -> FrameSource:
     return ThermalCamera(world, terrain, camera_preset("dji-m30t"), seed=seed).render
 
 
+class OnFind(StrEnum):
+    """What the drone does when it finds a person."""
+
+    CONTINUE = "continue"
+    LOITER = "loiter"
+
+
+DroneOption = Annotated[str | None, typer.Option(
+    help="MAVLink URL of the drone (udp:, udpout:, tcp:, /dev/ttyUSB0,57600) "
+         "[default: the 'drone' setting]", callback=drone_url, show_default=False)]
+StoreOption = Annotated[str | None, typer.Option(
+    help="SQLite file or postgresql:// URL [default: the 'store' setting]",
+    callback=store_url, show_default=False)]
+CameraOption = Annotated[str, typer.Option(
+    help="'sim' renders the simulated thermal world (rehearsals); else a folder the "
+         "camera writes its frames into", callback=camera_choice)]
+SigningKeyOption = Annotated[str | None, typer.Option(
+    help="MAVLink 2 signing key: 64 hex digits or a passphrase [default: the "
+         "'signing_key_file' setting; none: unsigned]", show_default=False)]
+
+
+def connect_station(drone: str, speedup: float, key: bytes | None) -> Vehicle:
+    """Connect as the station does: paced for a simulator, signed when a key is set."""
+    return connect_paced(drone, speedup, signing_key=key)
+
+
 @app.command("search")
 def search_command(
     at: AtOption,
     radius: RadiusOption = 800.0,
-    pattern: PatternOption = "auto",
-    drone: Annotated[str, typer.Option(
-        help="MAVLink URL of the drone (udp:, udpout:, tcp:) [env DRONEWATCH_DRONE]")]
-    = SETTINGS.drone,
+    pattern: PatternOption = Pattern.AUTO,
+    drone: DroneOption = None,
     lost_person_hours: LostHoursOption = None,
-    on_find: Annotated[str, typer.Option(
+    on_find: Annotated[OnFind, typer.Option(
         help="loiter: hold over the first person found, camera on them; continue: keep "
-             "searching")] = "continue",
-    camera: Annotated[str, typer.Option(
-        help="'sim' renders the simulated thermal world (rehearsals); else a folder the "
-             "camera writes its frames into")] = "sim",
-    store: Annotated[str, typer.Option(help="SQLite file or postgresql:// URL "
-                                            "[env DRONEWATCH_STORE]")] = DEFAULT_STORE,
+             "searching")] = OnFind.CONTINUE,
+    camera: CameraOption = "sim",
+    store: StoreOption = None,
     out_dir: Annotated[Path, typer.Option(help="Folder for the mission map")] = Path("out"),
-    speedup: Annotated[float, typer.Option(
-        help="The simulator's speed-up, to pace telemetry requests (1 for a real drone)")]
-    = 1.0,
-    wind_mps: Annotated[float | None, typer.Option(
-        help="Wind now, m/s: above 12 the drone is not launched")] = None,
+    speedup: SpeedupOption = 1.0,
+    wind_mps: WindOption = None,
+    signing_key: SigningKeyOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Search from an alarm: plan, check the drone, upload, fly, find, report.
@@ -184,19 +205,25 @@ def search_command(
     Exit code 3 when the flight ended without finding a person.
     """
     lat, lon = lat_lon(at)
-    if on_find not in ("loiter", "continue"):
-        raise typer.BadParameter("--on-find must be loiter or continue")
+    settings = current_settings()
+    drone = drone or settings.drone
+    key = read_signing_key(signing_key, settings.signing_key_file)
     zones = run(lambda: load_zones(default_zones_path()))
-    request = SearchRequest(lat, lon, radius_m=radius, pattern=pattern,
+    if not zones.in_operating_area(lat, lon):
+        fail(f"--at {at}: outside the operating area {zones.operating_area.id!r} of "
+             f"{zones.source}")
+    request = SearchRequest(lat, lon, radius_m=radius, pattern=str(pattern),
                             lost_hours=lost_person_hours)
-    with Terrain(default_dem_path()) as terrain, run(lambda: Store(store)) as db, \
+    with run(lambda: Terrain(default_dem_path())) as terrain, \
+            run(lambda: Store(store or settings.store)) as db, \
             ConsoleReporter(as_json) as reporter:
         source = _camera_source(camera, terrain, seed=20261123)
-        with run(lambda: connect_paced(drone, speedup)) as vehicle:
+        with run(lambda: connect_station(drone, speedup, key)) as vehicle:
             report = run(lambda: run_search(
                 request, vehicle, zones, terrain, source, db, out_dir / "mission-map.html",
-                options=FlightOptions(on_find=on_find, min_battery_pct=SETTINGS.min_battery_pct,
-                                      link_lost_after_s=SETTINGS.link_lost_after_s,
+                options=FlightOptions(on_find=str(on_find),
+                                      min_battery_pct=settings.min_battery_pct,
+                                      link_lost_after_s=settings.link_lost_after_s,
                                       wind_mps=wind_mps),
                 announce=reporter, vehicle_name=drone))
     if as_json:
@@ -211,9 +238,9 @@ def search_command(
 def demo_command(
     out_dir: Annotated[Path, typer.Option(help="Folder for the map and the store")]
     = Path("out"),
-    seed: Annotated[int, typer.Option(help="Where the person is, and everything random")]
-    = 20261123,
-    speedup: Annotated[float, typer.Option(help="Simulator speed-up")] = 30.0,
+    seed: Annotated[int, typer.Option(help="Where the person is, and everything random",
+                                      min=0, max=2**32 - 1)] = 20261123,
+    speedup: SpeedupOption = 30.0,
     as_json: JsonOption = False,
 ) -> None:
     """The main job with no set-up: a worker lost at night, found by the simulated drone.

@@ -15,16 +15,18 @@ import typer
 from rich.table import Table
 
 from dronewatch.area import default_dem_path, default_zones_path
-from dronewatch.cli.common import JsonOption, app, console, run
+from dronewatch.cli.common import JsonOption, SpeedupOption, WindOption, app, console, fail, run
 from dronewatch.cli.flight import (
-    DEFAULT_STORE,
-    SETTINGS,
+    CameraOption,
     ConsoleReporter,
+    SigningKeyOption,
+    StoreOption,
     _camera_source,
+    connect_station,
     report_json,
 )
+from dronewatch.cli.inputs import current_settings, read_signing_key
 from dronewatch.geo import Terrain
-from dronewatch.link import connect_paced
 from dronewatch.ops.patrol import PatrolResult, run_patrol
 from dronewatch.ops.patrolspec import PatrolSpec, load_patrols
 from dronewatch.ops.scheduler import PatrolScheduler
@@ -34,25 +36,25 @@ from dronewatch.zones import load_zones
 patrol_app = typer.Typer(help="Scheduled patrols (missions/*.yaml).", no_args_is_help=True)
 app.add_typer(patrol_app, name="patrol")
 
-MissionsOption = Annotated[Path, typer.Option(help="Folder of patrol YAML files")]
-StoreOption = Annotated[str, typer.Option(help="SQLite file or postgresql:// URL "
-                                               "[env DRONEWATCH_STORE]")]
-CameraOption = Annotated[str, typer.Option(help="'sim' or a folder the camera writes to")]
-SpeedupOption = Annotated[float, typer.Option(help="Simulator speed-up (1 for a real drone)")]
+MissionsOption = Annotated[Path | None, typer.Option(
+    help="Folder of patrol YAML files [default: the 'missions' setting]", show_default=False)]
 
 
-def _specs(missions: Path) -> list[PatrolSpec]:
+def _specs(missions: Path | None) -> list[PatrolSpec]:
+    settings = current_settings()
     zones = run(lambda: load_zones(default_zones_path()))
-    return run(lambda: load_patrols(missions, zones))
+    return run(lambda: load_patrols(missions or Path(settings.missions), zones,
+                                    min_battery_pct=settings.min_battery_pct))
 
 
 @patrol_app.command("list")
-def patrol_list(missions: MissionsOption = Path(SETTINGS.missions),
-                store: StoreOption = DEFAULT_STORE, as_json: JsonOption = False) -> None:
+def patrol_list(missions: MissionsOption = None, store: StoreOption = None,
+                as_json: JsonOption = False) -> None:
     """The patrols, their next run (station time) and how the last one went."""
     rows = []
-    with run(lambda: Store(store)) as db:
-        for spec in _specs(missions):
+    specs = _specs(missions)  # checked before the store is opened (or created)
+    with run(lambda: Store(store or current_settings().store)) as db:
+        for spec in specs:
             nxt = spec.trigger().get_next_fire_time(None, datetime.now(UTC))
             runs = db.patrol_runs(spec.name)
             rows.append({
@@ -64,7 +66,7 @@ def patrol_list(missions: MissionsOption = Path(SETTINGS.missions),
     if as_json:
         print(json.dumps(rows))
         return
-    table = Table(title=f"patrols in {missions}")
+    table = Table(title=f"patrols in {missions or current_settings().missions}")
     for column in ("name", "zones", "drone", "schedule", "next run", "last run"):
         table.add_column(column, overflow="fold")
     for row in rows:
@@ -74,12 +76,12 @@ def patrol_list(missions: MissionsOption = Path(SETTINGS.missions),
 
 
 def _flyer(db: Store, out_dir: Path, camera: str, speedup: float, wind_mps: float | None,
-           as_json: bool) -> Callable[[PatrolSpec, float], PatrolResult]:
+           as_json: bool, key: bytes | None) -> Callable[[PatrolSpec, float], PatrolResult]:
     zones = load_zones(default_zones_path())
 
     def fly(spec: PatrolSpec, due: float) -> PatrolResult:
         with Terrain(default_dem_path()) as terrain, ConsoleReporter(as_json) as reporter, \
-                connect_paced(spec.drone, speedup) as vehicle:
+                connect_station(spec.drone, speedup, key) as vehicle:
             vehicle.wait_for(lambda s: s.prearm_ok, 120, "the drone ready")
             return run_patrol(spec, due, vehicle, zones, terrain,
                               _camera_source(camera, terrain, seed=int(due)), db, out_dir,
@@ -90,21 +92,23 @@ def _flyer(db: Store, out_dir: Path, camera: str, speedup: float, wind_mps: floa
 @patrol_app.command("run")
 def patrol_run(
     name: Annotated[str, typer.Argument(help="The patrol's name")],
-    missions: MissionsOption = Path(SETTINGS.missions),
-    store: StoreOption = DEFAULT_STORE,
+    missions: MissionsOption = None,
+    store: StoreOption = None,
     camera: CameraOption = "sim",
     out_dir: Annotated[Path, typer.Option(help="Folder for the patrol map")] = Path("out"),
-    wind_mps: Annotated[float | None, typer.Option(help="Wind now, m/s (checked against "
-                                                        "the patrol's limit)")] = None,
+    wind_mps: WindOption = None,
     speedup: SpeedupOption = 1.0,
+    signing_key: SigningKeyOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Fly one patrol now, outside its schedule. Exit code 1 when it was skipped."""
+    settings = current_settings()
+    key = read_signing_key(signing_key, settings.signing_key_file)
     spec = next((s for s in _specs(missions) if s.name == name), None)
     if spec is None:
-        raise typer.BadParameter(f"no patrol {name!r} in {missions}")
-    with run(lambda: Store(store)) as db:
-        fly = _flyer(db, out_dir, camera, speedup, wind_mps, as_json)
+        raise typer.BadParameter(f"no patrol {name!r} in {missions or settings.missions}")
+    with run(lambda: Store(store or settings.store)) as db:
+        fly = _flyer(db, out_dir, camera, speedup, wind_mps, as_json, key)
         result = run(lambda: fly(spec, time.time()))
     if as_json and result.report is not None:
         print(report_json(result.report, status=result.status, warnings=result.warnings))
@@ -120,20 +124,28 @@ def patrol_run(
 
 @patrol_app.command("serve")
 def patrol_serve(
-    missions: MissionsOption = Path(SETTINGS.missions),
-    store: StoreOption = DEFAULT_STORE,
+    missions: MissionsOption = None,
+    store: StoreOption = None,
     camera: CameraOption = "sim",
     out_dir: Annotated[Path, typer.Option(help="Folder for patrol maps")] = Path("out"),
     speedup: SpeedupOption = 1.0,
+    signing_key: SigningKeyOption = None,
     drill: Annotated[bool, typer.Option(help="Make every patrol due once at start")] = False,
 ) -> None:
     """Keep the schedule until Ctrl-C: runs fly when due, one at a time per drone;
-    runs missed while this was not running are recorded, not flown late."""
+    runs missed while this was not running are recorded, not flown late.
+
+    Refuses to start when any patrol file, the zones or the settings are wrong
+    (the same checks as 'dronewatch check')."""
+    settings = current_settings()
+    key = read_signing_key(signing_key, settings.signing_key_file)
     specs = _specs(missions)
+    if not specs:
+        fail(f"{missions or settings.missions}: no patrol files (*.yaml, *.yml); nothing to serve")
     stop = threading.Event()
-    with run(lambda: Store(store)) as db:
+    with run(lambda: Store(store or settings.store)) as db:
         scheduler = PatrolScheduler(specs, db, _flyer(db, out_dir, camera, speedup, None,
-                                                      False),
+                                                      False, key),
                                     announce=ConsoleReporter(False))
         scheduler.start()
         if drill:

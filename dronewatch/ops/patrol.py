@@ -8,6 +8,7 @@ matched to the nearest hotspot of earlier patrols within its accuracy (at least 
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,8 +67,26 @@ def run_patrol(spec: PatrolSpec, due_unix_s: float, vehicle: Vehicle, zones: Zon
                terrain: Terrain, camera: FrameSource, store: Store, out_dir: Path, *,
                wind_mps: float | None = None,
                announce: Callable[[Announcement], None] = lambda _: None) -> PatrolResult:
-    """Fly one run of a patrol (or record why it was skipped)."""
+    """Fly one run of a patrol (or record why it was skipped).
+
+    A run is never left "starting" or "flying": any error ends it as "failed" with
+    the reason before it propagates.
+    """
     run_id = store.add_patrol_run(spec.name, due_unix_s, "starting")
+    try:
+        return _run_patrol(run_id, spec, due_unix_s, vehicle, zones, terrain, camera, store,
+                           out_dir, wind_mps=wind_mps, announce=announce)
+    except BaseException as exc:
+        detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        with contextlib.suppress(Exception):  # the store itself failing: the first error wins
+            store.update_patrol_run(run_id, "failed", detail=detail)
+        raise
+
+
+def _run_patrol(run_id: int, spec: PatrolSpec, due_unix_s: float, vehicle: Vehicle,
+                zones: ZoneSet, terrain: Terrain, camera: FrameSource, store: Store,
+                out_dir: Path, *, wind_mps: float | None,
+                announce: Callable[[Announcement], None]) -> PatrolResult:
     region = shapely.union_all([zones.get(z).geometry for z in spec.zones])
     ctx = PlanningContext(zones, terrain, camera_preset("dji-m30t"),
                           altitude=AltitudePolicy(target_agl_m=spec.altitude_agl_m),

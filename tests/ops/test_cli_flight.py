@@ -68,8 +68,8 @@ def test_settings_come_from_the_file_then_the_environment(tmp_path):
     assert settings.drone == "udpout:10.0.0.5:14550" and settings.min_battery_pct == 70.0
     assert settings.store == "postgresql://centre/db"
     config.write_text("dron = 'x'\n")
-    with pytest.raises(ConfigError, match=r"dronewatch\.toml: dron: unknown setting"):
+    with pytest.raises(ConfigError, match=r"dronewatch\.toml, line 1: dron: unknown setting"):
         load_settings({"DRONEWATCH_CONFIG": str(config)})
     config.write_text("min_battery_pct = 'plenty'\n")
-    with pytest.raises(ConfigError, match="min_battery_pct: 'plenty' is not a float"):
+    with pytest.raises(ConfigError, match="min_battery_pct: 'plenty' is text"):
         load_settings({"DRONEWATCH_CONFIG": str(config)})

@@ -72,7 +72,7 @@ def test_the_shipped_patrols_load():
 ])
 def test_a_bad_patrol_file_names_the_file_and_field(tmp_path, text, field):
     (tmp_path / "p.yaml").write_text(text)
-    with pytest.raises(PatrolFileError, match=rf"p\.yaml: {re.escape(field)}"):
+    with pytest.raises(PatrolFileError, match=rf"p\.yaml(, line \d+)?: {re.escape(field)}"):
         load_patrols(tmp_path, load_zones(default_zones_path()))
 
 

@@ -1,0 +1,98 @@
+"""`dronewatch check`: settings, zones and every patrol file, checked before anything flies.
+
+Why: a patrol with a 5,000 m altitude or an unknown launch site must be found when
+the file is saved, in daylight, not when the scheduler tries to fly it at 01:00. The
+same checks guard `patrol serve`, which refuses to start on any of them.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import shapely
+import typer
+from rich.markup import escape
+
+from dronewatch.area import default_dem_path, default_zones_path
+from dronewatch.cli.common import JsonOption, ZonesOption, app, console, err_console
+from dronewatch.cli.inputs import current_settings, read_signing_key
+from dronewatch.config import settings_path
+from dronewatch.errors import DronewatchError
+from dronewatch.geo import Terrain, camera_preset
+from dronewatch.ops.alarm import nearest_launch_site
+from dronewatch.ops.patrolspec import PatrolSpec, check_patrols
+from dronewatch.planning import AltitudePolicy, PlanningContext, plan_coverage
+from dronewatch.store.backends import redact_url
+from dronewatch.zones import ZoneSet, load_zones
+
+__all__ = ["check_command"]
+
+
+def _plan_problem(spec: PatrolSpec, zones: ZoneSet, terrain: Terrain) -> str | None:
+    """Why the patrol cannot be planned (e.g. too far for the battery), or None."""
+    region = shapely.union_all([zones.get(z).geometry for z in spec.zones])
+    try:
+        ctx = PlanningContext(zones, terrain, camera_preset("dji-m30t"),
+                              altitude=AltitudePolicy(target_agl_m=spec.altitude_agl_m),
+                              launch_site=spec.launch_site or nearest_launch_site(
+                                  zones, region.centroid.y, region.centroid.x))
+        plan_coverage(ctx, polygon_wgs84=region, name=f"patrol {spec.name}")
+    except (DronewatchError, ValueError) as exc:
+        return f"{spec.source}: zones: cannot be planned: {exc}"
+    return None
+
+
+@app.command("check")
+def check_command(
+    missions: Annotated[Path | None, typer.Option(
+        help="Folder of patrol files [default: the 'missions' setting]",
+        show_default=False)] = None,
+    zones_file: ZonesOption = None,
+    plan: Annotated[bool, typer.Option(
+        help="Also plan each patrol (battery, reachable area); --no-plan is quicker")] = True,
+    as_json: JsonOption = False,
+) -> None:
+    """Check the settings, the zone file and every patrol file (*.yaml, *.yml).
+
+    Lists every problem with its file, line and field; exit code 1 when there is
+    any. `patrol serve` runs the same checks and refuses to start on a problem.
+    """
+    settings = current_settings()  # a bad settings file has already stopped us
+    problems: list[str] = []
+    ok: list[str] = [f"settings: {settings_path()}" + ("" if settings_path().is_file()
+                                                       else " (absent: built-in defaults)")]
+    try:
+        read_signing_key(None, settings.signing_key_file)
+    except typer.BadParameter as exc:
+        problems.append(f"{settings_path()}: {exc}")
+    zones: ZoneSet | None = None
+    try:
+        zones = load_zones(zones_file or default_zones_path())
+        ok.append(f"zones: {zones.source} ({len(zones)} zones)")
+    except DronewatchError as exc:
+        problems.append(str(exc))
+    specs: list[PatrolSpec] = []
+    if zones is not None:
+        try:
+            specs, found = check_patrols(Path(settings.missions) if missions is None
+                                         else missions, zones,
+                                         min_battery_pct=settings.min_battery_pct)
+            problems.extend(found)
+        except DronewatchError as exc:
+            problems.append(str(exc))
+        if plan and specs:
+            with Terrain(default_dem_path()) as terrain:
+                problems.extend(p for s in specs if (p := _plan_problem(s, zones, terrain)))
+    ok.extend(f"patrol {s.name}: {s.source}" for s in specs)
+    if as_json:
+        print(json.dumps({"ok": ok, "problems": [redact_url(p) for p in problems]}))
+    else:
+        for line in ok:
+            console.print(f"[green]ok[/] {line}", highlight=False)
+        for line in problems:
+            err_console.print(f"[bold red]error:[/] {escape(redact_url(line))}", highlight=False,
+                              markup=True, soft_wrap=True)
+    if problems:
+        raise typer.Exit(1)

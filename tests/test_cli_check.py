@@ -1,0 +1,77 @@
+"""`dronewatch check` and `patrol serve`: patrol mistakes found when saved, not at 01:00."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from dronewatch.area import default_dem_path, default_zones_path
+from dronewatch.cli import app
+from dronewatch.geo import Terrain
+from dronewatch.ops.patrol import run_patrol
+from dronewatch.ops.patrolspec import PatrolSpec
+from dronewatch.planning import PlanningError
+from dronewatch.store import Store
+from dronewatch.zones import load_zones
+from tests.conftest import REPO
+
+runner = CliRunner()
+GOOD = "name: {name}\nzones: [{zone}]\nschedule: '0 1 * * *'\n"
+
+
+def bad_missions(folder):
+    folder.mkdir()
+    (folder / "ok.yaml").write_text(GOOD.format(name="ok", zone="pa-hongsha"))
+    (folder / "high.yml").write_text(GOOD.format(name="high", zone="pa-hongsha")
+                                     + "altitude_agl_m: 5000\n")
+    (folder / "site.yaml").write_text(GOOD.format(name="site", zone="pa-heishan")
+                                      + "launch_site: launch-moon\n")
+    (folder / "nofly.yaml").write_text(GOOD.format(name="nofly", zone="nfz-flare-stacks"))
+    return folder
+
+
+def test_check_passes_the_shipped_settings_zones_and_patrols():
+    result = runner.invoke(app, ["check", "--missions", str(REPO / "missions"), "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["problems"] == []
+    assert any(line.startswith("patrol hongsha-coal-faces") for line in report["ok"])
+
+
+def test_check_lists_every_problem_with_file_line_and_field(tmp_path):
+    folder = bad_missions(tmp_path / "missions")
+    result = runner.invoke(app, ["check", "--missions", str(folder), "--json"])
+    assert result.exit_code == 1
+    problems = json.loads(result.stdout)["problems"]
+    assert problems == [
+        f"{folder / 'high.yml'}, line 4: altitude_agl_m: 5000 is out of range [10, 500]",
+        f"{folder / 'nofly.yaml'}, line 2: zones: 'nfz-flare-stacks' is a no_fly: a no-fly "
+        "zone cannot be patrolled",
+        f"{folder / 'site.yaml'}, line 4: launch_site: no launch site 'launch-moon'; known: "
+        "launch-station, launch-north-post, launch-east-post, launch-south-post"]
+
+
+def test_serve_refuses_to_start_on_a_bad_patrol_and_writes_nothing(tmp_path, monkeypatch):
+    folder = bad_missions(tmp_path / "missions")
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["patrol", "serve", "--missions", str(folder),
+                                 "--store", str(tmp_path / "s.sqlite")])
+    assert result.exit_code == 1
+    assert "high.yml, line 4: altitude_agl_m" in result.output
+    assert not (tmp_path / "s.sqlite").exists()
+    (tmp_path / "empty").mkdir()
+    empty = runner.invoke(app, ["patrol", "serve", "--missions", str(tmp_path / "empty")])
+    assert empty.exit_code == 1 and "no patrol files" in empty.output
+
+
+def test_a_run_that_fails_is_recorded_failed_never_left_starting(tmp_path):
+    zones = load_zones(default_zones_path())
+    spec = PatrolSpec(name="depot", zones=("nfz-explosives-depot",), schedule="0 1 * * *")
+    with Terrain(default_dem_path()) as terrain, Store(tmp_path / "s.sqlite") as store:
+        with pytest.raises(PlanningError, match="nothing of it can be flown"):
+            run_patrol(spec, 1_700_000_000.0, None, zones, terrain,  # type: ignore[arg-type]
+                       lambda *_: None, store, tmp_path)  # type: ignore[arg-type]
+        runs = store.patrol_runs("depot")
+    assert [(r[3], "nothing of it can be flown" in r[4]) for r in runs] == [("failed", True)]

@@ -1,0 +1,51 @@
+"""Station settings: every problem names the file (or variable), line and field."""
+
+from __future__ import annotations
+
+import pytest
+
+from dronewatch.config import ConfigError, Settings, load_settings
+
+
+def settings_from(tmp_path, text: str, **env: str) -> Settings:
+    config = tmp_path / "dronewatch.toml"
+    config.write_text(text)
+    return load_settings({"DRONEWATCH_CONFIG": str(config), **env})
+
+
+def test_a_sound_file_and_the_environment_override_the_defaults(tmp_path):
+    settings = settings_from(tmp_path, 'store = "postgresql://ops@centre/dw"\n'
+                             "link_lost_after_s = 20\n", DRONEWATCH_MIN_BATTERY_PCT="45")
+    assert settings == Settings(store="postgresql://ops@centre/dw", link_lost_after_s=20.0,
+                                min_battery_pct=45.0)
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ('drone = "udpout:10.0.0.5:14550"\nmin_battery_pct = -20\n',
+     r"line 2: min_battery_pct: -20 is out of range \[10, 95\]"),
+    ("min_battery_pct = nan\n", r"line 1: min_battery_pct: nan is out of range"),
+    ('\n\nstor = "x.sqlite"\n', r"line 3: stor: unknown setting; known: drone, store"),
+    ('drone = "udpout:10.0.0.5"\n', r"line 1: drone: 'udpout:10.0.0.5': expected"),
+    ('drone = "http://drone"\n', r"line 1: drone: 'http://drone': not a MAVLink address"),
+    ('store = "mysql://root:pw@db/dw"\n', r"line 1: store: unknown store scheme 'mysql'"),
+    ("store = 5\n", r"line 1: store: 5 is not text"),
+    ("link_lost_after_s = true\n", r"line 1: link_lost_after_s: True is not a number"),
+    ('drone = "udp:1.2.3.4:14550"\nmissions = "out\n', r"not valid TOML: .*line 2"),
+])
+def test_a_wrong_file_is_an_error_naming_file_line_and_field(tmp_path, text, message):
+    with pytest.raises(ConfigError, match=message) as err:
+        settings_from(tmp_path, text)
+    assert str(err.value).startswith(str(tmp_path / "dronewatch.toml"))
+
+
+def test_a_wrong_variable_is_named_and_a_missing_named_file_is_an_error(tmp_path):
+    with pytest.raises(ConfigError, match=r"DRONEWATCH_LINK_LOST_AFTER_S: link_lost_after_s: "
+                                          r"'0' is out of range"):
+        settings_from(tmp_path, "", DRONEWATCH_LINK_LOST_AFTER_S="0")
+    with pytest.raises(ConfigError, match="DRONEWATCH_CONFIG names no settings file"):
+        load_settings({"DRONEWATCH_CONFIG": str(tmp_path / "nope.toml")})
+
+
+def test_no_file_at_all_gives_the_defaults(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert load_settings({}) == Settings()
