@@ -16,6 +16,7 @@ from dronewatch.link.errors import (
     NoHeartbeatError,
     NotReadyError,
     ParamError,
+    SignatureMismatchError,
 )
 from dronewatch.link.fence import FenceError, FenceSettings
 from dronewatch.link.launch import LaunchReport
@@ -37,6 +38,7 @@ __all__ = [
     "NoHeartbeatError",
     "NotReadyError",
     "ParamError",
+    "SignatureMismatchError",
     "Subscription",
     "UploadReport",
     "Vehicle",

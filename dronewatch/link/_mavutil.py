@@ -120,8 +120,18 @@ class RawConnection:
         if signing_key is not None:
             if len(signing_key) != 32:
                 raise LinkError("a MAVLink 2 signing key is 32 bytes")
+            # Signing is MAVLink 2 only, and pymavlink replaces its parser (dropping the
+            # key) when the first MAVLink 2 packet arrives on a link that started in 1.0:
+            # switch to 2.0 first, so the key stays on the parser that reads the vehicle.
+            self._conn.auto_mavlink_version(b"\xfd")
             self._conn.setup_signing(signing_key, sign_outgoing=True)
         self.bad_data = 0
+        self.bad_signatures = 0  # messages dropped for a wrong (or missing) signature
+
+    @property
+    def signed_received(self) -> int:
+        """How many signed messages arrived (whether or not we hold a key)."""
+        return int(self._conn.mav.signing.sig_count)
 
     def receive(self, timeout_s: float) -> MavMessage | None:
         """The next message, or None after ``timeout_s`` of silence."""
@@ -133,6 +143,8 @@ class RawConnection:
             return None
         if msg.get_type() == "BAD_DATA":
             self.bad_data += 1
+            if "signature" in str(getattr(msg, "reason", "")).lower():
+                self.bad_signatures += 1
             return None
         if self._tlog is not None:
             self._log(msg.get_msgbuf())

@@ -17,7 +17,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from dronewatch.link._mavutil import MavMessage, RawConnection
-from dronewatch.link.errors import LinkError, NoHeartbeatError
+from dronewatch.link.errors import LinkError, NoHeartbeatError, SignatureMismatchError
 from dronewatch.link.state import StateTracker
 
 __all__ = ["Link", "Subscription"]
@@ -115,6 +115,7 @@ class Link:
         self.raw = RawConnection(url, source_system=source_system, signing_key=signing_key,
                                  tlog_path=tlog_path)
         self.url = url
+        self._signing = signing_key is not None
         self.stale_after_s = stale_after_s
         self.heartbeat_hz = heartbeat_hz
         self.closed = False
@@ -223,6 +224,20 @@ class Link:
         with self._lock:
             return sorted(self._trackers)
 
+    def signature_mismatch(self) -> str:
+        """Why signed and unsigned (or differently keyed) sides do not hear each other."""
+        dropped = self.raw.bad_signatures
+        if not self._signing:
+            return (f"signature mismatch on {self.url}: the vehicle signs its messages and "
+                    "the station has no signing key, so the vehicle drops our requests; give "
+                    "its key (--signing-key or signing_key_file)")
+        if self.raw.signed_received:
+            return (f"signature mismatch on {self.url}: the vehicle signs with another "
+                    f"MAVLink 2 key ({dropped} messages dropped); use the vehicle's key")
+        return (f"signature mismatch on {self.url}: the vehicle does not sign its messages "
+                f"but the station has a signing key ({dropped} messages dropped); set the "
+                "key on the vehicle or use none here")
+
     def wait_vehicle(self, sysid: int | None = None, timeout_s: float = 10.0) -> int:
         """Wait for a vehicle's heartbeat; its sysid.
 
@@ -240,6 +255,8 @@ class Link:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     who = f"vehicle {sysid}" if sysid is not None else "any vehicle"
+                    if self.raw.bad_signatures:
+                        raise SignatureMismatchError(self.signature_mismatch())
                     raise NoHeartbeatError(f"no heartbeat from {who} on {self.url} within "
                                            f"{timeout_s:g} s")
                 self._first_heartbeat.wait(left)

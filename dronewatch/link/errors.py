@@ -18,6 +18,7 @@ __all__ = [
     "NoHeartbeatError",
     "NotReadyError",
     "ParamError",
+    "SignatureMismatchError",
 ]
 
 
@@ -27,6 +28,14 @@ class LinkError(DronewatchError):
 
 class NoHeartbeatError(LinkError, TimeoutError):
     """No vehicle answered on the link within the timeout."""
+
+
+class SignatureMismatchError(NoHeartbeatError):
+    """The vehicle answers, but signs with another MAVLink 2 key (or one side does not sign).
+
+    Why its own error: without it a key mismatch shows up much later as a vehicle that
+    "has no GPS fix" or never gets ready, because it drops every request we send.
+    """
 
 
 class LinkLostError(LinkError):

@@ -23,7 +23,13 @@ from dronewatch.link import mission as _mission
 from dronewatch.link._mavutil import MavCmd, MavFrame, message_id
 from dronewatch.link.commands import CommandSpec, send_command
 from dronewatch.link.connection import Link, Subscription
-from dronewatch.link.errors import CommandError, LinkError, NotReadyError, ParamError
+from dronewatch.link.errors import (
+    CommandError,
+    LinkError,
+    NotReadyError,
+    ParamError,
+    SignatureMismatchError,
+)
 from dronewatch.link.modes import mode_params
 from dronewatch.link.state import VehicleState
 from dronewatch.missionitem import MissionItem, MissionType
@@ -365,12 +371,17 @@ def connect(url: str, *, sysid: int | None = None, timeout_s: float = 10.0,
     Raises
     ------
     NoHeartbeatError
-        Nothing answered within ``timeout_s`` (wrong address, wrong signing key ...).
+        Nothing answered within ``timeout_s`` (wrong address ...).
+    SignatureMismatchError
+        The vehicle signs with another key, or only one side signs (it would drop our
+        requests, and look like a vehicle that never gets ready).
     """
     link = Link(url, heartbeat_hz=heartbeat_hz, signing_key=signing_key, tlog_path=tlog_path,
                 stale_after_s=stale_after_s)
     try:
         found = link.wait_vehicle(sysid, timeout_s)
+        if signing_key is None and link.raw.signed_received:
+            raise SignatureMismatchError(link.signature_mismatch())
         return Vehicle(link, found, owns_link=True, telemetry_scale=telemetry_scale,
                        speedup=speedup)
     except BaseException:
