@@ -66,6 +66,7 @@ _REQUIRED: dict[ZoneKind, tuple[_Prop, ...]] = {
 _POINT_KINDS = {ZoneKind.LAUNCH_SITE}
 _MAY_CROSS_BOUNDARY = {ZoneKind.NO_FLY}  # a no-fly zone may straddle the border, it is harmless
 _BOUNDARY_TOLERANCE_DEG = 1e-7  # about 1 cm: coordinates are stored to 7 decimals
+_MAX_LAT_DEG = 85.0  # the local metric frame's limit; beyond it a file has lat/lon swapped
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,10 +190,20 @@ def _parse_geometry(
                 shapely.points(*to_wgs84.transform(xy[:, 0], xy[:, 1]))
             )
         )
+    if to_wgs84 is not None and to_wgs84.source_crs.is_projected and _looks_like_degrees(
+            coords):
+        bad("geometry", f"coordinates look like degrees (lon/lat), but the file's crs "
+            f"{to_wgs84.source_crs.to_string()} is projected, in metres: drop the 'crs' "
+            "member for lon/lat, or give the coordinates in metres")
+        return None
     lon_min, lat_min, lon_max, lat_max = shape.bounds
     if not (-180 <= lon_min <= lon_max <= 180 and -90 <= lat_min <= lat_max <= 90):
         bad("geometry", "coordinates are not WGS84 lon/lat (projected coordinates need a "
             "'crs' member naming their EPSG code)")
+        return None
+    if lat_min < -_MAX_LAT_DEG or lat_max > _MAX_LAT_DEG:
+        bad("geometry", f"latitudes beyond ±{_MAX_LAT_DEG:g}°, where no drone flies: are "
+            "the positions [lat, lon]? GeoJSON positions are [lon, lat]")
         return None
     if not shape.is_valid:
         bad("geometry", f"invalid polygon: {shapely.is_valid_reason(shape)}")
@@ -201,6 +212,29 @@ def _parse_geometry(
         bad("geometry", "polygon has no area")
         return None
     return shape
+
+
+def _looks_like_degrees(coords: Any) -> bool:
+    """Whether every number of a (checked) coordinate array fits lon ±180 / lat ±90.
+
+    Why: metres of a projected CRS are hundreds of thousands; a whole zone within
+    180 m of the projection's false origin is not a real zone, it is degrees.
+    """
+    flat = shapely.get_coordinates(shapely.geometry.shape({"type": "MultiPoint", "coordinates":
+                                                           list(_positions(coords))}))
+    return bool(len(flat)) and bool((abs(flat[:, 0]) <= 180).all()
+                                    and (abs(flat[:, 1]) <= 90).all())
+
+
+def _positions(coords: Any) -> Any:
+    """Every [x, y] position of a checked coordinate array, without recursion."""
+    stack = [coords]
+    while stack:
+        item = stack.pop()
+        if item and isinstance(item[0], int | float):
+            yield item[:2]
+        else:
+            stack.extend(item)
 
 
 def _check_point(coords: Any, bad: Complaint) -> bool:

@@ -35,6 +35,7 @@ __all__ = [
     "ZoneKind",
     "ZoneSet",
     "load_zones",
+    "off_the_map",
     "parse_zones",
 ]
 
@@ -186,6 +187,27 @@ class ZoneSet:
         return bool(self.no_fly_crossed(start, end, margin_m=margin_m))
 
 
+def off_the_map(zones: ZoneSet, bounds_wgs84: tuple[float, float, float, float]) -> str | None:
+    """Why the zones do not fit a DEM with these (west, south, east, north) bounds, or None.
+
+    Why: a file with every position written [lat, lon] can still be valid lon/lat
+    (44° N 60° E read as 60° N 44° E); only the terrain it is meant for shows it. When
+    the operating area misses the DEM but its mirror image lies on it, say "swapped".
+    """
+    dem = shapely.box(*bounds_wgs84)
+    area = zones.operating_area.geometry
+    if area.intersects(dem):
+        return None
+    mirrored = shapely.transform(area, lambda xy: xy[:, ::-1])
+    if mirrored.intersects(dem):
+        return ("the operating area lies off the DEM, but with its positions read as "
+                "[lat, lon] it lies on it: the positions are swapped; GeoJSON positions are "
+                "[lon, lat]")
+    w, s_, e, n = bounds_wgs84
+    return (f"the operating area lies off the DEM (lon {w:.4f}..{e:.4f}, lat {s_:.4f}.."
+            f"{n:.4f}): is this the zone file for this terrain?")
+
+
 def load_zones(path: str | PathLike[str]) -> ZoneSet:
     """Read and validate a zone GeoJSON file.
 
@@ -205,12 +227,56 @@ def load_zones(path: str | PathLike[str]) -> ZoneSet:
     except json.JSONDecodeError as exc:
         problem = ZoneProblem(None, "file", f"not valid JSON at line {exc.lineno}: {exc.msg}")
         raise ZoneFileError(source, [problem]) from exc
+    except RecursionError:
+        problem = ZoneProblem(None, "file", f"nested too deeply to read (a zone file needs at "
+                              f"most {MAX_DEPTH} levels of brackets)")
+        raise ZoneFileError(source, [problem]) from None
     return parse_zones(document, source=source)
+
+
+def _grouped(problems: list[ZoneProblem], at_least: int = 3) -> list[ZoneProblem]:
+    """The same defect in many features (a whole file in the wrong CRS) said once."""
+    by_defect: dict[tuple[str, str], list[str]] = {}
+    for p in problems:
+        if p.feature_id is not None:
+            by_defect.setdefault((p.field, p.message), []).append(p.feature_id)
+    out: list[ZoneProblem] = []
+    for p in problems:
+        ids = by_defect.get((p.field, p.message), [])
+        if p.feature_id is None or len(ids) < at_least:
+            out.append(p)
+        elif ids[0] == p.feature_id:
+            shown = ", ".join(ids[:4]) + (", ..." if len(ids) > 4 else "")
+            out.append(ZoneProblem(None, p.field, f"{p.message} ({len(ids)} features: "
+                                                  f"{shown})"))
+    return out
+
+
+MAX_DEPTH = 16  # a MultiPolygon position is 8 levels down; properties may nest a little
+
+
+def _depth(document: Any) -> int:
+    """How deeply lists and objects nest in a parsed document (iterative: no recursion)."""
+    deepest, stack = 0, [(document, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level)
+            if deepest > MAX_DEPTH:
+                return deepest
+            stack.extend((child, level + 1)
+                         for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
 
 
 def parse_zones(document: Any, *, source: str = "<zones>") -> ZoneSet:
     """Validate an already-parsed GeoJSON document; see :func:`load_zones`."""
     problems: list[ZoneProblem] = []
+    if _depth(document) > MAX_DEPTH:
+        problem = ZoneProblem(None, "file", f"nested more than {MAX_DEPTH} levels deep; a "
+                              "FeatureCollection of Polygons, MultiPolygons and Points needs "
+                              "at most 8")
+        raise ZoneFileError(source, [problem])
     if not isinstance(document, dict) or document.get("type") != "FeatureCollection":
         problem = ZoneProblem(None, "type", "the file must be a GeoJSON FeatureCollection")
         raise ZoneFileError(source, [problem])
@@ -223,7 +289,7 @@ def parse_zones(document: Any, *, source: str = "<zones>") -> ZoneSet:
     valid = [p for p in parsed if p is not None]
     check_zone_set(valid, [declared_kind(f) for f in features], problems)
     if problems:
-        raise ZoneFileError(source, problems)
+        raise ZoneFileError(source, _grouped(problems))
     return ZoneSet(
         source,
         (Zone(p.id, p.name, p.kind, p.geometry, MappingProxyType(p.properties)) for p in valid),

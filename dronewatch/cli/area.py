@@ -27,6 +27,7 @@ from dronewatch.cli.common import (
     ZonesOption,
     app,
     console,
+    fail,
     lat_lon,
     run,
     say_map,
@@ -37,7 +38,7 @@ from dronewatch.mapview import mission_map, save_map, write_area_map
 from dronewatch.planning import AltitudePolicy, Plan, PlanningContext, plan_search
 from dronewatch.planning.export import write_plan_files
 from dronewatch.webassets import assets_dir, fetch, missing
-from dronewatch.zones import ZoneSet, load_zones
+from dronewatch.zones import ZoneSet, load_zones, off_the_map
 
 zones_app = typer.Typer(help="Check and list zone files.", no_args_is_help=True)
 app.add_typer(zones_app, name="zones")
@@ -59,10 +60,21 @@ def _zone_table(zones: ZoneSet) -> Table:
 @zones_app.command("check")
 def zones_check(
     path: Annotated[Path, typer.Argument(help="Zone GeoJSON file to validate")],
+    dem: DemOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary")] = False,
 ) -> None:
-    """Validate a zone file; list every defect, or its zones when it is sound."""
+    """Validate a zone file; list every defect, or its zones when it is sound.
+
+    The zones are also checked against the station's DEM (--dem): an operating area
+    off the terrain is an error, and one whose positions are swapped is named so.
+    """
     zones = run(lambda: load_zones(path))
+    dem_path = dem or default_dem_path()
+    if dem_path.is_file():
+        with run(lambda: Terrain(dem_path)) as terrain:
+            problem = off_the_map(zones, terrain.bounds_wgs84)
+        if problem:
+            fail(f"{path}: {problem} ({dem_path})")
     if as_json:
         print(json.dumps({"file": str(path), "zones": [
             {"id": z.id, "kind": z.kind.value, "name": z.name} for z in zones
