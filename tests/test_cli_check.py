@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
+import time
 
 import pytest
 from typer.testing import CliRunner
@@ -75,3 +79,29 @@ def test_a_run_that_fails_is_recorded_failed_never_left_starting(tmp_path):
                        lambda *_: None, store, tmp_path)  # type: ignore[arg-type]
         runs = store.patrol_runs("depot")
     assert [(r[3], "nothing of it can be flown" in r[4]) for r in runs] == [("failed", True)]
+
+
+def test_serve_records_a_run_whose_drone_is_off_and_keeps_serving(tmp_path):
+    folder = tmp_path / "missions"
+    folder.mkdir()
+    (folder / "offline.yaml").write_text(GOOD.format(name="offline", zone="pa-hongsha")
+                                         + "drone: tcp:127.0.0.1:9\n")  # nothing listens
+    store = tmp_path / "s.sqlite"
+    serve = subprocess.Popen([sys.executable, "-m", "dronewatch.cli", "patrol", "serve",
+                              "--drill", "--missions", str(folder), "--store", str(store)],
+                             cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True)
+    try:
+        runs: list = []
+        deadline = time.monotonic() + 30
+        while not runs and time.monotonic() < deadline and serve.poll() is None:
+            time.sleep(0.5)
+            if store.exists():
+                with Store(store) as db:
+                    runs = db.patrol_runs("offline")
+        assert serve.poll() is None  # still serving after the failed run
+    finally:
+        serve.send_signal(signal.SIGINT)
+        out, err = serve.communicate(timeout=30)
+    assert [(r[3], "cannot open tcp:127.0.0.1:9" in r[4]) for r in runs] == [("failed", True)]
+    assert "patrol offline failed" in out and "Traceback" not in out + err

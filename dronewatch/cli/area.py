@@ -32,7 +32,7 @@ from dronewatch.cli.common import (
     run,
     say_map,
 )
-from dronewatch.cli.inputs import camera_preset_name, number
+from dronewatch.cli.inputs import camera_preset_name, number, writable_folder
 from dronewatch.geo import Terrain, camera_preset
 from dronewatch.mapview import mission_map, save_map, write_area_map
 from dronewatch.planning import AltitudePolicy, Plan, PlanningContext, plan_search
@@ -154,7 +154,8 @@ def plan_search_command(
     launch_site: LaunchOption = None,
     camera: Annotated[str, typer.Option(help="Camera preset",
                                         callback=camera_preset_name)] = "dji-h20t",
-    out_dir: Annotated[Path, typer.Option(help="Folder for plan files and map")]
+    out_dir: Annotated[Path, typer.Option(help="Folder for plan files and map",
+                                        callback=writable_folder)]
     = Path("out/plan"),
     as_json: JsonOption = False,
 ) -> None:

@@ -23,7 +23,13 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from dronewatch.cli.inputs import existing_file, lat_lon, number, reload_settings
+from dronewatch.cli.inputs import (
+    existing_file,
+    lat_lon,
+    number,
+    reload_settings,
+    writable_folder,
+)
 from dronewatch.errors import DronewatchError
 from dronewatch.mapview import SavedMap
 from dronewatch.store.backends import redact_url
@@ -81,7 +87,8 @@ DemOption = Annotated[
     typer.Option(help="DEM GeoTIFF [default: mapdata/dem.tif]", show_default=False,
                  callback=existing_file),
 ]
-OutOption = Annotated[Path, typer.Option(help="Where to write the map HTML")]
+OutOption = Annotated[Path, typer.Option(help="Where to write the map HTML",
+                                          callback=lambda p: writable_folder(p.parent) and p)]
 
 
 class Pattern(StrEnum):

@@ -46,6 +46,7 @@ from dronewatch.cli.inputs import (
     drone_url,
     read_signing_key,
     store_url,
+    writable_folder,
 )
 from dronewatch.geo import Terrain, camera_preset
 from dronewatch.link import Vehicle, connect_paced
@@ -192,7 +193,8 @@ def search_command(
              "searching")] = OnFind.CONTINUE,
     camera: CameraOption = "sim",
     store: StoreOption = None,
-    out_dir: Annotated[Path, typer.Option(help="Folder for the mission map")] = Path("out"),
+    out_dir: Annotated[Path, typer.Option(help="Folder for the mission map",
+                                        callback=writable_folder)] = Path("out"),
     speedup: SpeedupOption = 1.0,
     wind_mps: WindOption = None,
     signing_key: SigningKeyOption = None,
@@ -236,7 +238,8 @@ def search_command(
 
 @app.command("demo")
 def demo_command(
-    out_dir: Annotated[Path, typer.Option(help="Folder for the map and the store")]
+    out_dir: Annotated[Path, typer.Option(help="Folder for the map and the store",
+                                        callback=writable_folder)]
     = Path("out"),
     seed: Annotated[int, typer.Option(help="Where the person is, and everything random",
                                       min=0, max=2**32 - 1)] = 20261123,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from dronewatch.config import load_settings as _load_settings
 
 __all__ = ["camera_choice", "camera_preset_name", "current_settings", "drone_url",
            "existing_file", "lat_lon", "number", "read_signing_key", "reload_settings",
-           "store_url"]
+           "store_url", "writable_folder"]
 
 _settings: Settings | None = None
 
@@ -107,6 +108,22 @@ def camera_preset_name(value: str) -> str:
         camera_preset(value)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
+    return value
+
+
+def writable_folder(value: Path) -> Path:
+    """A typer callback: a folder we can write into, or create (checked, not created).
+
+    Why before anything flies: a map or store folder we may not write must stop the
+    command at the prompt, not fail after take-off.
+    """
+    probe = value
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if not probe.is_dir():
+        raise typer.BadParameter(f"{value}: {probe} is not a folder")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise typer.BadParameter(f"{value}: no permission to write in {probe}")
     return value
 
 

@@ -25,12 +25,15 @@ from dronewatch.cli.flight import (
     connect_station,
     report_json,
 )
-from dronewatch.cli.inputs import current_settings, read_signing_key
+from dronewatch.cli.inputs import current_settings, read_signing_key, writable_folder
+from dronewatch.errors import DronewatchError
 from dronewatch.geo import Terrain
 from dronewatch.ops.patrol import PatrolResult, run_patrol
 from dronewatch.ops.patrolspec import PatrolSpec, load_patrols
+from dronewatch.ops.record import Announcement
 from dronewatch.ops.scheduler import PatrolScheduler
 from dronewatch.store import Store
+from dronewatch.store.backends import redact_url
 from dronewatch.zones import load_zones
 
 patrol_app = typer.Typer(help="Scheduled patrols (missions/*.yaml).", no_args_is_help=True)
@@ -76,16 +79,47 @@ def patrol_list(missions: MissionsOption = None, store: StoreOption = None,
 
 
 def _flyer(db: Store, out_dir: Path, camera: str, speedup: float, wind_mps: float | None,
-           as_json: bool, key: bytes | None) -> Callable[[PatrolSpec, float], PatrolResult]:
+           as_json: bool, key: bytes | None, *, keep_serving: bool = False
+           ) -> Callable[[PatrolSpec, float], PatrolResult]:
+    """Fly one run. With ``keep_serving`` (the scheduler) a problem is recorded and shown,
+    never raised into the scheduler's thread: a drone that is off tonight must not stop
+    tomorrow's patrols, and a run that could not even start is recorded "failed"."""
     zones = load_zones(default_zones_path())
 
+    def not_started(spec: PatrolSpec, due: float, exc: DronewatchError) -> PatrolResult:
+        if not keep_serving:
+            raise exc
+        run_id = db.add_patrol_run(spec.name, due, "failed", detail=redact_url(str(exc)))
+        return PatrolResult(run_id, "failed", str(exc), None, ())
+
+    def fly_once(spec: PatrolSpec, due: float, reporter: ConsoleReporter) -> PatrolResult:
+        with Terrain(default_dem_path()) as terrain:
+            try:
+                vehicle = connect_station(spec.drone, speedup, key)
+            except DronewatchError as exc:
+                return not_started(spec, due, exc)
+            with vehicle:
+                try:
+                    vehicle.wait_for(lambda s: s.prearm_ok, 120, "the drone ready")
+                except DronewatchError as exc:
+                    return not_started(spec, due, exc)
+                return run_patrol(spec, due, vehicle, zones, terrain,
+                                  _camera_source(camera, terrain, seed=int(due)), db, out_dir,
+                                  wind_mps=wind_mps, announce=reporter)
+
     def fly(spec: PatrolSpec, due: float) -> PatrolResult:
-        with Terrain(default_dem_path()) as terrain, ConsoleReporter(as_json) as reporter, \
-                connect_station(spec.drone, speedup, key) as vehicle:
-            vehicle.wait_for(lambda s: s.prearm_ok, 120, "the drone ready")
-            return run_patrol(spec, due, vehicle, zones, terrain,
-                              _camera_source(camera, terrain, seed=int(due)), db, out_dir,
-                              wind_mps=wind_mps, announce=reporter)
+        with ConsoleReporter(as_json) as reporter:
+            try:
+                result = fly_once(spec, due, reporter)
+            except DronewatchError as exc:
+                if not keep_serving:
+                    raise
+                # run_patrol has recorded the run "failed" already
+                result = PatrolResult(-1, "failed", str(exc), None, ())
+            if result.status == "failed":
+                reporter(Announcement("alert", f"patrol {spec.name} failed: "
+                                               f"{redact_url(result.detail)}"))
+            return result
     return fly
 
 
@@ -95,7 +129,8 @@ def patrol_run(
     missions: MissionsOption = None,
     store: StoreOption = None,
     camera: CameraOption = "sim",
-    out_dir: Annotated[Path, typer.Option(help="Folder for the patrol map")] = Path("out"),
+    out_dir: Annotated[Path, typer.Option(help="Folder for the patrol map",
+                                        callback=writable_folder)] = Path("out"),
     wind_mps: WindOption = None,
     speedup: SpeedupOption = 1.0,
     signing_key: SigningKeyOption = None,
@@ -127,7 +162,8 @@ def patrol_serve(
     missions: MissionsOption = None,
     store: StoreOption = None,
     camera: CameraOption = "sim",
-    out_dir: Annotated[Path, typer.Option(help="Folder for patrol maps")] = Path("out"),
+    out_dir: Annotated[Path, typer.Option(help="Folder for patrol maps",
+                                        callback=writable_folder)] = Path("out"),
     speedup: SpeedupOption = 1.0,
     signing_key: SigningKeyOption = None,
     drill: Annotated[bool, typer.Option(help="Make every patrol due once at start")] = False,
@@ -145,7 +181,7 @@ def patrol_serve(
     stop = threading.Event()
     with run(lambda: Store(store or settings.store)) as db:
         scheduler = PatrolScheduler(specs, db, _flyer(db, out_dir, camera, speedup, None,
-                                                      False, key),
+                                                      False, key, keep_serving=True),
                                     announce=ConsoleReporter(False))
         scheduler.start()
         if drill:

@@ -110,13 +110,13 @@ class PostgresBackend:
         self._psycopg = psycopg
         try:
             self._db = psycopg.connect(url, autocommit=True)
+            self._db.execute("CREATE TABLE IF NOT EXISTS dronewatch_schema (version INTEGER)")
         except psycopg.Error as exc:
             message = redact_url(str(exc).strip())
             password = _USERINFO.search(url)
             if password and password.group(2):
                 message = message.replace(password.group(2), "***")
             raise StoreError(f"{self.where}: cannot open the store: {message}") from None
-        self._db.execute("CREATE TABLE IF NOT EXISTS dronewatch_schema (version INTEGER)")
 
     @staticmethod
     def _sql(sql: str) -> str:
