@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import tempfile
 import traceback
 from collections.abc import Callable
@@ -72,7 +73,9 @@ __all__ = ["app", "console", "err_console", "fail", "lat_lon", "run", "say_map"]
 @app.callback()
 def _read_settings_first() -> None:
     # Every command starts by reading dronewatch.toml: a wrong setting stops it here,
-    # with the file, line and field, before anything connects or flies.
+    # with the file, line and field, before anything connects or flies (--help still works).
+    if "--help" in sys.argv[1:]:
+        return
     run(reload_settings)
 
 
