@@ -21,6 +21,7 @@ from dronewatch.link import NotReadyError, Vehicle
 from dronewatch.ops.feed import FrameSource
 from dronewatch.ops.launch import PreflightError
 from dronewatch.ops.record import Announcement
+from dronewatch.ops.recovery import recover
 from dronewatch.ops.search import (
     DEFAULT_OPTIONS,
     FlightOptions,
@@ -29,7 +30,8 @@ from dronewatch.ops.search import (
     preflight_problems,
 )
 from dronewatch.planning import Plan, PlanningContext, plan_search
-from dronewatch.store import Store
+from dronewatch.store import Journal, Store
+from dronewatch.store.journal import is_store_failure
 from dronewatch.zones import ZoneSet
 
 __all__ = ["PreflightError", "SearchRequest", "nearest_launch_site", "plan_for_alarm",
@@ -90,6 +92,8 @@ def run_search(request: SearchRequest, vehicle: Vehicle, zones: ZoneSet, terrain
         Arming, take-off or the start of the mission failed; ``step`` names which.
     """
     plan = plan or plan_for_alarm(zones, terrain, request)
+    recover(store, Journal(options.journal_path or map_path.parent / "findings-journal.jsonl"),
+            announce)
     with contextlib.suppress(NotReadyError):  # not ready: the checks below say why
         vehicle.wait_ready(options.ready_within_s / vehicle.speedup)
     problems = preflight_problems(vehicle, plan, options)
@@ -98,7 +102,12 @@ def run_search(request: SearchRequest, vehicle: Vehicle, zones: ZoneSet, terrain
     if len(plan.sorties) > 1:
         announce(Announcement("warning", f"the search needs {len(plan.sorties)} sorties on "
                               "one battery each; flying the first now"))
-    mission = store.add_mission("search", plan.name, launched_by=request.launched_by,
-                                reason=request.reason, plan_json=_plan_summary(plan))
+    try:  # nothing flies unless its mission is on record
+        mission = store.add_mission("search", plan.name, launched_by=request.launched_by,
+                                    reason=request.reason, plan_json=_plan_summary(plan))
+    except Exception as exc:
+        if not is_store_failure(exc):
+            raise
+        raise PreflightError(f"the store cannot record the mission: {exc}") from exc
     return fly_plan(vehicle, plan, zones, terrain, camera, store, mission.id, map_path,
                     options=options, announce=announce, vehicle_name=vehicle_name)

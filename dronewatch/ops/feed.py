@@ -36,18 +36,28 @@ def pose_from_feedback(msg: MavMessage, state: VehicleState) -> CameraPose:
 
 
 def directory_source(folder: Path) -> FrameSource:
-    """The newest frame file in a folder (a camera writing its shots there), posed by the
-    trigger that announced it when its own sidecar has no pose.
+    """The newest frame file in a folder (a camera writing its shots there).
 
-    Raises ``FrameError`` when the folder holds no readable frame, which the flight
-    loop counts as a skipped frame.
+    The frame keeps its own capture time (the sidecar's, else the file's modification
+    time) and its own pose (None when the sidecar has none): whether it is recent
+    enough to take the shot's pose is the flight loop's camera check, never this.
+
+    Raises ``FrameError`` when the folder is gone, holds no readable frame, or the
+    newest file cannot be read; the flight loop counts that shot as skipped.
     """
 
     def take(pose: CameraPose, time_s: float) -> Frame:
-        files = [p for p in folder.iterdir() if p.suffix.lower() in FRAME_SUFFIXES]
+        try:
+            files = [(p.stat().st_mtime_ns, p) for p in folder.iterdir()
+                     if p.suffix.lower() in FRAME_SUFFIXES and p.exists()]
+        except OSError as exc:
+            raise FrameError(folder, f"camera folder unreadable: {exc.strerror or exc}") from exc
         if not files:
             raise FrameError(folder, "no frame files yet")
-        frame = read_frame(max(files, key=lambda p: p.stat().st_mtime_ns), time_unix_s=time_s)
-        return frame if frame.pose is not None else frame.with_pose(pose)
+        mtime_ns, newest = max(files)
+        try:
+            return read_frame(newest, time_unix_s=mtime_ns / 1e9)
+        except OSError as exc:
+            raise FrameError(newest, f"unreadable: {exc.strerror or exc}") from exc
 
     return take

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from dronewatch.errors import DronewatchError
 from dronewatch.link import FenceError, FenceSettings, LaunchReport, Vehicle
 from dronewatch.missionitem import Cmd, Frame, MissionItem, MissionType
+from dronewatch.ops.autopilot import FailsafeError, VehicleFailsafes, ensure_failsafes
 from dronewatch.planning import Plan, fence_items, mission_items, rally_items
 from dronewatch.zones import ZoneSet
 
@@ -38,6 +39,7 @@ class Prepared:
 
     items: tuple[MissionItem, ...]
     fence: FenceSettings
+    failsafes: VehicleFailsafes
 
 
 def fence_ceiling_m(items: Sequence[MissionItem], home_alt_amsl_m: float) -> float:
@@ -63,7 +65,9 @@ def prepare(vehicle: Vehicle, plan: Plan, zones: ZoneSet, *, fence_margin_m: flo
     Raises
     ------
     PreflightError
-        The fence could not be switched on (or does not read back as on).
+        The fence could not be switched on (or does not read back as on), or the
+        vehicle's GCS-loss and battery failsafes could not be set to the station's
+        policy (see :mod:`dronewatch.ops.autopilot`).
     MissionTransferError
         An upload was refused.
     """
@@ -81,8 +85,13 @@ def prepare(vehicle: Vehicle, plan: Plan, zones: ZoneSet, *, fence_margin_m: flo
     if problems:
         raise PreflightError("the geofence is not on: " + "; ".join(problems))
     say(f"geofence on: no-fly zones and a {ceiling_m:.0f} m ceiling, RTL on a breach")
+    try:
+        failsafes = ensure_failsafes(vehicle)
+    except FailsafeError as exc:
+        raise PreflightError(str(exc)) from exc
+    say(f"vehicle failsafes: {failsafes.on_link_loss}; {failsafes.on_low_battery}")
     vehicle.set_current(1)  # from the take-off, whatever an earlier mission left current
-    return Prepared(tuple(items), fence)
+    return Prepared(tuple(items), fence, failsafes)
 
 
 def take_off(vehicle: Vehicle, prepared: Prepared) -> LaunchReport:

@@ -10,29 +10,39 @@ findings are closed out in the store and the map is written.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import shapely
 
-from dronewatch.geo import Terrain, footprint
-from dronewatch.link import LinkError, Vehicle
-from dronewatch.mapview import mission_map, save_map
-from dronewatch.ops.feed import FrameSource, pose_from_feedback
-from dronewatch.ops.launch import prepare, take_off
+from dronewatch.geo import Terrain
+from dronewatch.link import LinkError, Subscription, Vehicle
+from dronewatch.ops.faults import (
+    POLICY,
+    Fault,
+    FaultClass,
+    Outcome,
+    SafeAction,
+    bring_home,
+    signals_interrupt,
+)
+from dronewatch.ops.feed import FrameSource
+from dronewatch.ops.flightloop import Watch
+from dronewatch.ops.launch import PreflightError, Prepared, prepare, take_off
 from dronewatch.ops.record import Announcement, FindingRecorder
+from dronewatch.ops.shots import ShotHandler
 from dronewatch.planning import Airframe, Plan
-from dronewatch.store import Finding, FindingKind, FindingStatus, Store
-from dronewatch.thermal import FrameError, default_detector, detect
+from dronewatch.store import Finding, Journal, JournaledStore, Store
+from dronewatch.store.journal import is_store_failure
+from dronewatch.thermal import default_detector
 from dronewatch.zones import ZoneSet
 
 __all__ = ["DEFAULT_OPTIONS", "FlightOptions", "FlightReport", "fly_plan", "preflight_problems"]
 
-TRACK_EVERY_M = 10.0
-TRACK_EVERY_S = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +59,11 @@ class FlightOptions:
     wind_mps: float | None = None  # the wind now, from the station's anemometer
     max_flight_s: float = 7200.0  # vehicle seconds; a stuck mission is ended (RTL)
     ready_within_s: float = 120.0  # vehicle seconds to finish booting before the checks
+    max_frame_age_s: float = 3.0  # wall seconds between a shot and its frame's capture
+    blind_after_shots: int = 5  # failed shots in a row that make the camera "blind"
+    camera_blind_action: SafeAction = POLICY[FaultClass.CAMERA_BLIND]
+    land_within_s: float = 900.0  # vehicle seconds to wait for landing after Ctrl-C
+    journal_path: Path | None = None  # default: findings-journal.jsonl beside the map
 
 
 DEFAULT_OPTIONS = FlightOptions()
@@ -60,7 +75,7 @@ class FlightReport:
 
     mission_id: int
     flight_id: int
-    outcome: str  # "completed", "link lost", "aborted by operator (RTL)", "timed out"
+    outcome: Outcome
     findings: tuple[Finding, ...]
     map_path: Path
     command_to_airborne_s: float  # wall clock, from the first upload to 2 m up
@@ -69,8 +84,11 @@ class FlightReport:
     battery_used_pct: float
     covered_share: float  # of the planned region, by frames actually taken
     pod_achieved: float
-    frames: int
-    frames_failed: int
+    frames: int  # shots analysed
+    frames_failed: int  # every shot not analysed, including those lost on the link
+    skipped: tuple[tuple[str, int], ...] = ()  # (reason, count) of the shots not analysed
+    fault: str = ""  # what ended the flight early, if anything did
+    journaled: int = 0  # records (findings, updates, alerts) journaled while the store was down
 
 
 def preflight_problems(vehicle: Vehicle, plan: Plan, options: FlightOptions,
@@ -122,145 +140,125 @@ def preflight_problems(vehicle: Vehicle, plan: Plan, options: FlightOptions,
     return problems
 
 
-class _Track:
-    """The flown track, thinned: a point every 10 m or 10 s."""
-
-    def __init__(self) -> None:
-        self.points: list[tuple[float, float, float, float]] = []
-        self.unsaved: list[tuple[float, float, float, float]] = []
-
-    def offer(self, t: float, lat: float, lon: float, alt: float) -> None:
-        if not math.isfinite(lat):
-            return
-        if self.points:
-            t0, lat0, lon0, _ = self.points[-1]
-            moved = math.hypot((lat - lat0) * 111_320,
-                               (lon - lon0) * 111_320 * math.cos(math.radians(lat)))
-            if moved < TRACK_EVERY_M and t - t0 < TRACK_EVERY_S:
-                return
-        self.points.append((t, lat, lon, alt))
-        self.unsaved.append((t, lat, lon, alt))
-
-
 def fly_plan(vehicle: Vehicle, plan: Plan, zones: ZoneSet, terrain: Terrain,
              camera: FrameSource, store: Store, mission_id: int, map_path: Path, *,
              options: FlightOptions | None = None,
              announce: Callable[[Announcement], None] = lambda _: None,
              vehicle_name: str = "drone") -> FlightReport:
-    """Upload and fly one sortie of a plan, detecting and storing as it goes."""
+    """Upload and fly one sortie of a plan, detecting and storing as it goes.
+
+    From the first arm command on, every error and signal ends in the fault policy's
+    safe action (:mod:`dronewatch.ops.faults`), the flight is closed in the store
+    with its outcome, and this returns only once the drone has landed, is on its way
+    home, or the link is lost.
+
+    Raises
+    ------
+    PreflightError
+        Nothing flew: a check after the upload failed, or the operator stopped it.
+    LaunchError
+        The launch failed with the drone still (or again) on the ground.
+    """
     options = options or FlightOptions()
     say = lambda text: announce(Announcement("stage", text))  # noqa: E731
+    warn = lambda text: announce(Announcement("warning", text))  # noqa: E731
     started = time.monotonic()
     # the detector's model is loaded (or refused, by name) before anything flies
     alarm = default_detector().info.alarm_confidence
-    prepared = prepare(vehicle, plan, zones, fence_margin_m=options.fence_margin_m, say=say)
-    flight = store.start_flight(mission_id, vehicle_name)
-    recorder = FindingRecorder(store, mission_id, announce, alarm_confidence=alarm)
-    feedback = vehicle.subscribe("CAMERA_FEEDBACK")
-    battery_start = vehicle.state.battery_remaining_pct
-    commanded = vehicle.state.time_boot_s
-    try:
-        airborne = take_off(vehicle, prepared).state
-    except LinkError as exc:
-        feedback.close()
-        store.end_flight(flight.id, f"not launched: {exc}")
-        raise
-    to_airborne = time.monotonic() - started
-    took_off = airborne.time_boot_s
-    say(f"airborne {to_airborne:.1f} s after the command; flying {plan.pattern} "
-        f"({plan.distance_m / 1000:.1f} km, {plan.time_s / 60:.0f} min planned)")
-    track, covered = _Track(), []
-    frames = failed = 0
-    outcome = ""
-    hold_until: float | None = None
-    last_map = 0.0
-    last_seq = -1
-    route = [(lat, lon) for lat, lon, _ in plan.waypoints_wgs84(0)]
-
-    def write_map() -> None:
-        flown = [(lat, lon) for _, lat, lon, _ in track.points]
-        history = store.findings(kind=FindingKind.HOTSPOT)
-        save_map(mission_map(zones, terrain.path, findings=list(recorder.findings.values()),
-                             planned=route, flown=flown, hotspot_history=history), map_path)
-
-    def take(msg: object) -> None:
-        nonlocal frames, failed, hold_until
-        pose = pose_from_feedback(msg, vehicle.state)  # type: ignore[arg-type]
-        when = time.time()
+    journal = Journal(options.journal_path or map_path.parent / "findings-journal.jsonl")
+    db = JournaledStore(store, journal, warn=warn)
+    try:  # nothing flies unless its flight is on record
+        flight = store.start_flight(mission_id, vehicle_name)
+    except Exception as exc:
+        if not is_store_failure(exc):
+            raise
+        raise PreflightError(f"the store cannot record the flight: {exc}") from exc
+    with signals_interrupt():
         try:
-            frame = camera(pose, when)
-            detections = detect(frame, terrain)
-        except (FrameError, ValueError) as exc:
-            failed += 1
-            announce(Announcement("warning", f"frame skipped: {exc}"))
-            return
-        frames += 1
-        covered.append(footprint(terrain, frame.camera, pose, samples_per_edge=2))
-        for finding in recorder.add(frame, detections):
-            if (finding.status is FindingStatus.ALARM and options.on_find == "loiter"
-                    and hold_until is None):
-                vehicle.goto(finding.lat_deg, finding.lon_deg, vehicle.state.alt_rel_m)
-                vehicle.point_at(finding.lat_deg, finding.lon_deg,
-                                 terrain.elevation_at(finding.lat_deg, finding.lon_deg))
-                hold_until = vehicle.state.time_boot_s + options.hold_s
-                say(f"holding over person #{finding.id} for {options.hold_s:.0f} s")
-
+            prepared = prepare(vehicle, plan, zones, fence_margin_m=options.fence_margin_m,
+                               say=say)
+        except BaseException as exc:
+            fault = Fault.of(exc)
+            db.end_flight(flight.id, f"{Outcome.NOT_LAUNCHED}: {fault.message}")
+            if fault.fault_class is FaultClass.SIGNAL:
+                raise PreflightError(f"{fault.message} during the upload: nothing flew") \
+                    from None
+            raise
+        recorder = FindingRecorder(db, mission_id, announce, alarm_confidence=alarm)  # type: ignore[arg-type]
+        shots = ShotHandler(vehicle, camera, terrain, recorder, announce,
+                            max_frame_age_s=options.max_frame_age_s,
+                            blind_after=options.blind_after_shots,
+                            blind_action=options.camera_blind_action)
+        with vehicle.subscribe("CAMERA_FEEDBACK", "GLOBAL_POSITION_INT") as feed:
+            battery_start = vehicle.state.battery_remaining_pct
+            commanded = vehicle.state.time_boot_s
+            watch = Watch(vehicle, db, flight.id, recorder, shots, announce, terrain, zones,
+                          [(lat, lon) for lat, lon, _ in plan.waypoints_wgs84(0)], map_path,
+                          prepared.failsafes, commanded, on_find=options.on_find,
+                          hold_s=options.hold_s, link_lost_after_s=options.link_lost_after_s,
+                          map_every_s=options.map_every_s, max_flight_s=options.max_flight_s)
+            outcome, to_airborne, took_off = _launch_and_watch(
+                vehicle, prepared, watch, feed, db, flight.id, options, say, warn, started)
+            for msg in feed.drain():  # shots taken before the end are still looked at
+                with contextlib.suppress(Exception):
+                    watch.on_message(msg)
+    watch.track.finish()
+    with contextlib.suppress(Exception):
+        watch.save_track()
+    detail = f": {watch.fault.message}" if watch.fault and outcome is not Outcome.COMPLETED \
+        else ""
+    db.end_flight(flight.id, f"{outcome}{detail}")
     try:
-        while True:
-            msg = feedback.get(0.05)
-            if msg is not None:
-                take(msg)
-                continue
-            state = vehicle.state
-            track.offer(state.time_boot_s, state.lat_deg, state.lon_deg, state.alt_amsl_m)
-            if state.mission_seq != last_seq and state.mission_total:
-                last_seq = state.mission_seq
-                announce(Announcement("progress", f"{state.mission_seq}/{state.mission_total}"))
-            if state.stale and time.monotonic() - state.last_heartbeat_s > \
-                    options.link_lost_after_s:
-                outcome = "link lost"
-                announce(Announcement("warning", "link to the vehicle lost: it flies its "
-                                      "failsafe (RTL) on its own; findings so far are stored"))
-                break
-            if not state.armed and state.alt_rel_m < 1.0:
-                outcome = "completed"
-                break
-            if hold_until is not None and state.time_boot_s >= hold_until:
-                hold_until = math.inf
-                say("hold over, coming home")
-                vehicle.return_to_launch()
-            if state.time_boot_s - took_off > options.max_flight_s:
-                outcome = "timed out"
-                vehicle.return_to_launch()
-                break
-            if time.monotonic() - last_map > options.map_every_s:
-                last_map = time.monotonic()
-                store.add_track(flight.id, track.unsaved)
-                track.unsaved.clear()
-                write_map()
-    except KeyboardInterrupt:
-        outcome = "aborted by operator (RTL)"
-        say("Ctrl-C: returning to launch")
-        try:
-            vehicle.return_to_launch()
-            vehicle.wait_for(lambda s: not s.armed, 600, "landed after RTL")
-        except (LinkError, TimeoutError):
-            pass
-    finally:
-        for msg in feedback.drain():  # shots taken before the end are still looked at
-            take(msg)
-        feedback.close()
-        store.add_track(flight.id, track.unsaved)
-        store.end_flight(flight.id, outcome or "interrupted")
-        write_map()
+        watch.write_map()
+    except Exception as exc:  # the flight is over; the map is a view
+        warn(f"the mission map could not be written: {exc}")
     state = vehicle.state
-    share = _covered_share(plan, covered)
+    share = _covered_share(plan, shots.covered)
+    findings = tuple(replace(f, id=db.resolve(f.id)) for f in recorder.findings.values())
     return FlightReport(
-        mission_id, flight.id, outcome, tuple(recorder.findings.values()), map_path,
+        mission_id, flight.id, outcome, findings, map_path,
         to_airborne, took_off - commanded, state.time_boot_s - took_off,
         battery_start - state.battery_remaining_pct, share,
         plan.pod * min(share / plan.covered_share, 1.0) if plan.covered_share else 0.0,
-        frames, failed)
+        shots.analysed, shots.skipped_total, tuple(sorted(shots.skipped.items())),
+        watch.fault.message if watch.fault else "", db.journaled)
+
+
+def _launch_and_watch(vehicle: Vehicle, prepared: Prepared, watch: Watch, feed: Subscription,
+                      db: JournaledStore, flight_id: int, options: FlightOptions,
+                      say: Callable[[str], None], warn: Callable[[str], None],
+                      started: float) -> tuple[Outcome, float, float]:
+    """Take off and watch; (outcome, wall s to airborne, vehicle time of take-off)."""
+    land_wait_s = options.land_within_s / max(vehicle.speedup, 1.0)
+    try:
+        airborne = take_off(vehicle, prepared).state
+    except BaseException as exc:
+        fault = Fault.of(exc)
+        warn(f"take-off stopped: {fault.message}")
+        ended = bring_home(vehicle, warn, land_within_s=land_wait_s)
+        if vehicle.state.alt_rel_m < 1.0 and ended != "returning":
+            db.end_flight(flight_id, f"{Outcome.NOT_LAUNCHED}: {fault.message}")
+            if fault.fault_class is FaultClass.SIGNAL:
+                raise PreflightError(f"{fault.message} during the take-off: the drone is on "
+                                     "the ground, disarmed") from None
+            raise
+        watch.fault = fault
+        say(f"the drone is {ended} (RTL)")
+        outcome = Outcome.ABORTED if fault.fault_class is FaultClass.SIGNAL \
+            else Outcome.FAULT_RTL
+        return outcome, math.nan, vehicle.state.time_boot_s
+    to_airborne = time.monotonic() - started
+    watch.took_off_s = airborne.time_boot_s
+    plan_text = f"airborne {to_airborne:.1f} s after the command"
+    say(plan_text)
+    try:
+        return watch.run(feed), to_airborne, airborne.time_boot_s
+    except KeyboardInterrupt as exc:
+        watch.fault = Fault.of(exc)
+        say(f"{watch.fault.message}: returning to launch")
+        ended = bring_home(vehicle, warn, land_within_s=land_wait_s)
+        say(f"the drone is {ended}")
+        return Outcome.ABORTED, to_airborne, airborne.time_boot_s
 
 
 def _covered_share(plan: Plan, footprints: list) -> float:

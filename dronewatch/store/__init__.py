@@ -5,7 +5,9 @@ moment they are made.
 """
 
 from dronewatch.store.backends import StoreError
+from dronewatch.store.journal import Journal, JournaledStore, replay_journal
 from dronewatch.store.models import Finding, FindingKind, FindingStatus, Flight, Mission
 from dronewatch.store.sqlstore import Store
 
-__all__ = ["Finding", "FindingKind", "FindingStatus", "Flight", "Mission", "Store", "StoreError"]
+__all__ = ["Finding", "FindingKind", "FindingStatus", "Flight", "Journal", "JournaledStore",
+           "Mission", "Store", "StoreError", "replay_journal"]

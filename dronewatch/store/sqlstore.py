@@ -122,6 +122,23 @@ class Store:
                 if mission_id is not None else self._db.execute(sql + " ORDER BY id"))
         return [Flight(*row) for row in rows]
 
+    def open_flights(self) -> list[Flight]:
+        """Flights started and never ended: their ground process died mid-flight."""
+        return [Flight(*row) for row in self._db.execute(
+            "SELECT id, mission_id, vehicle, started_unix_s, ended_unix_s, outcome "
+            "FROM flights WHERE ended_unix_s IS NULL ORDER BY id")]
+
+    def close_open_flights(self, outcome: str = "interrupted") -> list[Flight]:
+        """End every open flight with ``outcome``; the flights as they were found.
+
+        Why at start-up: a flight row left open by a crash would otherwise look like a
+        drone still in the air to every later report.
+        """
+        found = self.open_flights()
+        for flight in found:
+            self.end_flight(flight.id, outcome)
+        return found
+
     def add_track(self, flight_id: int,
                   points: Iterable[tuple[float, float, float, float]]) -> None:
         """(time_unix_s, lat, lon, alt_amsl) points of the flown track."""

@@ -20,7 +20,10 @@ if TYPE_CHECKING:
 
 __all__ = ["battery_failsafe", "gcs_failsafe"]
 
-_ACTIONS = {1: CopterMode.LAND, 2: CopterMode.RTL, 3: CopterMode.RTL, 4: CopterMode.RTL}
+# BATT_FS_*_ACT: 1 land, 2 RTL, 3 SmartRTL or RTL, 4 SmartRTL or land, 6 DO_LAND_START
+# or RTL, 7 brake or land (no SmartRTL path or landing sequence here: RTL / land)
+_ACTIONS = {1: CopterMode.LAND, 2: CopterMode.RTL, 3: CopterMode.RTL, 4: CopterMode.RTL,
+            6: CopterMode.RTL, 7: CopterMode.LAND}
 
 
 def _act(v: SimVehicle, action: int) -> None:

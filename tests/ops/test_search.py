@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import pytest
+import shapely
 
+from dronewatch.geo import LocalFrame
 from dronewatch.missionitem import MissionType
 from dronewatch.ops import FlightOptions, PreflightError, run_search
+from dronewatch.ops.flightloop import TRACK_EVERY_M
 from dronewatch.ops.record import Announcement
 from dronewatch.store import FindingKind, Store
 from tests.link.relay import CuttableRelay
@@ -17,10 +20,13 @@ def test_search_finds_the_person_holds_over_them_and_comes_home(tmp_path):
     with rehearsal() as r, drone(r.plan.home) as sim, link(sim.url) as vehicle, \
             Store(tmp_path / "s.sqlite") as store:
         vehicle.wait_for(lambda s: s.prearm_ok and s.gps_fix_type >= 3, 30, "ready")
-        report = run_search(r.request, vehicle, r.zones, r.terrain, r.camera.render, store,
-                            tmp_path / "map.html", plan=r.plan,
-                            options=FlightOptions(on_find="loiter", hold_s=60),
-                            announce=heard.append)
+        with vehicle.subscribe("GLOBAL_POSITION_INT") as positions:  # the vehicle's own log
+            report = run_search(r.request, vehicle, r.zones, r.terrain, r.camera.render, store,
+                                tmp_path / "map.html", plan=r.plan,
+                                options=FlightOptions(on_find="loiter", hold_s=60),
+                                announce=heard.append)
+            flown = [(m["lat"] / 1e7, m["lon"] / 1e7) for m in positions.drain()
+                     if m["relative_alt"] > 1000]
         stored = store.findings(mission_id=report.mission_id)
         alerts = store.alerts()
         track = store.track(report.flight_id)
@@ -33,6 +39,13 @@ def test_search_finds_the_person_holds_over_them_and_comes_home(tmp_path):
     assert any(a.kind == "alert" and "PERSON" in a.text for a in heard)
     # it held over the person: the flown track has points right above them
     assert min(r.distance_m(lat, lon) for _, lat, lon, _ in track) < 8.0
+    # the stored track is the vehicle's: every position it reported is on it (survey legs
+    # included), give or take the thinning distance
+    frame = LocalFrame(*r.person)
+    line = shapely.LineString([frame.to_local(lat, lon) for _, lat, lon, _ in track])
+    assert len(flown) > 100
+    worst_m = max(line.distance(shapely.Point(frame.to_local(lat, lon))) for lat, lon in flown)
+    assert worst_m < TRACK_EVERY_M + 1.0
     html = (tmp_path / "map.html").read_text()
     assert f"Person #{person.id}" in html and "Flown track" in html
     assert report.flight_time_s > 60 and 0 < report.battery_used_pct < 100
@@ -43,6 +56,7 @@ def test_a_link_lost_mid_mission_is_reported_and_nothing_is_lost(tmp_path):
     with rehearsal(person_offset_m=(10.0, 10.0)) as r, drone(r.plan.home) as sim:
         relay = CuttableRelay(int(sim.url.rsplit(":", 1)[1]))
         frames = 0
+        heard: list[Announcement] = []
 
         def camera(pose, when):
             nonlocal frames
@@ -57,10 +71,13 @@ def test_a_link_lost_mid_mission_is_reported_and_nothing_is_lost(tmp_path):
                 vehicle.wait_for(lambda s: s.prearm_ok and s.gps_fix_type >= 3, 30, "ready")
                 report = run_search(r.request, vehicle, r.zones, r.terrain, camera, store,
                                     tmp_path / "map.html", plan=r.plan,
-                                    options=FlightOptions(link_lost_after_s=2.0))
+                                    options=FlightOptions(link_lost_after_s=2.0),
+                                    announce=heard.append)
         finally:
             relay.close()
     assert report.outcome == "link lost"
+    (lost,) = [a.text for a in heard if "link to the vehicle lost" in a.text]
+    assert "the vehicle will RTL after" in lost and "(FS_GCS_ENABLE 1)" in lost
     assert report.frames >= cut_after_frames - 1
     with Store(tmp_path / "s.sqlite") as store:  # reopened: what was reported is there
         kept = store.findings(mission_id=report.mission_id)
