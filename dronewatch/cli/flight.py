@@ -118,7 +118,8 @@ def report_table(report: FlightReport) -> Table:
         ("battery used", f"{report.battery_used_pct:.0f} %"),
         ("area seen", f"{report.covered_share:.0%} of the planned region"),
         ("POD achieved", f"{report.pod_achieved:.0%}"),
-        ("frames", f"{report.frames} looked at, {report.frames_failed} skipped"),
+        ("frames", f"{report.frames} looked at, {report.frames_failed} skipped"
+                   + "".join(f"; {n} {why}" for why, n in report.skipped)),
         ("map", str(report.map_path.resolve())),
     ):
         table.add_row(key, value)
@@ -142,7 +143,8 @@ def report_json(report: FlightReport, **extra: object) -> str:
         "battery_used_pct": round(report.battery_used_pct, 1),
         "covered_share": round(report.covered_share, 3),
         "pod_achieved": round(report.pod_achieved, 3), "frames": report.frames,
-        "frames_failed": report.frames_failed, "map": str(report.map_path), **extra})
+        "frames_failed": report.frames_failed, "skipped": dict(report.skipped),
+        "fault": report.fault, "map": str(report.map_path), **extra})
 
 
 def _camera_source(camera: str, terrain: Terrain, seed: int) -> FrameSource:
@@ -221,13 +223,16 @@ def search_command(
             ConsoleReporter(as_json) as reporter:
         source = _camera_source(camera, terrain, seed=20261123)
         with run(lambda: connect_station(drone, speedup, key)) as vehicle:
-            report = run(lambda: run_search(
-                request, vehicle, zones, terrain, source, db, out_dir / "mission-map.html",
-                options=FlightOptions(on_find=str(on_find),
-                                      min_battery_pct=settings.min_battery_pct,
-                                      link_lost_after_s=settings.link_lost_after_s,
-                                      wind_mps=wind_mps),
-                announce=reporter, vehicle_name=drone))
+            try:  # from the first arm command on, run_search itself brings the drone home
+                report = run(lambda: run_search(
+                    request, vehicle, zones, terrain, source, db, out_dir / "mission-map.html",
+                    options=FlightOptions(on_find=str(on_find),
+                                          min_battery_pct=settings.min_battery_pct,
+                                          link_lost_after_s=settings.link_lost_after_s,
+                                          wind_mps=wind_mps),
+                    announce=reporter, vehicle_name=drone))
+            except KeyboardInterrupt:
+                fail("stopped by Ctrl-C before the flight: nothing was uploaded or flown", 130)
     if as_json:
         print(report_json(report))
     else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 
@@ -73,3 +74,31 @@ def test_settings_come_from_the_file_then_the_environment(tmp_path):
     config.write_text("min_battery_pct = 'plenty'\n")
     with pytest.raises(ConfigError, match="min_battery_pct: 'plenty' is text"):
         load_settings({"DRONEWATCH_CONFIG": str(config)})
+
+
+def test_ctrl_c_of_the_search_command_mid_survey_brings_the_drone_home(tmp_path):
+    from tests.ops.test_faults_process import observer
+
+    zones = load_zones(default_zones_path())
+    post = next(s for s in zones.launch_sites if s.id == "launch-south-post")
+    lat, lon = LocalFrame(post.lat_deg, post.lon_deg).to_wgs84(-700.0, 200.0)
+    with drone(post) as sim:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "dronewatch.cli", "search", "--at",
+             f"{float(lat):.6f},{float(lon):.6f}", "--radius", "150", "--drone", sim.url,
+             "--speedup", str(SPEEDUP), "--store", str(tmp_path / "s.sqlite"), "--out-dir",
+             str(tmp_path), "--json"], cwd=REPO, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True)
+        try:
+            with observer(sim.url) as watch:
+                watch.wait_for(lambda s: s.mode == "AUTO" and s.mission_seq >= 4, 120, "survey")
+                proc.send_signal(signal.SIGINT)  # the officer presses Ctrl-C
+                out, err = proc.communicate(timeout=120)
+                state = watch.state
+        finally:
+            proc.kill()
+    assert "Traceback" not in err, err[-2000:]
+    report = json.loads(out.strip().splitlines()[-1])
+    assert report["outcome"] == "aborted by operator (RTL)" and proc.returncode == 3
+    assert not state.armed  # the command returned only once the drone had landed
+    assert abs(state.lat_deg - post.lat_deg) < 2e-4 and abs(state.lon_deg - post.lon_deg) < 3e-4
