@@ -1,6 +1,7 @@
 """The operator's jobs: a search from an alarm, scheduled patrols, the demo."""
 
 from dronewatch.ops.alarm import PreflightError, SearchRequest, plan_for_alarm, run_search
+from dronewatch.ops.faults import Outcome, SafeAction
 from dronewatch.ops.record import Announcement, FindingRecorder
 from dronewatch.ops.search import FlightOptions, FlightReport, fly_plan, preflight_problems
 
@@ -9,7 +10,9 @@ __all__ = [
     "FindingRecorder",
     "FlightOptions",
     "FlightReport",
+    "Outcome",
     "PreflightError",
+    "SafeAction",
     "SearchRequest",
     "fly_plan",
     "plan_for_alarm",

@@ -43,7 +43,8 @@ class FailsafePolicy:
     low_reserve_share: float = 0.25  # BATT_LOW_MAH as a share of BATT_CAPACITY, if unset
     critical_reserve_share: float = 0.10
     min_gcs_timeout_s: float = 5.0  # FS_GCS_TIMEOUT at least this, in vehicle seconds
-    heartbeats_per_timeout: float = 6.0  # and at least this many of our heartbeats long
+    heartbeats_per_timeout: float = 10.0  # and this many of our heartbeats long (a busy
+    # station must not trip it; a real drone at 1 Hz gets 10 s)
     gcs_action_px4: int = 2  # NAV_DLL_ACT 2: return
     battery_action_px4: int = 3  # COM_LOW_BAT_ACT 3: return, land at emergency
 

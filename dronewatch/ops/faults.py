@@ -178,6 +178,8 @@ def bring_home(vehicle: Vehicle, say: Callable[[str], None], *, land_within_s: f
             break
         except (LinkError, TimeoutError) as exc:
             say(f"RTL not confirmed yet ({exc}); trying again ({attempt + 1}/{attempts})")
+        except KeyboardInterrupt:  # Ctrl-C again: the drone still has to be sent home
+            say("Ctrl-C again: still making sure the drone comes home")
     else:
         return "link lost" if vehicle.state.stale else "returning"
     if land_within_s is None:

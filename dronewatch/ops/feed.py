@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any, Protocol
 
 from dronewatch.geo import Attitude, CameraPose, GimbalAttitude
 from dronewatch.link import VehicleState
-from dronewatch.link._mavutil import MavMessage
 from dronewatch.thermal import Frame, FrameError, read_frame
 from dronewatch.thermal.frameio import FRAME_SUFFIXES
 
@@ -25,7 +25,13 @@ FrameSource = Callable[[CameraPose, float], Frame]
 or a simulated camera's rendering)."""
 
 
-def pose_from_feedback(msg: MavMessage, state: VehicleState) -> CameraPose:
+class FeedbackMessage(Protocol):
+    """A received CAMERA_FEEDBACK: its fields by name, in MAVLink's units."""
+
+    def __getitem__(self, name: str) -> Any: ...
+
+
+def pose_from_feedback(msg: FeedbackMessage, state: VehicleState) -> CameraPose:
     """The camera pose of a CAMERA_FEEDBACK shot; the gimbal from the latest telemetry."""
     pitch = state.gimbal_pitch_deg if state.gimbal_pitch_deg is not None else -90.0
     yaw = state.gimbal_yaw_deg or 0.0

@@ -96,6 +96,7 @@ class Watch:
     _last_seq: int = -1
     _repeats: int = 0
     _map_failed: bool = False
+    closing: bool = False  # set once the watching is over: late shots command nothing
 
     def say(self, text: str, kind: str = "stage") -> None:
         self.announce(Announcement(kind, text))
@@ -124,6 +125,8 @@ class Watch:
                              msg["alt"] / 1000.0)
             return
         result = self.shots(msg)
+        if self.closing:  # the flight is over (or coming home): look, never command
+            return
         if result.blind is not None:
             self.db.add_alert("warning", f"camera blind: {result.blind.message}")
             self.announce(Announcement("alert", f"CAMERA BLIND: {result.blind.message}; "

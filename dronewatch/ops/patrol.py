@@ -18,12 +18,14 @@ import shapely
 from dronewatch.geo import Terrain, camera_preset
 from dronewatch.link import Vehicle
 from dronewatch.ops.alarm import nearest_launch_site
+from dronewatch.ops.faults import Outcome
 from dronewatch.ops.feed import FrameSource
 from dronewatch.ops.patrolspec import PatrolSpec
 from dronewatch.ops.record import Announcement
+from dronewatch.ops.recovery import recover
 from dronewatch.ops.search import FlightOptions, FlightReport, fly_plan, preflight_problems
 from dronewatch.planning import AltitudePolicy, PlanningContext, plan_coverage
-from dronewatch.store import Finding, FindingKind, Store
+from dronewatch.store import Finding, FindingKind, Journal, Store
 from dronewatch.zones import ZoneSet
 
 __all__ = ["PatrolResult", "hotspot_warnings", "run_patrol"]
@@ -101,6 +103,7 @@ def _run_patrol(run_id: int, spec: PatrolSpec, due_unix_s: float, vehicle: Vehic
         store.update_patrol_run(run_id, "skipped", detail=detail)
         announce(Announcement("warning", f"patrol {spec.name} skipped: {detail}"))
         return PatrolResult(run_id, "skipped", detail, None, ())
+    recover(store, Journal(out_dir / "findings-journal.jsonl"), announce)
     mission = store.add_mission("patrol", spec.name, launched_by="scheduler",
                                 reason=f"patrol {spec.name} due {due_unix_s:.0f}")
     store.update_patrol_run(run_id, "flying", mission_id=mission.id)
@@ -113,7 +116,7 @@ def _run_patrol(run_id: int, spec: PatrolSpec, due_unix_s: float, vehicle: Vehic
             store.add_alert("warning", text, finding.id)
             announce(Announcement("alert", text, finding))
             warnings.append(text)
-    status = "done" if report.outcome == "completed" else report.outcome
+    status = "done" if report.outcome is Outcome.COMPLETED else str(report.outcome)
     store.update_patrol_run(run_id, status, detail=f"{len(report.findings)} findings, "
                             f"{len(warnings)} warnings")
     return PatrolResult(run_id, status, report.outcome, report, tuple(warnings))

@@ -59,7 +59,7 @@ class FlightOptions:
     wind_mps: float | None = None  # the wind now, from the station's anemometer
     max_flight_s: float = 7200.0  # vehicle seconds; a stuck mission is ended (RTL)
     ready_within_s: float = 120.0  # vehicle seconds to finish booting before the checks
-    max_frame_age_s: float = 3.0  # wall seconds between a shot and its frame's capture
+    max_frame_age_s: float = 1.0  # wall seconds between a shot and its frame's capture
     blind_after_shots: int = 5  # failed shots in a row that make the camera "blind"
     camera_blind_action: SafeAction = POLICY[FaultClass.CAMERA_BLIND]
     land_within_s: float = 900.0  # vehicle seconds to wait for landing after Ctrl-C
@@ -199,6 +199,7 @@ def fly_plan(vehicle: Vehicle, plan: Plan, zones: ZoneSet, terrain: Terrain,
                           map_every_s=options.map_every_s, max_flight_s=options.max_flight_s)
             outcome, to_airborne, took_off = _launch_and_watch(
                 vehicle, prepared, watch, feed, db, flight.id, options, say, warn, started)
+            watch.closing = True
             for msg in feed.drain():  # shots taken before the end are still looked at
                 with contextlib.suppress(Exception):
                     watch.on_message(msg)

@@ -57,7 +57,7 @@ class ShotHandler:
     terrain: Terrain
     recorder: FindingRecorder
     announce: Callable[[Announcement], None]
-    max_frame_age_s: float = 3.0
+    max_frame_age_s: float = 1.0
     blind_after: int = 5
     blind_action: SafeAction = SafeAction.RTL
     clock: Callable[[], float] = time.time
@@ -75,7 +75,10 @@ class ShotHandler:
 
     def __call__(self, msg: Any) -> ShotResult:
         self._count_lost(int(msg["img_idx"]))
-        when = self.clock()
+        # the shot's time is when its CAMERA_FEEDBACK arrived, not when it is looked at
+        # (shots queue while a frame is analysed)
+        received_s = getattr(msg, "received_s", None)
+        when = self.clock() - (time.monotonic() - received_s if received_s else 0.0)
         pose = pose_from_feedback(msg, self.vehicle.state)
         try:
             frame = self.camera(pose, when)

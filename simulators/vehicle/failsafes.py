@@ -4,7 +4,8 @@ Why: "RTL on link or battery failsafe" is a safety promise of the whole system, 
 the simulator must trigger it exactly when ArduCopter would: BATT_LOW_* / BATT_CRT_*
 below threshold for BATT_LOW_TIMER seconds act per BATT_FS_LOW_ACT / BATT_FS_CRT_ACT
 (1 land, 2 RTL); FS_GCS_ENABLE acts when no heartbeat from MAV_GCS_SYSID came for
-FS_GCS_TIMEOUT seconds (only after one was ever heard).
+FS_GCS_TIMEOUT seconds (only after one was ever heard), and an armed vehicle still on
+the ground simply disarms.
 """
 
 from __future__ import annotations
@@ -74,10 +75,13 @@ def gcs_failsafe(v: SimVehicle, flying: bool) -> None:
             v.failsafe.discard("gcs")
             v.say(mav.MAV_SEVERITY_INFO, "GCS Failsafe Cleared")
         return
-    if "gcs" in v.failsafe or not flying:
+    if "gcs" in v.failsafe or not v.armed:
         return
     v.failsafe.add("gcs")
     v.say(mav.MAV_SEVERITY_CRITICAL, "GCS Failsafe")
+    if not flying:  # armed on the ground: ArduCopter disarms (should_disarm_on_failsafe)
+        v.disarm()
+        return
     if enabled == 2 and v.flight.mode is CopterMode.AUTO:
         return
     _act(v, 1 if enabled == 5 else 2)

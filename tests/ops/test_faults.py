@@ -6,6 +6,7 @@ recorded outcome, and that every finding reported is in the store afterwards.
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import signal
@@ -17,12 +18,13 @@ from dataclasses import replace
 import pytest
 
 from dronewatch.geo import Attitude, CameraPose, GimbalAttitude
+from dronewatch.link import LinkError
 from dronewatch.ops import FlightOptions, PreflightError, run_search
-from dronewatch.ops.faults import Outcome
+from dronewatch.ops.faults import Fault, FaultClass, Outcome, SafeAction, SignalInterrupt
 from dronewatch.ops.feed import directory_source
 from dronewatch.ops.record import Announcement
-from dronewatch.store import FindingStatus, Store
-from dronewatch.thermal import write_frame
+from dronewatch.store import FindingStatus, Store, StoreError
+from dronewatch.thermal import FrameError, write_frame
 from tests.ops.rehearsal import drone, link, rehearsal
 
 
@@ -58,6 +60,22 @@ def signal_when(vehicle, predicate, signum: int = signal.SIGINT) -> threading.Ev
 
     threading.Thread(target=watch, daemon=True).start()
     return sent
+
+
+@pytest.mark.parametrize(("error", "fault_class", "action"), [
+    (KeyboardInterrupt(), FaultClass.SIGNAL, SafeAction.RTL),
+    (SignalInterrupt(signal.SIGTERM), FaultClass.SIGNAL, SafeAction.RTL),
+    (sqlite3.OperationalError("database is locked"), FaultClass.STORE, SafeAction.CONTINUE),
+    (StoreError("gone"), FaultClass.STORE, SafeAction.CONTINUE),
+    (OSError(errno.ENOSPC, "No space left on device"), FaultClass.DISK, SafeAction.RTL),
+    (OSError(errno.EFBIG, "File too large"), FaultClass.DISK, SafeAction.RTL),
+    (FrameError("x.tiff", "corrupt"), FaultClass.CAMERA, SafeAction.CONTINUE),
+    (LinkError("no ACK"), FaultClass.LINK, SafeAction.CONTINUE),
+    (ZeroDivisionError("oops"), FaultClass.BUG, SafeAction.RTL),
+])
+def test_every_error_has_one_class_and_one_safe_action(error, fault_class, action):
+    fault = Fault.of(error)
+    assert (fault.fault_class, fault.action) == (fault_class, action) and fault.message
 
 
 @pytest.mark.parametrize("phase", ["upload", "take-off", "survey", "hold"])
