@@ -4,6 +4,12 @@ Persons and vehicles come from the learned detector (``learned.py``: a network t
 on real UAV thermal frames, calibrated, confirmed by temperature in radiometric frames);
 hotspots from classical thresholds (``hotspots.py``). The rule-based person detector
 (``rulepersons.py``) stays as the measured baseline and for ``persons_by="rules"``.
+
+Two kinds of frame are made fit first. Uncalibrated raw counts (DJI R-JPEG without DJI's
+SDK) hold no temperature and no fixed scale, so they are shown as an 8-bit AGC picture
+would be and detected as one. Burned-in overlay text (date, position) is filled in from
+its surroundings, and nothing is reported whose centre lies on it: its sharp bright
+strokes look like small warm bodies.
 """
 
 from __future__ import annotations
@@ -12,17 +18,19 @@ from typing import Literal
 
 from dronewatch.geo.terrain import Terrain
 from dronewatch.thermal.detection import Detection, HotspotModel, PersonModel
-from dronewatch.thermal.frame import Frame
+from dronewatch.thermal.frame import Frame, PixelUnit
 from dronewatch.thermal.georef import TYPICAL_POSE, PoseUncertainty
 from dronewatch.thermal.hotspots import hotspots as find_hotspots
-from dronewatch.thermal.learned import BoxDetector, default_detector
+from dronewatch.thermal.learned import BoxDetector, default_detector, radiometric_to_agc
 from dronewatch.thermal.netpersons import network_detections
 from dronewatch.thermal.placement import FrameGeometry, GroundScale
 from dronewatch.thermal.rulepersons import rule_persons
+from dronewatch.thermal.sources import without_overlay
 
 __all__ = ["detect"]
 
 _PERSONS, _HOTSPOTS = PersonModel(), HotspotModel()
+RAW_MIN_SPAN_COUNTS = 200.0  # ~10 K at the 10-50 counts per kelvin of DJI's raw data
 
 
 def detect(
@@ -47,6 +55,7 @@ def detect(
     ModelError
         The network's model file is missing or unusable (the message names the fix).
     """
+    frame = _fit_for_detection(frame)
     geometry = FrameGeometry(frame, terrain, scale, uncertainty)
     if persons_by == "rules":
         found = rule_persons(frame, geometry, persons)
@@ -54,4 +63,22 @@ def detect(
         detector = default_detector() if persons_by == "network" else persons_by
         found = network_detections(frame, geometry, detector, persons)  # type: ignore[arg-type]
     found.extend(find_hotspots(frame, hotspots, geometry))
+    if frame.overlay_mask is not None:
+        height, width = frame.overlay_mask.shape
+        found = [d for d in found if not frame.overlay_mask[
+            min(max(round(d.v_px), 0), height - 1), min(max(round(d.u_px), 0), width - 1)]]
     return found
+
+
+def _fit_for_detection(frame: Frame) -> Frame:
+    """Raw counts as 8-bit display levels; overlay text filled in from around it."""
+    pixels, unit = frame.pixels, frame.unit
+    if unit is PixelUnit.RAW_COUNTS:
+        pixels, unit = radiometric_to_agc(pixels, min_span_k=RAW_MIN_SPAN_COUNTS), \
+            PixelUnit.AGC_8BIT
+    if frame.overlay_mask is not None:
+        pixels = without_overlay(pixels, frame.overlay_mask)
+    if pixels is frame.pixels:
+        return frame
+    return Frame(pixels, unit, frame.time_unix_s, frame.camera, frame.pose, frame.source,
+                 frame.overlay_mask)

@@ -55,6 +55,7 @@ class ModelInfo:
     check_confidence: float
     calibration: dict[str, tuple[tuple[float, ...], tuple[float, ...]]]
     figures: dict[str, Any]
+    flip_average: bool = False  # also run the mirrored frame and average (see BoxDetector)
 
     def confidence(self, cls: int, raw: NDArray[np.float32]) -> NDArray[np.float32]:
         knots = self.calibration.get(self.classes[cls])
@@ -81,7 +82,8 @@ def _read_info(path: Path, sidecar: Path) -> ModelInfo:
                        for name, c in raw["calibration"].items()}
         info = ModelInfo(tuple(raw["classes"]), int(raw["stride"]), float(raw["min_raw_score"]),
                          float(raw["alarm_confidence"]), float(raw["check_confidence"]),
-                         calibration, dict(raw.get("figures", {})))
+                         calibration, dict(raw.get("figures", {})),
+                         bool(raw.get("flip_average", False)))
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise _fail(sidecar, f"field {exc} is missing or malformed") from None
     if "person" not in info.classes:
@@ -103,16 +105,22 @@ class BoxDetector:
         False only while calibrating: scores stay raw heat-map peaks.
     threads
         Intra-op threads for onnxruntime (1: one frame per core, cores for other frames).
+    flip_average
+        Run the frame and its mirror image and average the answers (the
+        sidecar says whether the model was calibrated so); None: as the sidecar says.
+        Why: a person seen from above has no left or right, so the mirror is a second
+        opinion for less than twice the cost, and averaging steadies box sizes.
     """
 
     def __init__(self, path: Path = DEFAULT_MODEL, *, calibrated: bool = True,
-                 threads: int = 1) -> None:
+                 threads: int = 1, flip_average: bool | None = None) -> None:
         path = Path(path)
         if not path.is_file():
             raise _fail(path, "the detector's model file is missing")
         self.path = path
         self.info = _read_info(path, path.with_suffix(".json"))
         self.calibrated = calibrated
+        self.flip_average = self.info.flip_average if flip_average is None else flip_average
         try:
             import onnxruntime
         except ImportError:
@@ -147,7 +155,13 @@ class BoxDetector:
         if pad_h or pad_w:
             pixels = cv2.copyMakeBorder(pixels, 0, pad_h, 0, pad_w, cv2.BORDER_REPLICATE)
         tensor = ((pixels.astype(np.float32) - 128.0) / 64.0)[None, None]
-        output = self._session.run(None, {self._input: tensor})[0][0]
+        if self.flip_average:
+            direct = self._session.run(None, {self._input: tensor})[0][0]
+            mirrored = self._session.run(None, {self._input: np.ascontiguousarray(
+                tensor[..., ::-1])})[0][0]
+            output = _average_with_mirror(direct, mirrored[..., ::-1], len(self.info.classes))
+        else:
+            output = self._session.run(None, {self._input: tensor})[0][0]
         found = decode_centres(output, len(self.info.classes), self.info.stride,
                                self.info.min_raw_score)
         centres_x = found.boxes_px[:, 0] + found.boxes_px[:, 2] / 2
@@ -166,6 +180,16 @@ class BoxDetector:
         return self.info.classes.index(name)
 
 
+def _average_with_mirror(direct: NDArray[np.float32], mirrored: NDArray[np.float32],
+                         n_classes: int) -> NDArray[np.float32]:
+    """Average an output with the (already flipped back) output of the mirrored frame: a
+    centre at cell c + o in the mirror is at cell c + (1 - o) in the frame."""
+    averaged = (direct + mirrored) / 2
+    x_offset = n_classes + 2
+    averaged[x_offset] = (direct[x_offset] + 1.0 - mirrored[x_offset]) / 2
+    return averaged
+
+
 @cache
 def _cached(path: str, threads: int) -> BoxDetector:
     return BoxDetector(Path(path), threads=threads)
@@ -176,17 +200,18 @@ def default_detector() -> BoxDetector:
     return _cached(os.environ.get("DRONEWATCH_DETECTOR_MODEL", str(DEFAULT_MODEL)), 1)
 
 
-def radiometric_to_agc(celsius: NDArray[np.floating], *, low_pct: float = 1.0,
-                       high_pct: float = 99.5, min_span_k: float = 10.0) -> NDArray[np.uint8]:
-    """A radiometric frame as an 8-bit AGC camera would show it (the network's input).
+def radiometric_to_agc(values: NDArray[np.floating] | NDArray[np.integer], *,
+                       low_pct: float = 1.0, high_pct: float = 99.5,
+                       min_span_k: float = 10.0) -> NDArray[np.uint8]:
+    """A radiometric frame (°C, or raw counts) as an 8-bit AGC camera would show it.
 
     A linear stretch from the 1st to the 99.5th percentile, as the linear AGC modes of
     FLIR and DJI cores do: hot specks (an engine, a fire) saturate instead of squeezing
-    the scene, and a span of at least ``min_span_k`` keeps a flat night scene's sensor
-    noise from being stretched into false warm blobs.
+    the scene, and a span of at least ``min_span_k`` (in the values' own unit) keeps a
+    flat night scene's sensor noise from being stretched into false warm blobs.
     """
-    sample = celsius[::4, ::4]
+    sample = values[::4, ::4]
     low, high = np.percentile(sample, [low_pct, high_pct])
     high = max(float(high), float(low) + min_span_k)
-    scaled = (np.asarray(celsius, np.float32) - np.float32(low)) * np.float32(255.0 / (high - low))
+    scaled = (np.asarray(values, np.float32) - np.float32(low)) * np.float32(255.0 / (high - low))
     return np.clip(scaled, 0, 255).astype(np.uint8)

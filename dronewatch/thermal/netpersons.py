@@ -5,7 +5,10 @@ Why the temperature check: the network judges shape and surroundings in display 
 as trained; a radiometric frame also knows how warm the thing is, and a 300 °C exhaust
 or a wool-covered sheep barely above the ground is never a person whatever its shape.
 Why a size check only with temperature: both need a radiometric, posed frame to mean
-anything; an 8-bit frame with a guessed scale would lose real people to it.
+anything; an 8-bit frame with a guessed scale would lose real people to it. Sizes are
+measured on the warm pixels (at half the peak's rise over the ground around, at most
+half the person model's minimum contrast), not on the box: a box holds blur and margin,
+and a camel's warm back is longer than any person.
 """
 
 from __future__ import annotations
@@ -25,7 +28,6 @@ from dronewatch.thermal.placement import FrameGeometry
 __all__ = ["network_detections", "network_input"]
 
 VEHICLE_MIN_CONFIDENCE = 0.5
-MAX_PERSON_BOX_M = 3.0  # a lying person's 1.8 m plus blur and a warm patch around them
 TRAINED_GSD_M = 0.07  # HIT-UAV's ground pixel at its middle height (25° HFOV at 100 m)
 ENLARGE_ABOVE_GSD_M = 0.1  # coarser frames are enlarged to TRAINED_GSD_M first ...
 MAX_ENLARGE = 2.5  # ... by at most this much (the network's cost grows with its square)
@@ -59,15 +61,38 @@ def _temperatures(frame: Frame, box_px: NDArray[np.float32]) -> tuple[float, flo
     return float(inside.max()), float(inside.mean()), around
 
 
-def _is_warm_person(frame: Frame, peak: float, around: float, box_px: NDArray[np.float32],
-                    across: float, along: float, model: PersonModel) -> bool:
+def _warm_shape(frame: Frame, box_px: NDArray[np.float32], peak: float, around: float,
+                rise_cap: float) -> tuple[float, float, float]:
+    """Area, length and width in pixels of what is warmer than half the peak's rise over
+    its surroundings (at most ``rise_cap`` above them, so a hot head or a camel's warm
+    neck measures with its body), inside the box grown by a quarter (blur spreads it)."""
+    height, width = frame.pixels.shape
+    x, y, w, h = (float(v) for v in box_px)
+    x0, y0 = max(int(x - w / 4), 0), max(int(y - h / 4), 0)
+    x1, y1 = min(math.ceil(x + w * 1.25), width), min(math.ceil(y + h * 1.25), height)
+    window = frame.pixels[y0:y1, x0:x1].astype(np.float64)
+    warm = (window >= around + min((peak - around) / 2, rise_cap)).astype(np.uint8)
+    moments = cv2.moments(warm, binaryImage=True)
+    area = moments["m00"]
+    if area < 1:
+        return 0.0, 0.0, 0.0
+    mu20, mu02, mu11 = (moments[k] / area for k in ("mu20", "mu02", "mu11"))
+    spread = math.sqrt(max((mu20 - mu02) ** 2 + 4 * mu11 ** 2, 0.0))
+    major = 4 * math.sqrt(max((mu20 + mu02 + spread) / 2, 1 / 12))  # full ellipse axes
+    minor = 4 * math.sqrt(max((mu20 + mu02 - spread) / 2, 1 / 12))
+    return float(area), major, minor
+
+
+def _is_warm_person(frame: Frame, peak: float, around: float, length_m: float,
+                    width_m: float, model: PersonModel) -> bool:
     unit = frame.unit
     peak_c = float(unit.to_celsius(peak))
     contrast_k = (peak - around) * unit.kelvin_per_count
     if not model.min_peak_c <= peak_c <= model.max_peak_c or contrast_k < model.min_contrast_k:
         return False
-    length_m = max(float(box_px[2]) * across, float(box_px[3]) * along)
-    return not (math.isfinite(length_m) and length_m > MAX_PERSON_BOX_M)
+    if not math.isfinite(length_m):
+        return True  # no scale: temperature alone
+    return length_m <= model.max_length_m and width_m <= model.max_width_m
 
 
 def _enlargement(frame: Frame, geometry: FrameGeometry) -> float:
@@ -117,13 +142,19 @@ def network_detections(frame: Frame, geometry: FrameGeometry, detector: BoxDetec
         fix, across, along = where
         peak, mean, around = _temperatures(frame, box)
         is_person = cls == person
-        if is_person and radiometric and not _is_warm_person(frame, peak, around, box, across,
-                                                              along, model):
+        gsd = math.sqrt(across * along)
+        rise_cap = model.min_contrast_k / 2 / unit.kelvin_per_count if radiometric else np.inf
+        area_px, major_px, minor_px = _warm_shape(frame, box, peak, around, rise_cap)
+        if area_px == 0:  # nothing stands out of its surroundings: the box's own extent
+            area_px = math.pi / 4 * float(box[2]) * float(box[3])
+            major_px, minor_px = float(max(box[2], box[3])), float(min(box[2], box[3]))
+        length_m, width_m = major_px * gsd, minor_px * gsd
+        if is_person and radiometric and not _is_warm_person(frame, peak, around, length_m,
+                                                              width_m, model):
             continue
-        w_m, h_m = float(box[2]) * across, float(box[3]) * along
         detections.append(Detection(
             DetectionKind.PERSON if is_person else DetectionKind.VEHICLE, frame.time_unix_s,
-            u, v, float(score), math.pi / 4 * w_m * h_m, max(w_m, h_m), min(w_m, h_m),
+            u, v, float(score), area_px * across * along, length_m, width_m,
             (peak - around) * unit.kelvin_per_count,
             float(unit.to_celsius(peak)) if radiometric else None,
             float(unit.to_celsius(mean)) if radiometric else None, fix, frame.source,

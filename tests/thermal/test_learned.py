@@ -137,3 +137,40 @@ def test_a_broken_model_is_named_with_its_fix_never_replaced(tmp_path, damage, m
     frame = Frame(np.zeros((512, 640), np.uint8), PixelUnit.AGC_8BIT, 0.0, CAMERA)
     with pytest.raises(ModelError):
         detect(frame, scale=flat_ground_scale(25.0, 640, 512, 80.0))
+
+
+def test_raw_counts_are_detected_like_the_agc_picture_they_stand_for(val_frames):
+    labelled = next(f for f in val_frames if f.night and len(f.persons_px) >= 2)
+    levels = cv2.imread(str(labelled.path), cv2.IMREAD_GRAYSCALE)
+    scale = flat_ground_scale(25.0, 640, 512, labelled.altitude_m, -labelled.angle_deg)
+    counts = (21_000 + 30 * levels.astype(np.uint16)).astype(np.uint16)  # DJI-like raw
+    raw = Frame(counts, PixelUnit.RAW_COUNTS, 0.0, CAMERA)
+    agc = Frame(levels, PixelUnit.AGC_8BIT, 0.0, CAMERA)
+
+    def persons(frame):
+        return [d for d in detect(frame, scale=scale) if d.kind is DetectionKind.PERSON
+                and d.confidence >= default_detector().info.alarm_confidence]
+
+    from_raw, from_agc = persons(raw), persons(agc)
+    assert len(from_raw) >= 2 and all(d.peak_c is None for d in from_raw)
+    assert abs(len(from_raw) - len(from_agc)) <= max(1, len(from_agc) // 4)
+
+
+def test_nothing_is_reported_on_burned_in_overlay_text(val_frames):
+    labelled = val_frames[0]
+    levels = cv2.imread(str(labelled.path), cv2.IMREAD_GRAYSCALE)
+    scale = flat_ground_scale(25.0, 640, 512, labelled.altitude_m, -labelled.angle_deg)
+    text = np.zeros_like(levels)
+    for row, line in enumerate(("2026-11-30 02:14:07", "N44.6704 E88.5857", "ALT 100m")):
+        cv2.putText(text, line, (10, 440 + 28 * row), cv2.FONT_HERSHEY_SIMPLEX, 0.6, 255, 2)
+    mask = cv2.dilate(text, np.ones((3, 3), np.uint8)) > 0
+    burned = np.where(text > 0, 255, levels).astype(np.uint8)
+    plain = detect(Frame(burned, PixelUnit.AGC_8BIT, 0.0, CAMERA), scale=scale)
+    masked = detect(Frame(burned, PixelUnit.AGC_8BIT, 0.0, CAMERA, overlay_mask=mask),
+                    scale=scale)
+
+    def on_text(found):
+        return [d for d in found if mask[round(d.v_px), round(d.u_px)]]
+
+    assert on_text(masked) == []
+    assert len(masked) <= len(plain)

@@ -30,6 +30,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=0,
                         help="use only the first N frames of each split (smoke tests)")
     parser.add_argument("--eval-every", type=int, default=20)
+    parser.add_argument("--flip-average", action="store_true",
+                        help="calibrate (and run) with the mirrored frame averaged in")
     parser.add_argument("--from-checkpoint", type=Path,
                         help="skip training: export and calibrate this checkpoint (.pt)")
     args = parser.parse_args(argv)
@@ -64,7 +66,8 @@ def main(argv: list[str] | None = None) -> int:
     calibrate(onnx_path, val_frames, {"commit": _commit(), "seed": args.seed,
                                       "epochs": args.epochs, "train_frames": len(train_frames),
                                       "command": "python -m dronewatch.thermal.training "
-                                                 + " ".join(argv or sys.argv[1:])}, log)
+                                                 + " ".join(argv or sys.argv[1:])}, log,
+              flip_average=args.flip_average)
     return 0
 
 

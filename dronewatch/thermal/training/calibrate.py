@@ -48,12 +48,15 @@ def isotonic_knots(scores: NDArray[np.float64], hits: NDArray[np.bool_],
 
 
 def calibrate(onnx_path: Path, val_frames: list[LabelledFrame], training: dict[str, Any],
-              log: Callable[[str], None] = print) -> dict[str, Any]:
-    """Fit calibration and thresholds on ``val_frames`` and write the model's sidecar."""
+              log: Callable[[str], None] = print, *, flip_average: bool = False,
+              ) -> dict[str, Any]:
+    """Fit calibration and thresholds on ``val_frames`` and write the model's sidecar
+    (for the detector run as it will fly: with or without the mirrored second look)."""
     sidecar = onnx_path.with_suffix(".json")
     provisional = {"format": MODEL_FORMAT, "classes": list(CLASSES), "stride": STRIDE,
                    "min_raw_score": MIN_RAW_SCORE, "calibration": {}, "alarm_confidence": 0.5,
-                   "check_confidence": CHECK_CONFIDENCE, "training": training, "figures": {}}
+                   "check_confidence": CHECK_CONFIDENCE, "training": training, "figures": {},
+                   "flip_average": flip_average}
     sidecar.write_text(json.dumps(provisional, indent=1))
     detector = BoxDetector(onnx_path, calibrated=False)
     results = run_frames(val_frames, detector.boxes)

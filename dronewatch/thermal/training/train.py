@@ -177,7 +177,8 @@ def export_onnx(model: torch.nn.Module, path: Path) -> None:
                                                                                max=512)
     torch.onnx.export(model, (torch.zeros(1, 1, 512, 640),), str(path), input_names=["pixels"],
                       output_names=["centres"], opset_version=18, dynamo=True,
-                      dynamic_shapes={"x": {2: 16 * rows, 3: 16 * cols}}, verbose=False)
+                      dynamic_shapes={"x": {2: 16 * rows, 3: 16 * cols}}, external_data=False,
+                      verbose=False)
 
 
 def log_to(stream: object = sys.stdout) -> Callable[[str], None]:
