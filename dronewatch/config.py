@@ -5,6 +5,11 @@ which limits), while a rehearsal or a script overrides one value with an environ
 variable. Order: command-line option, then environment, then the file, then the
 built-in default. The file is ``$DRONEWATCH_CONFIG`` or ``./dronewatch.toml``.
 
+Where the modelled operating area's files live is a setting too: every command needs
+the DEM and the zones, and an operator should not have to name them each time. The
+default is the repository's ``mapdata/``; a station that keeps its own surveyed data
+elsewhere points ``DRONEWATCH_MAPDATA`` at that folder.
+
 Why strict: one typo must never silently put every setting back to its default (the
 wrong store, the wrong drone, no battery limit). Every problem is an error naming the
 file (or variable), the line and the field, and every setting has a range.
@@ -22,8 +27,17 @@ from pathlib import Path
 
 from dronewatch.errors import DronewatchError
 
-__all__ = ["ConfigError", "Settings", "load_settings", "settings_path"]
+__all__ = [
+    "ConfigError",
+    "Settings",
+    "default_dem_path",
+    "default_zones_path",
+    "load_settings",
+    "mapdata_dir",
+    "settings_path",
+]
 
+_MAPDATA_ENV = "DRONEWATCH_MAPDATA"
 _URL_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 _DRONE_SCHEMES = ("udp:", "udpin:", "udpout:", "tcp:", "tcpin:")
 
@@ -79,6 +93,24 @@ _CHECKS: dict[str, Callable[[str], str | None]] = {
     "store": check_store_url,
     "missions": lambda v: None if v.strip() else "empty; give the patrol folder",
 }
+
+
+def mapdata_dir() -> Path:
+    """The folder holding ``dem.tif`` and ``zones.geojson``."""
+    configured = os.environ.get(_MAPDATA_ENV)
+    if configured:
+        return Path(configured)
+    return Path(__file__).resolve().parent.parent / "mapdata"
+
+
+def default_dem_path() -> Path:
+    """The operating area's DEM GeoTIFF."""
+    return mapdata_dir() / "dem.tif"
+
+
+def default_zones_path() -> Path:
+    """The operating area's zones GeoJSON."""
+    return mapdata_dir() / "zones.geojson"
 
 
 def settings_path(environ: Mapping[str, str] | None = None) -> Path:

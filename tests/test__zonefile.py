@@ -10,8 +10,8 @@ import pytest
 from affine import Affine
 from typer.testing import CliRunner
 
-from dronewatch.area import default_zones_path
 from dronewatch.cli import app
+from dronewatch.config import default_zones_path
 from dronewatch.errors import ZoneFileError
 from dronewatch.zones import load_zones, parse_zones
 from tests.conftest import write_geotiff

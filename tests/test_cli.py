@@ -7,8 +7,8 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from dronewatch.area import default_zones_path
 from dronewatch.cli import app
+from dronewatch.config import default_zones_path
 
 runner = CliRunner()
 

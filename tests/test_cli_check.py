@@ -11,8 +11,8 @@ import time
 import pytest
 from typer.testing import CliRunner
 
-from dronewatch.area import default_dem_path, default_zones_path
 from dronewatch.cli import app
+from dronewatch.config import default_dem_path, default_zones_path
 from dronewatch.geo import Terrain
 from dronewatch.ops.patrol import run_patrol
 from dronewatch.ops.patrolspec import PatrolSpec

@@ -12,7 +12,7 @@ import rasterio
 import shapely
 from pyproj import Transformer
 
-from dronewatch.area import default_dem_path, default_zones_path
+from dronewatch.config import default_dem_path, default_zones_path
 from dronewatch.geo import Terrain
 from dronewatch.zones import ZoneKind, load_zones
 from tests.conftest import REPO

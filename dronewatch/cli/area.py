@@ -12,7 +12,6 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from dronewatch.area import default_dem_path, default_zones_path
 from dronewatch.cli.common import (
     AglOption,
     AtOption,
@@ -33,11 +32,11 @@ from dronewatch.cli.common import (
     say_map,
 )
 from dronewatch.cli.inputs import camera_preset_name, number, writable_folder
+from dronewatch.config import default_dem_path, default_zones_path
 from dronewatch.geo import Terrain, camera_preset
-from dronewatch.mapview import mission_map, save_map, write_area_map
+from dronewatch.map import assets_dir, fetch, missing, mission_map, save_map, write_area_map
 from dronewatch.planning import AltitudePolicy, Plan, PlanningContext, plan_search
 from dronewatch.planning.export import write_plan_files
-from dronewatch.webassets import assets_dir, fetch, missing
 from dronewatch.zones import ZoneSet, load_zones, off_the_map
 
 zones_app = typer.Typer(help="Check and list zone files.", no_args_is_help=True)

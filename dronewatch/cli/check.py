@@ -15,10 +15,9 @@ import shapely
 import typer
 from rich.markup import escape
 
-from dronewatch.area import default_dem_path, default_zones_path
 from dronewatch.cli.common import JsonOption, ZonesOption, app, console, err_console
 from dronewatch.cli.inputs import current_settings, read_signing_key
-from dronewatch.config import settings_path
+from dronewatch.config import default_dem_path, default_zones_path, settings_path
 from dronewatch.errors import DronewatchError
 from dronewatch.geo import Terrain, camera_preset
 from dronewatch.ops.alarm import nearest_launch_site

@@ -32,7 +32,7 @@ from dronewatch.cli.inputs import (
     writable_folder,
 )
 from dronewatch.errors import DronewatchError
-from dronewatch.mapview import SavedMap
+from dronewatch.map import SavedMap
 from dronewatch.store.backends import redact_url
 
 console = Console(soft_wrap=True)  # log lines stay whole in files and CI logs

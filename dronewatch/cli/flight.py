@@ -23,7 +23,6 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from dronewatch.area import default_dem_path, default_zones_path
 from dronewatch.cli.common import (
     AtOption,
     JsonOption,
@@ -48,6 +47,7 @@ from dronewatch.cli.inputs import (
     store_url,
     writable_folder,
 )
+from dronewatch.config import default_dem_path, default_zones_path
 from dronewatch.geo import Terrain, camera_preset
 from dronewatch.link import Vehicle, connect_paced
 from dronewatch.ops import Announcement, FlightOptions, FlightReport, SearchRequest, run_search

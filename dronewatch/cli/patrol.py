@@ -14,7 +14,6 @@ from zoneinfo import ZoneInfo
 import typer
 from rich.table import Table
 
-from dronewatch.area import default_dem_path, default_zones_path
 from dronewatch.cli.common import JsonOption, SpeedupOption, WindOption, app, console, fail, run
 from dronewatch.cli.flight import (
     CameraOption,
@@ -26,6 +25,7 @@ from dronewatch.cli.flight import (
     report_json,
 )
 from dronewatch.cli.inputs import current_settings, read_signing_key, writable_folder
+from dronewatch.config import default_dem_path, default_zones_path
 from dronewatch.errors import DronewatchError
 from dronewatch.geo import Terrain
 from dronewatch.ops.patrol import PatrolResult, run_patrol

@@ -15,15 +15,15 @@ from pathlib import Path
 
 import numpy as np
 
-from dronewatch.area import default_dem_path, default_zones_path
+from dronewatch.config import default_dem_path, default_zones_path
 from dronewatch.geo import LocalFrame, Terrain, camera_preset
 from dronewatch.link import connect_paced
 from dronewatch.ops.alarm import SearchRequest, plan_for_alarm, run_search
 from dronewatch.ops.record import Announcement
 from dronewatch.ops.search import FlightOptions, FlightReport
-from dronewatch.ops.simvehicle import SimulatedVehicle
 from dronewatch.store import FindingStatus, Store
 from dronewatch.zones import load_zones
+from simulators.vehicle.process import SimulatedVehicle
 
 __all__ = ["DemoResult", "run_demo"]
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from dronewatch.geo import Terrain
 from dronewatch.link import Vehicle
-from dronewatch.mapview import mission_map, save_map
+from dronewatch.map import mission_map, save_map
 from dronewatch.ops.autopilot import VehicleFailsafes
 from dronewatch.ops.faults import Fault, FaultClass, Outcome, SafeAction, bring_home
 from dronewatch.ops.record import Announcement, FindingRecorder

@@ -23,7 +23,7 @@ from simulators.vehicle.vehicle import SimVehicle
 
 def _default_home() -> HomeSpec:
     """The police station's launch site from the modelled area."""
-    from dronewatch.area import default_zones_path
+    from dronewatch.config import default_zones_path
     from dronewatch.zones import load_zones
 
     site = load_zones(default_zones_path()).launch_sites[0]

@@ -15,7 +15,7 @@ from typing import Self
 
 from pymavlink.dialects.v20 import ardupilotmega as mav
 
-from dronewatch.area import default_dem_path
+from dronewatch.config import default_dem_path
 from dronewatch.geo import LocalFrame, Terrain
 from simulators.vehicle import commands, failsafes
 from simulators.vehicle.battery import Battery

@@ -21,7 +21,7 @@ import time
 
 import numpy as np
 
-from dronewatch.area import default_dem_path, default_zones_path
+from dronewatch.config import default_dem_path, default_zones_path
 from dronewatch.geo import LocalFrame, Terrain, camera_preset
 from dronewatch.thermal import (
     EXACT_POSE,

@@ -19,7 +19,7 @@ import math
 import statistics
 import time
 
-from dronewatch.area import default_dem_path, default_zones_path
+from dronewatch.config import default_dem_path, default_zones_path
 from dronewatch.geo import LocalFrame, Terrain
 from dronewatch.link import LinkError, connect_paced
 from dronewatch.ops import SearchRequest, plan_for_alarm

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import shapely
 
-from dronewatch.area import default_dem_path, default_zones_path
+from dronewatch.config import default_dem_path, default_zones_path
 from dronewatch.geo import Terrain, camera_preset
 from dronewatch.planning import PlanningContext, plan_coverage
 from dronewatch.zones import ZoneKind, load_zones

@@ -22,7 +22,7 @@ import cv2
 import numpy as np
 from scipy import ndimage
 
-from dronewatch.area import default_dem_path, default_zones_path
+from dronewatch.config import default_dem_path, default_zones_path
 from dronewatch.geo import Terrain, camera_preset, pixel_to_ground
 from dronewatch.thermal import Frame, detect
 from dronewatch.zones import load_zones

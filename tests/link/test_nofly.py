@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import pytest
 import shapely
 
-from dronewatch.area import default_zones_path
+from dronewatch.config import default_zones_path
 from dronewatch.link import Vehicle, connect
 from dronewatch.missionitem import Cmd, Frame, MissionItem, MissionType
 from dronewatch.planning import fence_items

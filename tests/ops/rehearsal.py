@@ -9,13 +9,13 @@ from pathlib import Path
 
 import numpy as np
 
-from dronewatch.area import default_dem_path, default_zones_path
+from dronewatch.config import default_dem_path, default_zones_path
 from dronewatch.geo import LocalFrame, Terrain, camera_preset
 from dronewatch.link import connect
 from dronewatch.ops import SearchRequest, plan_for_alarm
-from dronewatch.ops.simvehicle import SimulatedVehicle
 from dronewatch.zones import load_zones
 from simulators.thermal import Clock, Posture, ThermalCamera, ThermalWorld, ThingKind, make_thing
+from simulators.vehicle.process import SimulatedVehicle
 
 SPEEDUP = 40.0
 

@@ -10,9 +10,8 @@ import sys
 import pytest
 from typer.testing import CliRunner
 
-from dronewatch.area import default_zones_path
 from dronewatch.cli import app
-from dronewatch.config import ConfigError, load_settings
+from dronewatch.config import ConfigError, default_zones_path, load_settings
 from dronewatch.geo import LocalFrame
 from dronewatch.zones import load_zones
 from tests.conftest import REPO

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import numpy as np
 import pytest
 
-from dronewatch.area import default_dem_path, default_zones_path
+from dronewatch.config import default_dem_path, default_zones_path
 from dronewatch.geo import LocalFrame, Terrain, camera_preset
 from dronewatch.ops.patrol import run_patrol
 from dronewatch.ops.patrolspec import PatrolFileError, PatrolSpec, load_patrols

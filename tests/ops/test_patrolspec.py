@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dronewatch.area import default_zones_path
+from dronewatch.config import default_zones_path
 from dronewatch.ops.patrolspec import PatrolFileError, check_patrols, load_patrols
 from dronewatch.zones import load_zones
 

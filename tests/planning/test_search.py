@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import shapely
 
-from dronewatch.area import default_dem_path, default_zones_path
+from dronewatch.config import default_dem_path, default_zones_path
 from dronewatch.errors import DronewatchError
 from dronewatch.geo import Terrain, camera_preset
 from dronewatch.link import connect

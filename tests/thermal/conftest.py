@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dronewatch.area import default_dem_path, default_zones_path
+from dronewatch.config import default_dem_path, default_zones_path
 from dronewatch.geo import Terrain
 from dronewatch.zones import load_zones
 

@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from dronewatch.area import default_dem_path
+from dronewatch.config import default_dem_path
 from dronewatch.geo import CameraPose, LocalFrame, camera_preset
 from dronewatch.thermal import EXACT_POSE, DetectionKind, Fuser, PixelUnit, detect
 from simulators.thermal import Clock, Posture, ThermalCamera, ThermalWorld, ThingKind, make_thing

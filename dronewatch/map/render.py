@@ -17,9 +17,9 @@ from pathlib import Path
 import folium
 from folium.plugins import HeatMap, MarkerCluster
 
-from dronewatch._hillshade import relief_image
+from dronewatch.map._hillshade import relief_image
+from dronewatch.map.assets import inline
 from dronewatch.store.models import Finding, FindingKind, FindingStatus
-from dronewatch.webassets import inline
 from dronewatch.zones import Zone, ZoneKind, ZoneSet
 
 __all__ = ["ZONE_STYLES", "SavedMap", "area_map", "mission_map", "save_map", "write_area_map"]

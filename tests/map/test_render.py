@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from pyproj import Transformer
 
-from dronewatch._hillshade import relief_image
-from dronewatch.area import default_dem_path, default_zones_path
-from dronewatch.mapview import ZONE_STYLES, write_area_map
+from dronewatch.config import default_dem_path, default_zones_path
+from dronewatch.map import ZONE_STYLES, write_area_map
+from dronewatch.map._hillshade import relief_image
 from dronewatch.zones import load_zones
 
 
@@ -64,7 +64,7 @@ def test_mission_map_pins_findings_route_track_and_heat(zones, tmp_path):
     import cv2
     import numpy as np
 
-    from dronewatch.mapview import mission_map
+    from dronewatch.map import mission_map
     from dronewatch.store import Finding, FindingKind
 
     ok, png = cv2.imencode(".png", np.full((8, 8), 200, np.uint8))

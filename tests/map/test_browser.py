@@ -22,9 +22,9 @@ import cv2
 import numpy as np
 import pytest
 
-from dronewatch import webassets
-from dronewatch.area import default_dem_path, default_zones_path
-from dronewatch.mapview import mission_map, save_map
+from dronewatch.config import default_dem_path, default_zones_path
+from dronewatch.map import assets as webassets
+from dronewatch.map import mission_map, save_map
 from dronewatch.store import Finding, FindingKind
 from dronewatch.zones import load_zones
 from tests.conftest import REPO

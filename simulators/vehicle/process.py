@@ -1,4 +1,4 @@
-"""Starting the built-in simulated vehicle as its own process, for the demo and rehearsals.
+"""Starting the simulated vehicle as its own process, for the demo and rehearsals.
 
 Why a process: the vehicle must be a separate MAVLink peer on a real UDP port, exactly
 as a real drone or an ArduPilot SITL is, so the demo exercises the same link code.
