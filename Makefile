@@ -28,8 +28,11 @@ $(BROWSER):
 	  || echo "Chromium not installed (needs root and apt): the browser test will skip"
 	mkdir -p $(VENV) && touch $(BROWSER)
 
+# The demo's map and store go to $(DEMO_OUT) (out/ unless told: make demo DEMO_OUT=DIR).
+DEMO_OUT ?= out
+
 demo: $(ASSETS)
-	$(BIN)/dronewatch demo
+	$(BIN)/dronewatch demo --out-dir $(DEMO_OUT)
 
 test: $(ASSETS) $(BROWSER)
 	$(BIN)/ruff check .

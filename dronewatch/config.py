@@ -20,9 +20,10 @@ from __future__ import annotations
 import math
 import os
 import re
+import sys
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from dronewatch.errors import DronewatchError
@@ -30,7 +31,9 @@ from dronewatch.errors import DronewatchError
 __all__ = [
     "ConfigError",
     "Settings",
+    "data_dir",
     "default_dem_path",
+    "default_store_path",
     "default_zones_path",
     "load_settings",
     "mapdata_dir",
@@ -51,7 +54,8 @@ class Settings:
     """The station's settings; each field's range is in :data:`RANGES`."""
 
     drone: str = "udpout:127.0.0.1:14550"  # DRONEWATCH_DRONE
-    store: str = "out/dronewatch.sqlite"  # DRONEWATCH_STORE
+    # DRONEWATCH_STORE; default: the station's data folder (see default_store_path)
+    store: str = field(default_factory=lambda: str(default_store_path()))
     missions: str = "missions"  # DRONEWATCH_MISSIONS
     min_battery_pct: float = 30.0  # DRONEWATCH_MIN_BATTERY_PCT
     link_lost_after_s: float = 15.0  # DRONEWATCH_LINK_LOST_AFTER_S
@@ -111,6 +115,32 @@ def default_dem_path() -> Path:
 def default_zones_path() -> Path:
     """The operating area's zones GeoJSON."""
     return mapdata_dir() / "zones.geojson"
+
+
+def data_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """The folder where this user's station data lives (XDG, or the OS's own place).
+
+    Why not the current folder: a store in whatever folder a command happened to start
+    in is lost, split in two, or overwritten by the next run (a test once did that to
+    the demo's). Linux and BSD: ``$XDG_DATA_HOME/dronewatch``, else
+    ``~/.local/share/dronewatch``; macOS: ``~/Library/Application Support/dronewatch``;
+    Windows: ``%LOCALAPPDATA%\\dronewatch``.
+    """
+    environ = os.environ if environ is None else environ
+    home = Path(environ.get("HOME") or Path.home())
+    if sys.platform == "win32":
+        base = environ.get("LOCALAPPDATA") or str(home / "AppData" / "Local")
+        return Path(base) / "dronewatch"
+    if sys.platform == "darwin":
+        return home / "Library" / "Application Support" / "dronewatch"
+    xdg = environ.get("XDG_DATA_HOME", "")
+    base_dir = Path(xdg) if xdg and Path(xdg).is_absolute() else home / ".local" / "share"
+    return base_dir / "dronewatch"
+
+
+def default_store_path(environ: Mapping[str, str] | None = None) -> Path:
+    """The SQLite store used when neither the settings nor a command name one."""
+    return data_dir(environ) / "dronewatch.sqlite"
 
 
 def settings_path(environ: Mapping[str, str] | None = None) -> Path:

@@ -1,7 +1,12 @@
-"""Shared test helpers: real GeoTIFFs written with rasterio, and the shared data folder."""
+"""Shared test helpers: real GeoTIFFs written with rasterio, and the shared data folder.
+
+Every test runs with the station's data folder moved to a temporary directory and no
+``DRONEWATCH_STORE`` from the operator's shell, so no test can write into a real store.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +16,20 @@ from affine import Affine
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_real_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Point the default store under a temporary folder for the whole run.
+
+    Why session-wide and in the environment: module fixtures and the subprocesses the
+    tests start (the CLI, ``make demo``) read the default store too.
+    """
+    data = tmp_path_factory.mktemp("xdg-data")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_DATA_HOME", str(data))
+        patch.delenv("DRONEWATCH_STORE", raising=False)
+        yield data
 
 
 def write_geotiff(

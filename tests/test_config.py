@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import pytest
 
-from dronewatch.config import ConfigError, Settings, load_settings
+from dronewatch.config import (
+    ConfigError,
+    Settings,
+    data_dir,
+    default_store_path,
+    load_settings,
+)
 
 
 def settings_from(tmp_path, text: str, **env: str) -> Settings:
@@ -49,3 +58,22 @@ def test_a_wrong_variable_is_named_and_a_missing_named_file_is_an_error(tmp_path
 def test_no_file_at_all_gives_the_defaults(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert load_settings({}) == Settings()
+
+
+@pytest.mark.skipif(sys.platform in ("win32", "darwin"), reason="XDG is the Unix rule")
+def test_the_default_store_lives_in_the_users_data_folder_not_the_current_one(tmp_path):
+    assert data_dir({"XDG_DATA_HOME": str(tmp_path), "HOME": "/home/op"}) == (
+        tmp_path / "dronewatch")
+    assert data_dir({"HOME": "/home/op"}) == Path("/home/op/.local/share/dronewatch")
+    # a relative XDG_DATA_HOME is invalid by the spec and ignored
+    assert data_dir({"XDG_DATA_HOME": "rel", "HOME": "/home/op"}) == Path(
+        "/home/op/.local/share/dronewatch")
+    assert default_store_path({"HOME": "/home/op"}).name == "dronewatch.sqlite"
+
+
+def test_tests_never_see_the_operators_store(tmp_path, monkeypatch):
+    """The suite's conftest moves the data folder away from the real one."""
+    monkeypatch.chdir(tmp_path)
+    store = Path(load_settings({}).store)
+    assert store.is_absolute() and store == default_store_path()
+    assert Path.home() / ".local" not in store.parents

@@ -65,7 +65,10 @@ def run_demo(out_dir: Path, *, seed: int = 20261123, speedup: float = 30.0,
                                                        distance * math.cos(bearing))
     person_lat, person_lon = float(person[0]), float(person[1])
     out_dir.mkdir(parents=True, exist_ok=True)
+    # The demo's own store beside its map, never the station's: a rehearsal's findings
+    # must not mix with real ones, and the operator is told where they are.
     store_path = out_dir / "dronewatch.sqlite"
+    announce(Announcement("stage", f"store: {store_path.resolve()} (the demo's own)"))
     with Terrain(default_dem_path()) as terrain, Store(store_path) as store:
         world = ThermalWorld(default_dem_path(), zones, Clock(2.0), seed=seed)
         ground = float(world.ground_c(np.array([[person_lat]]), np.array([[person_lon]]))[0, 0])

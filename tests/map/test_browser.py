@@ -4,7 +4,8 @@ errors, with layers, pins and clusters; one screenshot is kept as a test artifac
 Chromium is Debian's (``make test`` installs it when missing). The map's scripts are
 fetched once from the npm registry into the asset folder and inlined into the HTML,
 and the browser is given no network at all, so this also proves the map works at a
-station without internet.
+station without internet. The screenshot goes to ``$DRONEWATCH_TEST_ARTIFACTS`` when set
+(CI keeps it), else to the test's temporary folder: a test never writes into ``out/``.
 """
 
 from __future__ import annotations
@@ -27,10 +28,8 @@ from dronewatch.map import assets as webassets
 from dronewatch.map import mission_map, save_map
 from dronewatch.store import Finding, FindingKind
 from dronewatch.zones import load_zones
-from tests.conftest import REPO
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-ARTIFACTS = Path(os.environ.get("DRONEWATCH_TEST_ARTIFACTS", REPO / "out" / "test-artifacts"))
 # Report script errors into the DOM, where --dump-dom shows them.
 ERROR_PROBE = ("<script>window.__errors=[];window.addEventListener('error',function(e){"
                "document.documentElement.setAttribute('data-script-errors',"
@@ -46,6 +45,13 @@ def assets():
     except webassets.WebAssetError as exc:
         pytest.skip(f"map assets unavailable and the npm registry unreachable: {exc}")
     return webassets.assets_dir()
+
+
+@pytest.fixture(scope="module")
+def artifacts(tmp_path_factory) -> Path:
+    """Where the kept screenshot goes: the CI's folder, or a temporary one."""
+    chosen = os.environ.get("DRONEWATCH_TEST_ARTIFACTS")
+    return Path(chosen) if chosen else tmp_path_factory.mktemp("test-artifacts")
 
 
 @pytest.fixture(scope="module")
@@ -78,20 +84,20 @@ def test_the_saved_map_needs_nothing_from_the_internet(mission_html):
     assert "url(data:font/woff2;base64," in html  # the icon font is inside
 
 
-def chromium(*args: str, timeout: float = 90.0) -> subprocess.CompletedProcess:
+def chromium(*args: str, profile: Path, timeout: float = 90.0) -> subprocess.CompletedProcess:
     return subprocess.run(
         [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
          "--disable-quic", "--host-resolver-rules=MAP * ~NOTFOUND",  # no internet at all
-         "--virtual-time-budget=4000", f"--user-data-dir={ARTIFACTS / '.chromium'}", *args],
+         "--virtual-time-budget=4000", f"--user-data-dir={profile}", *args],
         capture_output=True, text=True, timeout=timeout)
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="Chromium not installed (make test installs it)")
-def test_chromium_renders_layers_pins_and_clusters_without_errors(mission_html):
+def test_chromium_renders_layers_pins_and_clusters_without_errors(mission_html, tmp_path):
     probe = mission_html.with_name("probe.html")
     probe.write_text(mission_html.read_text().replace("<head>", "<head>" + ERROR_PROBE, 1))
-    result = chromium("--dump-dom", probe.as_uri())
+    result = chromium("--dump-dom", probe.as_uri(), profile=tmp_path / "chromium")
     dom = result.stdout
     assert "leaflet-container" in dom, result.stderr[-2000:]
     errors = re.search(r'<html[^>]*data-script-errors="([^"]*)"', dom)
@@ -105,11 +111,12 @@ def test_chromium_renders_layers_pins_and_clusters_without_errors(mission_html):
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="Chromium not installed (make test installs it)")
-def test_a_screenshot_of_the_mission_map_is_kept(mission_html):
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    shot = ARTIFACTS / "mission-map.png"
+def test_a_screenshot_of_the_mission_map_is_kept(mission_html, artifacts, tmp_path):
+    artifacts.mkdir(parents=True, exist_ok=True)
+    shot = artifacts / "mission-map.png"
     shot.unlink(missing_ok=True)
-    chromium("--window-size=1280,900", f"--screenshot={shot}", mission_html.as_uri())
+    chromium("--window-size=1280,900", f"--screenshot={shot}", mission_html.as_uri(),
+             profile=tmp_path / "chromium")
     image = cv2.imread(str(shot))
     assert image is not None and image.shape[:2] == (900, 1280)
     assert image.std() > 20  # a drawn map, not a blank page
