@@ -3,6 +3,7 @@
 from dronewatch.geo.attitude import Attitude, GimbalAttitude
 from dronewatch.geo.camera import CAMERA_PRESETS, CameraModel, camera_preset
 from dronewatch.geo.frame import LocalFrame
+from dronewatch.geo.metric import distance_m, metres_per_degree
 from dronewatch.geo.projection import (
     CameraPose,
     Footprint,
@@ -24,8 +25,10 @@ __all__ = [
     "LocalFrame",
     "Terrain",
     "camera_preset",
+    "distance_m",
     "footprint",
     "ground_sample_distance_m",
     "ground_to_pixel",
+    "metres_per_degree",
     "pixel_to_ground",
 ]

@@ -27,11 +27,11 @@ from rasterio.windows import Window
 
 from dronewatch.errors import NoDataError, OutsideCoverageError, RayMissError, TerrainError
 from dronewatch.geo.frame import LocalFrame
+from dronewatch.geo.metric import metres_per_degree
 
 __all__ = ["GroundHits", "Terrain"]
 
 EARTH_RADIUS_M = 6_371_000.0
-_METRES_PER_DEGREE = 111_320.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,11 +96,8 @@ class Terrain:
         self.blocks_read = 0
         res_x, res_y = ds.res
         if ds.crs.is_geographic:
-            lat_mid = (ds.bounds.bottom + ds.bounds.top) / 2.0
-            self.pixel_size_m = min(
-                res_x * _METRES_PER_DEGREE * np.cos(np.radians(lat_mid)),
-                res_y * _METRES_PER_DEGREE,
-            )
+            north_m, east_m = metres_per_degree((ds.bounds.bottom + ds.bounds.top) / 2.0)
+            self.pixel_size_m = min(res_x * east_m, res_y * north_m)
         else:
             self.pixel_size_m = min(res_x, res_y) * ds.crs.linear_units_factor[1]
 

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import contextlib
 import json
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from dronewatch.geo import Terrain, camera_preset
+from dronewatch.geo import Terrain, camera_preset, distance_m
 from dronewatch.link import NotReadyError, Vehicle
 from dronewatch.ops.feed import FrameSource
 from dronewatch.ops.launch import PreflightError
@@ -55,9 +54,8 @@ class SearchRequest:
 
 def nearest_launch_site(zones: ZoneSet, lat_deg: float, lon_deg: float) -> str:
     """The launch site closest to a place: the drone that gets there first."""
-    cos_lat = math.cos(math.radians(lat_deg))
     return min(zones.launch_sites,
-               key=lambda s: math.hypot(s.lat_deg - lat_deg, (s.lon_deg - lon_deg) * cos_lat)).id
+               key=lambda s: distance_m(s.lat_deg, s.lon_deg, lat_deg, lon_deg)).id
 
 
 def plan_for_alarm(zones: ZoneSet, terrain: Terrain, request: SearchRequest) -> Plan:

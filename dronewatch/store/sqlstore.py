@@ -20,6 +20,7 @@ from typing import Self
 
 import shapely
 
+from dronewatch.geo.metric import metres_per_degree
 from dronewatch.store.backends import Backend, StoreError, open_backend
 from dronewatch.store.models import Finding, FindingKind, FindingStatus, Flight, Mission
 from dronewatch.store.schema import MIGRATIONS, SCHEMA_VERSION
@@ -218,8 +219,8 @@ class Store:
 
     def hotspots_near(self, lat_deg: float, lon_deg: float, radius_m: float) -> list[Finding]:
         """Every hotspot finding within ``radius_m`` of a place (any mission)."""
-        d_lat = radius_m / 111_320.0
-        d_lon = radius_m / (111_320.0 * max(math.cos(math.radians(lat_deg)), 1e-6))
+        north_m, east_m = metres_per_degree(lat_deg)
+        d_lat, d_lon = radius_m / north_m, radius_m / max(east_m, 1e-3)
         near = self.findings(kind=FindingKind.HOTSPOT,
                              bbox=(lon_deg - d_lon, lat_deg - d_lat, lon_deg + d_lon,
                                    lat_deg + d_lat))

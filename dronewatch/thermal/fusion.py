@@ -15,6 +15,10 @@ all in full: sightings of one place are not independent (a lamp post that fools 
 detector once fools it in every frame), so corroboration may lift a candidate just short
 of the alarm but ten weak looks at a skylight never add up to one; a person seen
 clearly once is already an alarm.
+
+Positions are merged in metres in a :class:`~dronewatch.geo.LocalFrame` around the
+first sighting, as all metric work is: the gates and means are then true ground
+distances, not degrees scaled by a hand-written constant.
 """
 
 from __future__ import annotations
@@ -23,12 +27,12 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from dronewatch.geo import LocalFrame
 from dronewatch.thermal.detection import Detection, DetectionKind
 from dronewatch.thermal.georef import R95_PER_SIGMA
 
 __all__ = ["FusedFinding", "Fuser", "FusionUpdate"]
 
-_M_PER_DEG_LAT = 111_132.0
 SHARED_ERROR_SHARE = 0.7  # of the best sighting's error that fusing cannot remove
 REPEAT_WEIGHT = 0.2  # share of a further sighting's confidence that counts
 MAX_CORROBORATION = 0.15  # the most that further sightings add to the clearest one
@@ -96,24 +100,24 @@ class Fuser:
     def __init__(self, *, max_gate_m: float = 40.0) -> None:
         self.max_gate_m = max_gate_m
         self._tracks: list[_Track] = []
-        self._origin: tuple[float, float] | None = None
+        self._frame: LocalFrame | None = None  # around the first sighting
         self._next_id = 1
 
     def __len__(self) -> int:
         return len(self._tracks)
 
     def _local(self, lat: float, lon: float) -> tuple[float, float]:
-        if self._origin is None:
-            self._origin = (lat, lon)
-        lat0, lon0 = self._origin
-        return ((lat - lat0) * _M_PER_DEG_LAT,
-                (lon - lon0) * _M_PER_DEG_LAT * math.cos(math.radians(lat0)))
+        """(north_m, east_m) of a WGS84 point in the fuser's frame."""
+        if self._frame is None:
+            self._frame = LocalFrame(lat, lon)
+        east, north = self._frame.to_local(lat, lon)
+        return float(north), float(east)
 
     def _wgs84(self, north: float, east: float) -> tuple[float, float]:
-        assert self._origin is not None
-        lat0, lon0 = self._origin
-        return (lat0 + north / _M_PER_DEG_LAT,
-                lon0 + east / (_M_PER_DEG_LAT * math.cos(math.radians(lat0))))
+        """(lat_deg, lon_deg) of a point of the fuser's frame."""
+        assert self._frame is not None
+        lat, lon = self._frame.to_wgs84(east, north)
+        return float(lat), float(lon)
 
     def findings(self) -> list[FusedFinding]:
         return [self._snapshot(t) for t in self._tracks]

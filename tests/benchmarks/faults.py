@@ -20,7 +20,6 @@ start's recovery runs, and the run is scored:
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import random
 import signal
@@ -33,7 +32,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from dronewatch.errors import DronewatchError
-from dronewatch.geo import Attitude, CameraPose, GimbalAttitude
+from dronewatch.geo import Attitude, CameraPose, GimbalAttitude, distance_m
 from dronewatch.ops import FlightOptions, run_search
 from dronewatch.ops.record import Announcement
 from dronewatch.ops.recovery import recover
@@ -118,10 +117,8 @@ def _run(number: int, fault: str, rng: random.Random, folder: Path) -> dict[str,
         try:
             state = vehicle.wait_for(lambda s: not s.armed and s.alt_rel_m < 1.0, 60, "landed")
             home = r.plan.home
-            out["home"] = math.hypot(
-                (state.lat_deg - home.lat_deg) * 111_320,
-                (state.lon_deg - home.lon_deg) * 111_320
-                * math.cos(math.radians(home.lat_deg))) < 25
+            out["home"] = distance_m(state.lat_deg, state.lon_deg,
+                                     home.lat_deg, home.lon_deg) < 25
         except Exception:  # never landed: scored as not home
             out["home"] = False
         recover(store, Journal(folder / "j.jsonl"))
