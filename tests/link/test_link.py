@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import math
 import threading
 import time
 
 import pytest
 from pymavlink import mavutil
 
+from dronewatch.geo import distance_m
 from dronewatch.link import (
     CommandError,
     LinkError,
@@ -240,8 +240,8 @@ def test_link_loss_marks_stale_and_the_mission_goes_on(sim_url):
             vehicle.wait_for(lambda s: not s.stale, 5, "link back")
             after = vehicle.wait_for(lambda s: s.lat_deg != last_seen.lat_deg, 2, "new position")
             # 1 s of wall time is 50 s of flight: it flew on, hundreds of metres, meanwhile.
-            moved_m = math.hypot((after.lat_deg - last_seen.lat_deg) * 111_320,
-                                 (after.lon_deg - last_seen.lon_deg) * 79_000)
+            moved_m = distance_m(after.lat_deg, after.lon_deg,
+                                 last_seen.lat_deg, last_seen.lon_deg)
             assert moved_m > 200
             vehicle.wait_for(lambda s: s.mission_seq > before.mission_seq, 2, "mission progress")
             vehicle.wait_for(lambda s: not s.armed, 60, "mission done")
