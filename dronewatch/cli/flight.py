@@ -178,9 +178,36 @@ SigningKeyOption = Annotated[str | None, typer.Option(
          "'signing_key_file' setting; none: unsigned]", show_default=False)]
 
 
-def connect_station(drone: str, speedup: float, key: bytes | None) -> Vehicle:
-    """Connect as the station does: paced for a simulator, signed when a key is set."""
-    return connect_paced(drone, speedup, signing_key=key)
+TlogOption = Annotated[Path | None, typer.Option(
+    help="Where the flight's MAVLink telemetry log (.tlog, for MAVProxy and Mission "
+         "Planner) goes [default: flight-<UTC time>.tlog beside the store]",
+    show_default=False)]
+
+
+def tlog_beside(store: str, out_dir: Path) -> Path:
+    """The default .tlog of a flight: beside a SQLite store, else in the output folder.
+
+    Why by default: a flight's full MAVLink record is what anyone asks for after an
+    incident, and Mission Planner or MAVProxy replay it as it was flown.
+    """
+    text = store.removeprefix("sqlite://")
+    folder = out_dir if "://" in text else Path(text).parent
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    path = folder / f"flight-{stamp}.tlog"
+    n = 1
+    while path.exists():  # two flights in the same second
+        n += 1
+        path = folder / f"flight-{stamp}-{n}.tlog"
+    return path
+
+
+def connect_station(drone: str, speedup: float, key: bytes | None,
+                    tlog: Path | None = None) -> Vehicle:
+    """Connect as the station does: paced for a simulator, signed when a key is set,
+    every message in and out logged to ``tlog``."""
+    if tlog is not None:
+        tlog.parent.mkdir(parents=True, exist_ok=True)
+    return connect_paced(drone, speedup, signing_key=key, tlog_path=tlog)
 
 
 @app.command("search")
@@ -200,6 +227,7 @@ def search_command(
     speedup: SpeedupOption = 1.0,
     wind_mps: WindOption = None,
     signing_key: SigningKeyOption = None,
+    tlog: TlogOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Search from an alarm: plan, check the drone, upload, fly, find, report.
@@ -218,11 +246,12 @@ def search_command(
              f"{zones.source}")
     request = SearchRequest(lat, lon, radius_m=radius, pattern=str(pattern),
                             lost_hours=lost_person_hours)
+    tlog = tlog or tlog_beside(store or settings.store, out_dir)
     with run(lambda: Terrain(default_dem_path())) as terrain, \
             run(lambda: Store(store or settings.store)) as db, \
             ConsoleReporter(as_json) as reporter:
         source = _camera_source(camera, terrain, seed=20261123)
-        with run(lambda: connect_station(drone, speedup, key)) as vehicle:
+        with run(lambda: connect_station(drone, speedup, key, tlog)) as vehicle:
             try:  # from the first arm command on, run_search itself brings the drone home
                 report = run(lambda: run_search(
                     request, vehicle, zones, terrain, source, db, out_dir / "mission-map.html",
@@ -234,9 +263,10 @@ def search_command(
             except KeyboardInterrupt:
                 fail("stopped by Ctrl-C before the flight: nothing was uploaded or flown", 130)
     if as_json:
-        print(report_json(report))
+        print(report_json(report, tlog=str(tlog)))
     else:
         console.print(report_table(report))
+        console.print(f"MAVLink log: {tlog}")
     if not any(f.status is FindingStatus.ALARM for f in report.findings):
         raise typer.Exit(3)
 

@@ -20,11 +20,18 @@ from dronewatch.cli.flight import (
     ConsoleReporter,
     SigningKeyOption,
     StoreOption,
+    TlogOption,
     _camera_source,
     connect_station,
     report_json,
+    tlog_beside,
 )
-from dronewatch.cli.inputs import current_settings, read_signing_key, writable_folder
+from dronewatch.cli.inputs import (
+    current_settings,
+    drone_url,
+    read_signing_key,
+    writable_folder,
+)
 from dronewatch.config import default_dem_path, default_zones_path
 from dronewatch.errors import DronewatchError
 from dronewatch.geo import Terrain
@@ -79,9 +86,12 @@ def patrol_list(missions: MissionsOption = None, store: StoreOption = None,
 
 
 def _flyer(db: Store, out_dir: Path, camera: str, speedup: float, wind_mps: float | None,
-           as_json: bool, key: bytes | None, *, keep_serving: bool = False
-           ) -> Callable[[PatrolSpec, float], PatrolResult]:
-    """Fly one run. With ``keep_serving`` (the scheduler) a problem is recorded and shown,
+           as_json: bool, key: bytes | None, *, keep_serving: bool = False,
+           store_url: str, tlog: Path | None = None, drone: str | None = None,
+           tlogs: list[Path] | None = None) -> Callable[[PatrolSpec, float], PatrolResult]:
+    """Fly one run (to ``drone`` instead of the patrol's own when given), each with its
+    .tlog (``tlog``, else one beside the store, appended to ``tlogs``). With
+    ``keep_serving`` (the scheduler) a problem is recorded and shown,
     never raised into the scheduler's thread: a drone that is off tonight must not stop
     tomorrow's patrols, and a run that could not even start is recorded "failed"."""
     zones = load_zones(default_zones_path())
@@ -94,8 +104,11 @@ def _flyer(db: Store, out_dir: Path, camera: str, speedup: float, wind_mps: floa
 
     def fly_once(spec: PatrolSpec, due: float, reporter: ConsoleReporter) -> PatrolResult:
         with Terrain(default_dem_path()) as terrain:
+            log = tlog or tlog_beside(store_url, out_dir)
+            if tlogs is not None:
+                tlogs.append(log)
             try:
-                vehicle = connect_station(spec.drone, speedup, key)
+                vehicle = connect_station(drone or spec.drone, speedup, key, log)
             except DronewatchError as exc:
                 return not_started(spec, due, exc)
             with vehicle:
@@ -126,6 +139,9 @@ def _flyer(db: Store, out_dir: Path, camera: str, speedup: float, wind_mps: floa
 @patrol_app.command("run")
 def patrol_run(
     name: Annotated[str, typer.Argument(help="The patrol's name")],
+    drone: Annotated[str | None, typer.Option(
+        help="MAVLink URL of the drone to fly it [default: the patrol's own 'drone']",
+        callback=drone_url, show_default=False)] = None,
     missions: MissionsOption = None,
     store: StoreOption = None,
     camera: CameraOption = "sim",
@@ -134,6 +150,7 @@ def patrol_run(
     wind_mps: WindOption = None,
     speedup: SpeedupOption = 1.0,
     signing_key: SigningKeyOption = None,
+    tlog: TlogOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Fly one patrol now, outside its schedule. Exit code 1 when it was skipped."""
@@ -142,14 +159,18 @@ def patrol_run(
     spec = next((s for s in _specs(missions) if s.name == name), None)
     if spec is None:
         raise typer.BadParameter(f"no patrol {name!r} in {missions or settings.missions}")
+    tlogs: list[Path] = []
     with run(lambda: Store(store or settings.store)) as db:
-        fly = _flyer(db, out_dir, camera, speedup, wind_mps, as_json, key)
+        fly = _flyer(db, out_dir, camera, speedup, wind_mps, as_json, key,
+                     store_url=store or settings.store, tlog=tlog, drone=drone, tlogs=tlogs)
         result = run(lambda: fly(spec, time.time()))
+    log = str(tlogs[-1]) if tlogs else None
     if as_json and result.report is not None:
-        print(report_json(result.report, status=result.status, warnings=result.warnings))
+        print(report_json(result.report, status=result.status, warnings=result.warnings,
+                          tlog=log))
     elif result.report is not None:
         console.print(f"patrol {name}: {result.status}, {len(result.report.findings)} "
-                      f"findings, map {result.report.map_path}")
+                      f"findings, map {result.report.map_path}, MAVLink log {log}")
     for warning in result.warnings:
         console.print(f"[bold red]warning:[/] {warning}")
     if result.status == "skipped":
@@ -181,7 +202,8 @@ def patrol_serve(
     stop = threading.Event()
     with run(lambda: Store(store or settings.store)) as db:
         scheduler = PatrolScheduler(specs, db, _flyer(db, out_dir, camera, speedup, None,
-                                                      False, key, keep_serving=True),
+                                                      False, key, keep_serving=True,
+                                                      store_url=store or settings.store),
                                     announce=ConsoleReporter(False))
         scheduler.start()
         if drill:

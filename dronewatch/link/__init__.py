@@ -6,6 +6,7 @@
         vehicle.set_current(1); vehicle.launch(40)   # GUIDED, arm, take off, AUTO
 """
 
+from dronewatch.link.camera import CameraCheck, CameraState
 from dronewatch.link.connection import Link, Subscription
 from dronewatch.link.errors import (
     CommandError,
@@ -25,6 +26,8 @@ from dronewatch.link.state import Home, VehicleState
 from dronewatch.link.vehicle import Vehicle, connect, connect_paced
 
 __all__ = [
+    "CameraCheck",
+    "CameraState",
     "CommandError",
     "FenceError",
     "FenceSettings",

@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from dronewatch.geo import Terrain
-from dronewatch.link import Vehicle
+from dronewatch.link import LinkError, Vehicle
+from dronewatch.link.camera import stop_triggering
 from dronewatch.map import mission_map, save_map
 from dronewatch.ops.autopilot import VehicleFailsafes
 from dronewatch.ops.faults import Fault, FaultClass, Outcome, SafeAction, bring_home
@@ -163,6 +164,7 @@ class Watch:
             self.hold_until = math.inf
             self.say("hold over, coming home")
             self.vehicle.return_to_launch()
+            self.stop_camera()  # the way home is no search: no pictures of it
         if state.time_boot_s - self.took_off_s > self.max_flight_s:
             self.vehicle.return_to_launch()
             return Outcome.TIMED_OUT
@@ -214,6 +216,14 @@ class Watch:
         self.say(f"{fault.fault_class.value}: {fault.message}: returning to launch", "warning")
         bring_home(self.vehicle, lambda t: self.say(t, "warning"), land_within_s=None)
         return Outcome.FAULT_RTL
+
+    def stop_camera(self) -> None:
+        """Stop the distance trigger the mission set (it outlives the mission and would
+        photograph the way home and the next flight's transit); a lost command is said."""
+        try:
+            stop_triggering(self.vehicle)
+        except LinkError as exc:
+            self.say(f"the camera trigger could not be stopped: {exc}", "warning")
 
     def save_track(self) -> None:
         """Write the unsaved points; while the store is down they wait in memory."""

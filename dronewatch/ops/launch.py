@@ -10,12 +10,14 @@ like any failed pre-flight check), and a take-off that died when a command was l
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from dronewatch.errors import DronewatchError
-from dronewatch.link import FenceError, FenceSettings, LaunchReport, Vehicle
+from dronewatch.link import FenceError, FenceSettings, LaunchReport, LinkError, Vehicle
+from dronewatch.link.camera import stop_triggering
 from dronewatch.missionitem import Cmd, Frame, MissionItem, MissionType
 from dronewatch.ops.autopilot import FailsafeError, VehicleFailsafes, ensure_failsafes
 from dronewatch.planning import Plan, fence_items, mission_items, rally_items
@@ -72,6 +74,8 @@ def prepare(vehicle: Vehicle, plan: Plan, zones: ZoneSet, *, fence_margin_m: flo
         An upload was refused.
     """
     items = mission_items(plan)
+    with contextlib.suppress(LinkError):  # a trigger left on by an earlier (crashed) run
+        stop_triggering(vehicle)
     say(f"uploading {plan.name}: mission, fence and rally points")
     vehicle.upload(items)
     vehicle.upload(fence_items(zones, margin_m=fence_margin_m), MissionType.FENCE)

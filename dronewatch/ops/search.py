@@ -21,6 +21,7 @@ import shapely
 
 from dronewatch.geo import Terrain
 from dronewatch.link import LinkError, Subscription, Vehicle
+from dronewatch.link.camera import check_camera
 from dronewatch.ops.faults import (
     POLICY,
     Fault,
@@ -96,7 +97,9 @@ def preflight_problems(vehicle: Vehicle, plan: Plan, options: FlightOptions,
     """Why this vehicle must not fly this plan now (empty when it may).
 
     The energy check uses the pack the autopilot says it has (BATT_CAPACITY) and its
-    charge now, at the airframe's voltage, keeping the airframe's reserve.
+    charge now, at the airframe's voltage, keeping the airframe's reserve. The camera
+    must answer a test shot (:func:`dronewatch.link.camera.check_camera`): a camera
+    set up at run time but not rebooted takes no frames, and the search would fly blind.
     """
     airframe = airframe or Airframe()
     state = vehicle.state
@@ -120,6 +123,10 @@ def preflight_problems(vehicle: Vehicle, plan: Plan, options: FlightOptions,
                             f"above its {airframe.reserve_fraction:.0%} reserve")
     if state.stale:
         problems.append("no heartbeat from the vehicle")
+    else:
+        camera = check_camera(vehicle).problem()
+        if camera:
+            problems.append(camera)
     if not state.prearm_ok:
         why = f" (it last said {state.prearm_reason!r})" if state.prearm_reason else ""
         problems.append(f"the vehicle's pre-arm checks are failing{why}")
@@ -200,6 +207,7 @@ def fly_plan(vehicle: Vehicle, plan: Plan, zones: ZoneSet, terrain: Terrain,
             outcome, to_airborne, took_off = _launch_and_watch(
                 vehicle, prepared, watch, feed, db, flight.id, options, say, warn, started)
             watch.closing = True
+            watch.stop_camera()  # at the end of every flight, however it ended
             for msg in feed.drain():  # shots taken before the end are still looked at
                 with contextlib.suppress(Exception):
                     watch.on_message(msg)

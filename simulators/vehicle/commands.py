@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 __all__ = ["handle"]
 
 _FORCE_MAGIC = 21196
+_REBOOT_FORCE = 20190226  # ArduPilot's param6 to reboot even when armed
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,6 +217,24 @@ def _trigger_distance(v: SimVehicle, cmd: _Cmd, *_: object) -> int:
     return mav.MAV_RESULT_ACCEPTED
 
 
+def _digicam_control(v: SimVehicle, cmd: _Cmd, *_: object) -> int:
+    """param5 = 1 takes one picture; ACCEPTED with no camera too, as ArduCopter does."""
+    if round(cmd.raw5) == 1:  # param5, the shoot command
+        v.camera.shoot()
+    return mav.MAV_RESULT_ACCEPTED
+
+
+def _reboot(v: SimVehicle, cmd: _Cmd, *_: object) -> int:
+    """param1 = 1 reboots the autopilot; refused while armed (unless forced, 20190226)."""
+    if round(cmd.p[0]) != 1:
+        return mav.MAV_RESULT_UNSUPPORTED
+    if v.armed and round(cmd.lon_deg) != _REBOOT_FORCE:  # param6 of COMMAND_LONG
+        return mav.MAV_RESULT_FAILED
+    v.disarm()
+    v.reboot()
+    return mav.MAV_RESULT_ACCEPTED
+
+
 def _image_start(v: SimVehicle, cmd: _Cmd, *_: object) -> int:
     v.camera.start_interval(cmd.p[1], int(cmd.p[2]))
     return mav.MAV_RESULT_ACCEPTED
@@ -253,6 +272,8 @@ _HANDLERS: dict[int, Callable[..., int]] = {
     mav.MAV_CMD_DO_FENCE_ENABLE: _fence_enable,
     mav.MAV_CMD_DO_SET_CAM_TRIGG_DIST: _trigger_distance,
     mav.MAV_CMD_IMAGE_START_CAPTURE: _image_start,
+    mav.MAV_CMD_DO_DIGICAM_CONTROL: _digicam_control,
+    mav.MAV_CMD_PREFLIGHT_REBOOT_SHUTDOWN: _reboot,
     mav.MAV_CMD_IMAGE_STOP_CAPTURE: _image_stop,
     mav.MAV_CMD_DO_SET_MISSION_CURRENT: _set_mission_current,
 }

@@ -57,6 +57,7 @@ DEFAULT_PARAMS: dict[str, ParamSpec] = {
     "TERRAIN_ENABLE": ParamSpec(1, True),
     # The station's drones carry a triggered thermal camera; ArduCopter's default is
     # 0 (no camera, so DO_SET_CAM_TRIGG_DIST does nothing). Set 0 to get that back.
+    # As on ArduCopter, a change takes effect only after a reboot (see SimVehicle.reboot).
     "CAM1_TYPE": ParamSpec(1, True),
     "SIM_SPEEDUP": ParamSpec(1),
     "SIM_WIND_SPD": ParamSpec(0),  # m/s

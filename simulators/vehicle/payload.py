@@ -56,6 +56,10 @@ class Camera:
         self._since_m = 0.0
         self._pending_now = trigger_now
 
+    def shoot(self) -> None:
+        """One picture now (MAV_CMD_DO_DIGICAM_CONTROL shoot=1)."""
+        self._pending_now = True
+
     def start_interval(self, interval_s: float, count: int) -> None:
         self.interval_s = max(interval_s, 0.0)
         self.remaining = count if count > 0 else -1
@@ -69,10 +73,18 @@ class Camera:
         self.distance_m = 0.0
         self.remaining = 0
 
-    def due(self, moved_m: float, now_s: float) -> bool:
-        """Whether a picture is taken this step; counts it when so."""
+    def due(self, moved_m: float, now_s: float, *, airborne: bool = True) -> bool:
+        """Whether a picture is taken this step; counts it when so.
+
+        A single shot asked for fires wherever the vehicle is; distance and interval
+        series only while ``airborne``.
+        """
         fire = self._pending_now
         self._pending_now = False
+        if not airborne:
+            if fire:
+                self.image_count += 1
+            return fire
         if self.distance_m > 0:
             self._since_m += moved_m
             if self._since_m >= self.distance_m:

@@ -74,7 +74,11 @@ class SimVehicle:
         self.flight = FlightController(self)
         self.schedule = TelemetrySchedule()
         self.time_s = 0.0
+        self.boot_s = 0.0  # vehicle time of the last (re)boot: the uptime counts from here
         self.start_unix_s = time.time()
+        # CAM1_TYPE as it was at boot: ArduPilot sets its camera up once, at boot, so a
+        # changed CAM1_TYPE takes effect only after MAV_CMD_PREFLIGHT_REBOOT_SHUTDOWN.
+        self.camera_type = int(self.params["CAM1_TYPE"])
         self.armed = False
         self.landed = True
         self.crashed = False
@@ -103,16 +107,21 @@ class SimVehicle:
 
     # -- derived state -------------------------------------------------------------------
     @property
+    def uptime_s(self) -> float:
+        """Vehicle seconds since the last (re)boot."""
+        return self.time_s - self.boot_s
+
+    @property
     def gps_fix_type(self) -> int:
-        return 3 if self.time_s >= 0.25 * self.config.boot_time_s else 0
+        return 3 if self.uptime_s >= 0.25 * self.config.boot_time_s else 0
 
     @property
     def ekf_ready(self) -> bool:
-        return self.time_s >= self.config.boot_time_s
+        return self.uptime_s >= self.config.boot_time_s
 
     @property
     def time_boot_ms(self) -> int:
-        return int(self.time_s * 1000)
+        return int(self.uptime_s * 1000)
 
     @property
     def time_usec(self) -> int:
@@ -202,7 +211,7 @@ class SimVehicle:
         if not int(self.params["ARMING_CHECK"]):
             return None
         boot = self.config.boot_time_s
-        if self.time_s < 0.1 * boot:
+        if self.uptime_s < 0.1 * boot:
             return "System not initialised"
         if self.gps_fix_type < 3:
             return "Need Position Estimate"
@@ -281,8 +290,29 @@ class SimVehicle:
         for name in self.schedule.due(self.time_s):
             self.send(BUILDERS[name](self))
 
+    def reboot(self) -> None:
+        """MAV_CMD_PREFLIGHT_REBOOT_SHUTDOWN on the ground, as ArduCopter SITL does it.
+
+        Parameters, mission, fence and rally points survive (they are in EEPROM); the
+        boot sequence starts again, the camera is set up from CAM1_TYPE as it is now,
+        the battery is full again (SITL's is), message intervals are forgotten (a GCS
+        must ask again) and any camera triggering is off.
+        """
+        self.boot_s = self.time_s
+        self.camera_type = int(self.params["CAM1_TYPE"])
+        self.camera = Camera()
+        self.gimbal = Gimbal()
+        self.battery = Battery(self.params["BATT_CAPACITY"], self.params["SIM_BATT_VOLTAGE"])
+        self.schedule = TelemetrySchedule()
+        self.home_set = False
+        self._ekf_announced = False
+        self._next_prearm_s = self.time_s
+        self._low_since_s.clear()
+        self.failsafe.clear()
+        self.yaw_override_deg = None
+
     def _boot_milestones(self) -> None:
-        if not self.home_set and self.time_s >= 0.5 * self.config.boot_time_s:
+        if not self.home_set and self.uptime_s >= 0.5 * self.config.boot_time_s:
             self.home_set = True
             self.say(mav.MAV_SEVERITY_INFO, "EKF3 IMU0 origin set")
             self.send(BUILDERS["GPS_GLOBAL_ORIGIN"](self))
@@ -328,8 +358,9 @@ class SimVehicle:
                           airspeed_mps=b.airspeed_mps, climb_mps=-b.vd_mps,
                           hover_amps=self.params["SIM_HOVER_AMPS"])
         self.gimbal.track(b.east_m, b.north_m, b.alt_amsl_m, b.yaw_deg)
-        if int(self.params["CAM1_TYPE"]) and not self.landed and self.camera.due(moved,
-                                                                                 self.time_s):
+        # single shots (DIGICAM_CONTROL, trigger-now) fire on the ground too, as
+        # ArduPilot's; distance and interval series only in the air
+        if self.camera.due(moved, self.time_s, airborne=not self.landed) and self.camera_type:
             self.send(camera_feedback_message(self))
 
     def _touch_ground(self, ground: float) -> None:

@@ -6,6 +6,8 @@ import json
 import signal
 import subprocess
 import sys
+from collections import Counter
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -35,6 +37,38 @@ def test_search_command_flies_and_reports_json_exit_3_when_nobody_is_found(tmp_p
     assert report["outcome"] == "completed" and report["frames"] > 5
     assert report["covered_share"] > 0.9
     assert (tmp_path / "mission-map.html").exists()
+    # the flight's MAVLink log, beside the store, reads back as MAVProxy reads it
+    tlog = Path(report["tlog"])
+    assert tlog.parent == tmp_path and tlog.suffix == ".tlog"
+    seen = _tlog_types(tlog)
+    assert seen["GLOBAL_POSITION_INT"] > 50
+    assert seen["CAMERA_FEEDBACK"] >= report["frames"]  # every shot (and the test shot)
+    assert seen["MISSION_ITEM_INT"] > 3  # our upload, as sent
+
+
+def _tlog_types(path: Path) -> Counter[str]:
+    from pymavlink import mavutil  # a test may read with pymavlink directly
+
+    log = mavutil.mavlink_connection(str(path))
+    seen: Counter[str] = Counter()
+    while (msg := log.recv_match()) is not None:
+        seen[msg.get_type()] += 1
+    log.close()
+    return seen
+
+
+def test_patrol_run_flies_the_drone_given_and_logs_it(tmp_path):
+    zones = load_zones(default_zones_path())
+    post = next(s for s in zones.launch_sites if s.id == "launch-south-post")
+    with drone(post, "--param", "CAM1_TYPE=0") as sim:  # no camera: the check stops it
+        result = runner.invoke(app, [
+            "patrol", "run", "hongsha-coal-faces", "--drone", sim.url, "--speedup",
+            str(SPEEDUP), "--store", str(tmp_path / "s.sqlite"), "--out-dir", str(tmp_path)])
+    assert result.exit_code == 1, result.output
+    assert "skipped" in result.output and "set CAM1_TYPE=1 and reboot" in result.output
+    (tlog,) = tmp_path.glob("flight-*.tlog")  # it reached the drone given, and logged it
+    seen = _tlog_types(tlog)
+    assert seen["HEARTBEAT"] > 0 and seen["GLOBAL_POSITION_INT"] > 0
 
 
 def test_search_command_with_no_drone_is_one_readable_line(tmp_path):

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 import shapely
 
 from dronewatch.geo import LocalFrame
+from dronewatch.link.camera import set_up_camera
 from dronewatch.missionitem import MissionType
 from dronewatch.ops import FlightOptions, PreflightError, run_search
 from dronewatch.ops.flightloop import TRACK_EVERY_M
@@ -20,13 +23,22 @@ def test_search_finds_the_person_holds_over_them_and_comes_home(tmp_path):
     with rehearsal() as r, drone(r.plan.home) as sim, link(sim.url) as vehicle, \
             Store(tmp_path / "s.sqlite") as store:
         vehicle.wait_for(lambda s: s.prearm_ok and s.gps_fix_type >= 3, 30, "ready")
-        with vehicle.subscribe("GLOBAL_POSITION_INT") as positions:  # the vehicle's own log
+        hold_over_s = []
+
+        def hear(a: Announcement) -> None:
+            heard.append(a)
+            if a.text.startswith("hold over"):
+                hold_over_s.append(time.monotonic())
+
+        with vehicle.subscribe("GLOBAL_POSITION_INT") as positions, \
+                vehicle.subscribe("CAMERA_FEEDBACK") as shots:  # the vehicle's own log
             report = run_search(r.request, vehicle, r.zones, r.terrain, r.camera.render, store,
                                 tmp_path / "map.html", plan=r.plan,
                                 options=FlightOptions(on_find="loiter", hold_s=60),
-                                announce=heard.append)
+                                announce=hear)
             flown = [(m["lat"] / 1e7, m["lon"] / 1e7) for m in positions.drain()
                      if m["relative_alt"] > 1000]
+            shot_s = [m.received_s for m in shots.drain()]
         stored = store.findings(mission_id=report.mission_id)
         alerts = store.alerts()
         track = store.track(report.flight_id)
@@ -49,6 +61,9 @@ def test_search_finds_the_person_holds_over_them_and_comes_home(tmp_path):
     html = (tmp_path / "map.html").read_text()
     assert f"Person #{person.id}" in html and "Flown track" in html
     assert report.flight_time_s > 60 and 0 < report.battery_used_pct < 100
+    # the trigger was stopped when the hold ended: no pictures of the way home
+    (ended_s,) = hold_over_s
+    assert shot_s and not [t for t in shot_s if t > ended_s + 0.5]
 
 
 def test_a_link_lost_mid_mission_is_reported_and_nothing_is_lost(tmp_path):
@@ -118,3 +133,18 @@ def test_a_drone_whose_battery_cannot_fly_the_search_is_refused_before_upload(tm
                        tmp_path / "map.html", plan=r.plan)
         assert len(vehicle.download(MissionType.MISSION)) <= 1  # nothing was uploaded
         assert store.findings() == []
+
+
+def test_a_camera_set_up_at_run_time_without_reboot_is_refused_before_upload(tmp_path):
+    with rehearsal() as r, drone(r.plan.home, "--param", "CAM1_TYPE=0") as sim, \
+            link(sim.url) as vehicle, Store(tmp_path / "s.sqlite") as store:
+        vehicle.wait_for(lambda s: s.prearm_ok and s.gps_fix_type >= 3, 30, "ready")
+        with pytest.raises(PreflightError, match=r"set CAM1_TYPE=1 and reboot"):
+            run_search(r.request, vehicle, r.zones, r.terrain, r.camera.render, store,
+                       tmp_path / "map.html", plan=r.plan)
+        vehicle.set_param("CAM1_TYPE", 1)  # as the README once said: not enough
+        with pytest.raises(PreflightError, match=r"did not answer a test shot.*reboot it"):
+            run_search(r.request, vehicle, r.zones, r.terrain, r.camera.render, store,
+                       tmp_path / "map.html", plan=r.plan)
+        assert len(vehicle.download(MissionType.MISSION)) <= 1  # nothing was uploaded
+        assert set_up_camera(vehicle, ready_within_s=30).ready  # set and reboot: ready

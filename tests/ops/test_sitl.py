@@ -18,6 +18,7 @@ import os
 import pytest
 
 from dronewatch.link import connect
+from dronewatch.link.camera import set_up_camera
 from dronewatch.ops import FlightOptions, run_search
 from dronewatch.store import FindingKind, Store
 from tests.ops.rehearsal import rehearsal
@@ -35,7 +36,9 @@ def test_the_same_search_runs_unchanged_against_sitl(tmp_path):
         vehicle.wait_for(lambda s: s.prearm_ok and s.gps_fix_type >= 3, 300, "SITL ready")
         if vehicle.state.flavour.value == "ArduPilot":
             vehicle.set_param("BATT_CAPACITY", 24000)  # the station's pack, not SITL's 3300
-            vehicle.set_param("CAM1_TYPE", 1)  # a camera that reports its shots
+            # a camera that reports its shots: CAM1_TYPE takes effect only after a reboot
+            camera = set_up_camera(vehicle, ready_within_s=300)
+            assert camera.ready, camera.problem()
         report = run_search(r.request, vehicle, r.zones, r.terrain, r.camera.render, store,
                             tmp_path / "map.html", plan=r.plan,
                             options=FlightOptions(link_lost_after_s=30))

@@ -167,3 +167,44 @@ def test_prearm_failures_repeat_as_prearm_texts_and_clear_the_ready_bit(sim):
     assert texts[0] == "PreArm: Fence: vehicle outside fence"
     status = gcs.wait("SYS_STATUS")
     assert not status.onboard_control_sensors_health & mav.MAV_SYS_STATUS_PREARM_CHECK
+
+
+def _shot_answered(gcs: Gcs, wait_s: float = 0.5) -> bool:
+    """One DIGICAM_CONTROL shot (ACKed whether or not a camera is set up): a feedback?"""
+    mark = len(gcs.history)
+    assert gcs.command(mav.MAV_CMD_DO_DIGICAM_CONTROL, 0, 0, 0, 0, 1) == 0
+    try:
+        gcs.wait("CAMERA_FEEDBACK", timeout=wait_s, since=mark)
+    except TimeoutError:
+        return False
+    return True
+
+
+def _reboot(gcs: Gcs) -> None:
+    assert gcs.command(mav.MAV_CMD_PREFLIGHT_REBOOT_SHUTDOWN, 1) == 0
+    gcs.wait_ready()  # message intervals were forgotten: asked again here
+
+
+def test_cam1_type_takes_effect_only_after_a_reboot(sim):
+    gcs = sim("--param", "CAM1_TYPE=0")
+    gcs.wait_ready()
+    assert not _shot_answered(gcs)  # no camera: the shot is ACKed, nothing comes
+    assert gcs.set_param("CAM1_TYPE", 1) == 1
+    assert not _shot_answered(gcs)  # set, not yet in effect
+    _reboot(gcs)
+    assert _shot_answered(gcs, wait_s=3.0)
+    assert gcs.set_param("CAM1_TYPE", 0) == 0
+    assert _shot_answered(gcs, wait_s=3.0)  # still the camera set up at boot
+    _reboot(gcs)
+    assert not _shot_answered(gcs)
+
+
+def test_a_reboot_restarts_the_clock_and_is_refused_while_armed(sim):
+    gcs = sim()
+    take_off(gcs)
+    assert gcs.command(mav.MAV_CMD_PREFLIGHT_REBOOT_SHUTDOWN, 1) == mav.MAV_RESULT_FAILED
+    assert gcs.set_mode(RTL) == 0
+    wait_disarmed(gcs)
+    before = gcs.wait("SYSTEM_TIME").time_boot_ms
+    _reboot(gcs)
+    assert gcs.wait("SYSTEM_TIME").time_boot_ms < before
