@@ -28,9 +28,10 @@ from dronewatch.thermal.placement import FrameGeometry
 __all__ = ["network_detections", "network_input"]
 
 VEHICLE_MIN_CONFIDENCE = 0.5
-TRAINED_GSD_M = 0.07  # HIT-UAV's ground pixel at its middle height (25° HFOV at 100 m)
+TRAINED_GSD_M = 0.05  # a person as big as the larger ones in HIT-UAV (25° HFOV at 70 m)
 ENLARGE_ABOVE_GSD_M = 0.1  # coarser frames are enlarged to TRAINED_GSD_M first ...
-MAX_ENLARGE = 2.5  # ... by at most this much (the network's cost grows with its square)
+MAX_ENLARGE = 3.0  # ... by at most this much (the network's cost grows with its square)
+NADIR_SINE = math.sin(math.radians(60.0))  # across / along pixel size of a 60° look-down
 
 
 def network_input(frame: Frame) -> NDArray[np.uint8]:
@@ -101,24 +102,54 @@ def _enlargement(frame: Frame, geometry: FrameGeometry) -> float:
     Why: a wide lens high up (the M30T's 61° at 120 m: 0.17 m a pixel) shows a standing
     person as 3 pixels, fewer than any person in the training frames; enlarged to the
     training scale they look as the network knows them. Frames as fine as the training
-    data are left alone (HIT-UAV itself never is enlarged).
+    data are left alone. Only near-nadir views (looking down steeper than 60°) are
+    enlarged: in an oblique view a standing person shows their height, and the training
+    frames' oblique people (HIT-UAV at 30-50°) are already at the scale the network knows.
     """
-    across, along = geometry.rough([(frame.camera.width_px / 2, frame.camera.height_px / 2)])[0]
+    across, along = geometry.rough([(frame.camera.width_px / 2,
+                                     frame.camera.height_px / 2)])[0]
+    steep = math.isfinite(along) and along > 0 and across / along >= NADIR_SINE
     gsd = math.sqrt(across * along)
-    if not math.isfinite(gsd) or gsd <= ENLARGE_ABOVE_GSD_M:
+    if not steep or not math.isfinite(gsd) or gsd <= ENLARGE_ABOVE_GSD_M:
         return 1.0
     return min(gsd / TRAINED_GSD_M, MAX_ENLARGE)
 
 
 def _network_boxes(frame: Frame, geometry: FrameGeometry, detector: BoxDetector) -> BoxSet:
+    """The network on the frame, and on the frame enlarged when it is coarse: the native
+    scale keeps the large (a lying person fills 15 px at 0.12 m), the enlarged one the
+    small (a standing one is 4 px there); one box per object survives the merge."""
     pixels = network_input(frame)
+    native = detector.boxes(pixels)
     factor = _enlargement(frame, geometry)
     if factor == 1.0:
-        return detector.boxes(pixels)
+        return native
     height, width = pixels.shape
     size = (round(width * factor), round(height * factor))
-    found = detector.boxes(cv2.resize(pixels, size, interpolation=cv2.INTER_LINEAR))
-    return BoxSet(found.classes, found.scores, found.boxes_px / np.float32(factor))
+    enlarged = detector.boxes(cv2.resize(pixels, size, interpolation=cv2.INTER_LINEAR))
+    return _merge(native, BoxSet(enlarged.classes, enlarged.scores,
+                                 enlarged.boxes_px / np.float32(factor)))  # also within one
+
+
+def _merge(a: BoxSet, b: BoxSet) -> BoxSet:
+    """Both sets' boxes, best first, without a box whose centre lies in a better box of
+    its class (or that holds the better box's centre): the same object seen twice."""
+    classes = np.concatenate([a.classes, b.classes])
+    scores = np.concatenate([a.scores, b.scores])
+    boxes = np.concatenate([a.boxes_px, b.boxes_px]).reshape(-1, 4)
+    centres = boxes[:, :2] + boxes[:, 2:] / 2
+    kept: list[int] = []
+    for k in np.argsort(-scores, kind="stable"):
+        same = [j for j in kept if classes[j] == classes[k]]
+        if not any(_inside(centres[k], boxes[j]) or _inside(centres[j], boxes[k])
+                   for j in same):
+            kept.append(int(k))
+    keep = np.array(kept, np.int64)
+    return BoxSet(classes[keep], scores[keep], boxes[keep])
+
+
+def _inside(point: NDArray[np.float32], box: NDArray[np.float32]) -> bool:
+    return bool(box[0] <= point[0] <= box[0] + box[2] and box[1] <= point[1] <= box[1] + box[3])
 
 
 def network_detections(frame: Frame, geometry: FrameGeometry, detector: BoxDetector,

@@ -63,13 +63,20 @@ PALETTES: dict[str, NDArray[np.float64]] = {
 }
 
 
-def _grey(bgr: NDArray[np.uint8], description: str) -> PaletteLevels:
-    chroma = bgr.max(axis=2).astype(np.int16) - bgr.min(axis=2)
-    levels = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
+def _chroma(bgr: NDArray[np.uint8]) -> NDArray[np.uint8]:
+    """Largest minus smallest channel of each pixel (0 for grey); OpenCV's per-channel
+    max and min, some 20 times faster than NumPy's reduction over the last axis."""
+    b, g, r = cv2.split(bgr)
+    return cv2.subtract(cv2.max(cv2.max(b, g), r), cv2.min(cv2.min(b, g), r))
+
+
+def grey_levels(levels: NDArray[np.uint8], description: str,
+                off_palette: NDArray[np.bool_] | None = None) -> PaletteLevels:
+    """A grey picture's levels, turned over when the file says it is black-hot."""
+    off = np.zeros(levels.shape, bool) if off_palette is None else off_palette
     if description.replace("_", " ").strip().lower() in _BLACK_HOT:
-        levels = 255 - levels
-        return PaletteLevels(levels, "black-hot", chroma > _GREY_CHROMA)
-    return PaletteLevels(levels, "white-hot", chroma > _GREY_CHROMA)
+        return PaletteLevels(255 - levels, "black-hot", off)
+    return PaletteLevels(levels, "white-hot", off)
 
 
 def palette_to_intensity(bgr: NDArray[np.uint8], *, description: str = "") -> PaletteLevels:
@@ -90,9 +97,10 @@ def palette_to_intensity(bgr: NDArray[np.uint8], *, description: str = "") -> Pa
     """
     if bgr.ndim != 3 or bgr.shape[2] != 3 or bgr.dtype != np.uint8:
         raise PaletteError(f"expected an 8-bit 3-channel picture, got {bgr.shape} {bgr.dtype}")
-    chroma = bgr.max(axis=2).astype(np.int16) - bgr.min(axis=2)
+    chroma = _chroma(bgr)
     if np.mean(chroma <= _GREY_CHROMA) >= MIN_FIT:
-        return _grey(bgr, description)
+        return grey_levels(cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY), description,
+                           chroma > _GREY_CHROMA)
     pixels = bgr.reshape(-1, 3)
     packed = (pixels[:, 0].astype(np.int32) << 16) | (pixels[:, 1].astype(np.int32) << 8) \
         | pixels[:, 2]

@@ -25,7 +25,7 @@ from dronewatch.thermal.sources.dji import dji_raw_counts
 from dronewatch.thermal.sources.flir import FlirError, read_flir
 from dronewatch.thermal.sources.metadata import ShotMetadata, read_metadata
 from dronewatch.thermal.sources.overlay import overlay_mask
-from dronewatch.thermal.sources.palette import PaletteError, palette_to_intensity
+from dronewatch.thermal.sources.palette import PaletteError, grey_levels, palette_to_intensity
 
 __all__ = ["JpegFrameError", "read_thermal_jpeg"]
 
@@ -85,11 +85,14 @@ def read_thermal_jpeg(data: bytes, source: str = "", *, camera: CameraModel | No
             raise JpegFrameError("bad pixels", "all raw counts are zero (sensor dropout)")
         return Frame(raw, PixelUnit.RAW_COUNTS, when, _camera(meta, raw.shape, camera), pose,
                      source)
-    picture = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
-    if picture is None:
+    picture = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+    if picture is None or picture.dtype != np.uint8 or picture.ndim not in (2, 3):
         raise JpegFrameError("unreadable", "not a decodable image (truncated or corrupt?)")
     try:
-        levels = palette_to_intensity(picture, description=meta.description)
+        if picture.ndim == 2:  # a grey JPEG (one channel): no palette to invert
+            levels = grey_levels(picture, meta.description)
+        else:
+            levels = palette_to_intensity(picture[..., :3], description=meta.description)
     except PaletteError as exc:
         raise JpegFrameError("unknown palette", str(exc)) from exc
     mask = overlay_mask(levels.levels, extra=levels.off_palette)

@@ -17,8 +17,15 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from dronewatch.thermal.boxes import BoxSet
 from dronewatch.thermal.learned import MODEL_FORMAT, BoxDetector
-from dronewatch.thermal.training.evaluate import ap50, hits_and_scores, run_frames, scores_at
+from dronewatch.thermal.training.evaluate import (
+    FrameResult,
+    ap50,
+    hits_and_scores,
+    run_frames,
+    scores_at,
+)
 from dronewatch.thermal.training.hituav import LabelledFrame
 from dronewatch.thermal.training.net import CLASSES, STRIDE
 
@@ -66,15 +73,19 @@ def calibrate(onnx_path: Path, val_frames: list[LabelledFrame], training: dict[s
         scores, hits = hits_and_scores(of_class)
         knots = isotonic_knots(scores, hits) if len(scores) else ([0.0, 1.0], [0.0, 1.0])
         calibration[name] = {"raw": knots[0], "confidence": knots[1]}
-    best_raw, best = max(((t, scores_at(results, t)) for t in np.arange(0.1, 0.8, 0.01)),
-                         key=lambda pair: pair[1].f1)
     person = calibration["person"]
-    alarm = float(np.interp(best_raw, person["raw"], person["confidence"]))
+    calibrated = [FrameResult(r.frame, BoxSet(r.found.classes, np.interp(
+        r.found.scores, person["raw"], person["confidence"]).astype(np.float32),
+        r.found.boxes_px), r.labels_px) for r in results]
+    # the alarm is chosen among the confidences the run time compares, so the figures
+    # below are exactly what the station gets at that threshold
+    levels = sorted(set(person["confidence"]))
+    alarm, best = max(((t, scores_at(calibrated, t)) for t in levels if t > 0),
+                      key=lambda pair: pair[1].f1)
     figures = {"val": {"recall": round(best.recall, 4), "precision": round(best.precision, 4),
-                       "f1": round(best.f1, 4), "ap50": round(ap50(results), 4),
-                       "raw_threshold": round(float(best_raw), 3)}}
+                       "f1": round(best.f1, 4), "ap50": round(ap50(results), 4)}}
     sidecar_data = {**provisional, "calibration": calibration,
-                    "alarm_confidence": round(alarm, 4), "figures": figures}
+                    "alarm_confidence": alarm, "figures": figures}
     sidecar.write_text(json.dumps(sidecar_data, indent=1))
     log(f"calibrated on {len(val_frames)} val frames: {figures['val']}, alarm at confidence "
         f"{alarm:.3f}; wrote {sidecar}")
