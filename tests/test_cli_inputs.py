@@ -122,14 +122,16 @@ def test_the_installed_command_shows_one_line_not_a_traceback(tmp_path):
 
 def test_signing_keys_are_hex_or_a_passphrase_as_the_simulator_and_mavproxy_read_them(
         tmp_path):
-    from dronewatch.cli.inputs import read_signing_key
-    from simulators.vehicle.__main__ import _key
+    import hashlib
 
-    assert read_signing_key("ab" * 32) == bytes([0xAB] * 32) == _key("ab" * 32)
-    assert read_signing_key("station passphrase") == _key("station passphrase")
+    from dronewatch.cli.inputs import read_signing_key
+
+    mavproxy = hashlib.sha256(b"station passphrase").digest()  # MAVProxy's signing setup
+    assert read_signing_key("ab" * 32) == bytes([0xAB] * 32)
+    assert read_signing_key("station passphrase") == mavproxy
     key_file = tmp_path / "key.txt"
     key_file.write_text("station passphrase\n")
-    assert read_signing_key(None, str(key_file)) == _key("station passphrase")
+    assert read_signing_key(None, str(key_file)) == mavproxy
     assert read_signing_key(None, "") is None
     result = runner.invoke(app, ["search", *AT, *NO_DRONE], env={
         "DRONEWATCH_SIGNING_KEY_FILE": str(tmp_path / "missing.key")})

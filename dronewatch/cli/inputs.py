@@ -9,7 +9,6 @@ narrow enough to catch slips of the finger; the settings file gets the same chec
 
 from __future__ import annotations
 
-import hashlib
 import math
 import os
 from collections.abc import Callable
@@ -19,6 +18,7 @@ import typer
 
 from dronewatch.config import Settings, check_drone_url, check_store_url
 from dronewatch.config import load_settings as _load_settings
+from dronewatch.link import signing_key
 
 __all__ = ["camera_choice", "camera_preset_name", "current_settings", "drone_url",
            "existing_file", "lat_lon", "number", "read_signing_key", "reload_settings",
@@ -157,9 +157,4 @@ def read_signing_key(text: str | None, key_file: str = "") -> bytes | None:
         return None
     if not text.strip():
         raise typer.BadParameter("--signing-key: empty; give 64 hex digits or a passphrase")
-    if len(text) == 64:
-        try:
-            return bytes.fromhex(text)
-        except ValueError:
-            pass
-    return hashlib.sha256(text.encode()).digest()
+    return signing_key(text)

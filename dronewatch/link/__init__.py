@@ -22,6 +22,7 @@ from dronewatch.link.errors import (
 from dronewatch.link.fence import FenceError, FenceSettings
 from dronewatch.link.launch import LaunchReport
 from dronewatch.link.mission import UploadReport
+from dronewatch.link.signing import signing_key
 from dronewatch.link.state import Home, VehicleState
 from dronewatch.link.vehicle import Vehicle, connect, connect_paced
 
@@ -48,4 +49,5 @@ __all__ = [
     "VehicleState",
     "connect",
     "connect_paced",
+    "signing_key",
 ]

@@ -9,12 +9,12 @@ Example, as ArduCopter SITL is started::
 from __future__ import annotations
 
 import argparse
-import hashlib
 import signal
 import sys
 import threading
 from pathlib import Path
 
+from dronewatch.link import signing_key
 from simulators.vehicle.config import HomeSpec, VehicleConfig, parse_home
 from simulators.vehicle.runner import run
 from simulators.vehicle.transport import LinkFaults
@@ -33,16 +33,6 @@ def _default_home() -> HomeSpec:
 def _shift_port(url: str, offset: int) -> str:
     head, _, port = url.rpartition(":")
     return f"{head}:{int(port) + offset}"
-
-
-def _key(text: str) -> bytes:
-    """A 64-hex-digit key as is, or any passphrase hashed to 32 bytes (as MAVProxy does)."""
-    if len(text) == 64:
-        try:
-            return bytes.fromhex(text)
-        except ValueError:
-            pass
-    return hashlib.sha256(text.encode()).digest()
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -86,7 +76,7 @@ def configs(args: argparse.Namespace) -> list[VehicleConfig]:
             sysid=args.sysid + i, seed=args.seed + i, boot_time_s=args.boot_time,
             dem_path=args.dem,
             faults=LinkFaults(args.drop, args.duplicate, args.delay, args.delay_s),
-            signing_key=_key(args.signing_key) if args.signing_key else None,
+            signing_key=signing_key(args.signing_key) if args.signing_key else None,
             params=(*params, ("SIM_SPEEDUP", args.speedup)),
         ))
     return out
