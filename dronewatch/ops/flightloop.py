@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dronewatch.geo import Terrain
+from dronewatch.geo import Terrain, metres_per_degree
 from dronewatch.link import LinkError, Vehicle
 from dronewatch.link.camera import stop_triggering
 from dronewatch.map import mission_map, save_map
@@ -51,8 +51,8 @@ class Track:
         self._last_seen = (t, lat, lon, alt)
         if self.points:
             _, lat0, lon0, alt0 = self.points[-1]
-            moved = math.hypot((lat - lat0) * 111_320,
-                               (lon - lon0) * 111_320 * math.cos(math.radians(lat)),
+            north_per_deg, east_per_deg = metres_per_degree(lat)
+            moved = math.hypot((lat - lat0) * north_per_deg, (lon - lon0) * east_per_deg,
                                alt - alt0)
             if moved < self.every_m:
                 return

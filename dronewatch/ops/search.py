@@ -19,7 +19,7 @@ from pathlib import Path
 
 import shapely
 
-from dronewatch.geo import Terrain
+from dronewatch.geo import Terrain, distance_m
 from dronewatch.link import LinkError, Subscription, Vehicle
 from dronewatch.link.camera import check_camera
 from dronewatch.ops.faults import (
@@ -138,9 +138,7 @@ def preflight_problems(vehicle: Vehicle, plan: Plan, options: FlightOptions,
                         "needed to launch)")
     if math.isfinite(state.lat_deg):
         home = plan.home
-        d_m = math.hypot((state.lat_deg - home.lat_deg) * 111_320,
-                         (state.lon_deg - home.lon_deg) * 111_320
-                         * math.cos(math.radians(home.lat_deg)))
+        d_m = distance_m(state.lat_deg, state.lon_deg, home.lat_deg, home.lon_deg)
         if d_m > 100:
             problems.append(f"the vehicle is {d_m:.0f} m from the plan's launch site "
                             f"{home.name!r}")
