@@ -13,7 +13,8 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["BoxSet", "average_precision", "centre_hits", "decode_centres", "iou_matrix"]
+__all__ = ["BoxSet", "average_precision", "centre_hits", "decode_centres", "inside_box",
+           "iou_matrix"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +66,13 @@ def decode_centres(output: NDArray[np.float32], n_classes: int, stride: int,
     cx, cy = (c_all + off_x) * stride, (r_all + off_y) * stride
     boxes = np.stack([cx - w / 2, cy - h / 2, w, h], axis=1).astype(np.float32)
     return BoxSet(cls_all, s_all, boxes.reshape(-1, 4))
+
+
+def inside_box(u_px: float, v_px: float, box_px: tuple[float, float, float, float] |
+               NDArray[np.float32]) -> bool:
+    """Whether a point lies in an ``[x, y, w, h]`` box (edges included)."""
+    x, y, w, h = box_px
+    return bool(x <= u_px <= x + w and y <= v_px <= y + h)
 
 
 def centre_hits(boxes_px: NDArray[np.float32], labels_px: NDArray[np.float32],

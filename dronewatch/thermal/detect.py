@@ -19,6 +19,7 @@ from typing import Literal
 
 from dronewatch.geo import distance_m
 from dronewatch.geo.terrain import Terrain
+from dronewatch.thermal.boxes import inside_box
 from dronewatch.thermal.detection import Detection, DetectionKind, HotspotModel, PersonModel
 from dronewatch.thermal.frame import Frame, PixelUnit
 from dronewatch.thermal.georef import TYPICAL_POSE, PoseUncertainty
@@ -109,8 +110,7 @@ def _overlap(a: Detection, b: Detection) -> bool:
     def inside(point: Detection, box: Detection) -> bool:
         if box.box_px is None:
             return abs(point.u_px - box.u_px) <= 3 and abs(point.v_px - box.v_px) <= 3
-        x, y, w, h = box.box_px
-        return x <= point.u_px <= x + w and y <= point.v_px <= y + h
+        return inside_box(point.u_px, point.v_px, box.box_px)
     return inside(a, b) or inside(b, a)
 
 

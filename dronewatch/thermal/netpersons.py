@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from dronewatch.thermal.boxes import BoxSet
+from dronewatch.thermal.boxes import BoxSet, inside_box
 from dronewatch.thermal.detection import Detection, DetectionKind, PersonModel
 from dronewatch.thermal.frame import Frame
 from dronewatch.thermal.learned import BoxDetector, radiometric_to_agc
@@ -128,7 +128,7 @@ def _network_boxes(frame: Frame, geometry: FrameGeometry, detector: BoxDetector)
     size = (round(width * factor), round(height * factor))
     enlarged = detector.boxes(cv2.resize(pixels, size, interpolation=cv2.INTER_LINEAR))
     return _merge(native, BoxSet(enlarged.classes, enlarged.scores,
-                                 enlarged.boxes_px / np.float32(factor)))  # also within one
+                                 enlarged.boxes_px / np.float32(factor)))
 
 
 def _merge(a: BoxSet, b: BoxSet) -> BoxSet:
@@ -141,15 +141,11 @@ def _merge(a: BoxSet, b: BoxSet) -> BoxSet:
     kept: list[int] = []
     for k in np.argsort(-scores, kind="stable"):
         same = [j for j in kept if classes[j] == classes[k]]
-        if not any(_inside(centres[k], boxes[j]) or _inside(centres[j], boxes[k])
+        if not any(inside_box(*centres[k], boxes[j]) or inside_box(*centres[j], boxes[k])
                    for j in same):
             kept.append(int(k))
     keep = np.array(kept, np.int64)
     return BoxSet(classes[keep], scores[keep], boxes[keep])
-
-
-def _inside(point: NDArray[np.float32], box: NDArray[np.float32]) -> bool:
-    return bool(box[0] <= point[0] <= box[0] + box[2] and box[1] <= point[1] <= box[1] + box[3])
 
 
 def network_detections(frame: Frame, geometry: FrameGeometry, detector: BoxDetector,

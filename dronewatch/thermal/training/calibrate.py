@@ -66,11 +66,11 @@ def calibrate(onnx_path: Path, val_frames: list[LabelledFrame], training: dict[s
                    "flip_average": flip_average}
     sidecar.write_text(json.dumps(provisional, indent=1))
     detector = BoxDetector(onnx_path, calibrated=False)
-    results = run_frames(val_frames, detector.boxes)
+    by_class = run_frames(val_frames, detector.boxes, range(len(CLASSES)))
+    results = by_class[0]
     calibration = {}
     for cls, name in enumerate(CLASSES):
-        of_class = results if cls == 0 else run_frames(val_frames, detector.boxes, cls)
-        scores, hits = hits_and_scores(of_class)
+        scores, hits = hits_and_scores(by_class[cls])
         knots = isotonic_knots(scores, hits) if len(scores) else ([0.0, 1.0], [0.0, 1.0])
         calibration[name] = {"raw": knots[0], "confidence": knots[1]}
     person = calibration["person"]

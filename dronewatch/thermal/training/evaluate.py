@@ -6,7 +6,7 @@ same way (``infer`` is whatever turns 8-bit pixels into the network's output).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -52,15 +52,18 @@ class Scores:
 
 
 def run_frames(frames: Iterable[LabelledFrame], detect: Callable[[NDArray[np.uint8]], BoxSet],
-               cls: int = PERSON) -> list[FrameResult]:
-    """Run ``detect`` on every frame; keep the candidates and labels of class ``cls``."""
-    results = []
+               classes: Sequence[int] = (PERSON,)) -> dict[int, list[FrameResult]]:
+    """Run ``detect`` once on every frame; for each of ``classes`` its candidates and
+    labels, frame by frame."""
+    results: dict[int, list[FrameResult]] = {cls: [] for cls in classes}
     for frame in frames:
         pixels = cv2.imread(str(frame.path), cv2.IMREAD_GRAYSCALE)
         if pixels is None:
             raise ValueError(f"{frame.path}: not a readable image")
-        results.append(FrameResult(frame, detect(pixels).of_class(cls),
-                                   frame.boxes_px[frame.classes == cls]))
+        found = detect(pixels)
+        for cls in classes:
+            results[cls].append(FrameResult(frame, found.of_class(cls),
+                                            frame.boxes_px[frame.classes == cls]))
     return results
 
 

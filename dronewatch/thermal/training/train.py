@@ -143,7 +143,7 @@ def train(train_frames: list[LabelledFrame], val_frames: list[LabelledFrame],
                     f"eta {left / 60:.1f} min")
         last = epoch + 1 == settings.epochs
         if last or (settings.eval_every and (epoch + 1) % settings.eval_every == 0):
-            results = run_frames(val_frames, torch_person_detector(ema))
+            results = run_frames(val_frames, torch_person_detector(ema))[0]
             best = max((scores_at(results, t) for t in np.arange(0.1, 0.7, 0.05)),
                        key=lambda s: s.f1)
             log(f"val after epoch {epoch + 1}: AP50 {ap50(results):.3f}, best F1 {best.f1:.3f}"
