@@ -92,3 +92,24 @@ def test_isotonic_calibration_is_monotone_and_matches_hit_rates():
     assert xs == sorted(xs) and ys == sorted(ys)
     for s in (0.3, 0.6, 0.9):
         assert abs(np.interp(s, xs, ys) - s ** 2) < 0.08
+
+
+def test_box_loss_is_zero_for_the_right_box_and_grows_as_it_drifts():
+    """The GIoU term sees a 2-cell shift of a 3-cell box as the big miss it is."""
+    from dronewatch.thermal.training.loss import centernet_loss
+
+    heat = torch.zeros(1, 1, 8, 8)
+    heat[0, 0, 4, 4] = 1.0
+    centres = heat[:, 0].clone()
+    size = torch.zeros(1, 2, 8, 8)
+    size[0, :, 4, 4] = torch.log(torch.tensor(3.0))
+    offset = torch.full((1, 2, 8, 8), 0.5)
+    ignore = torch.zeros(1, 8, 8)
+
+    def box_loss(shift_cells: float) -> float:
+        output = torch.cat([heat.clamp(0.01, 0.99), size, offset + shift_cells], dim=1)
+        return float(centernet_loss(output, heat, size, offset, centres, ignore, 1)["giou"])
+
+    assert box_loss(0.0) == pytest.approx(0.0, abs=1e-6)
+    assert 0.0 < box_loss(0.5) < box_loss(2.0) < box_loss(4.0)
+    assert box_loss(4.0) > 1.0  # apart: GIoU below zero

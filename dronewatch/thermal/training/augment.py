@@ -23,9 +23,9 @@ __all__ = ["Augment", "Crop", "random_crop"]
 @dataclass(frozen=True, slots=True)
 class Augment:
     crop_px: int = 256
-    scale_range: tuple[float, float] = (0.45, 1.7)
+    scale_range: tuple[float, float] = (0.5, 1.6)
     object_centred: float = 0.7  # share of crops centred near a labelled object
-    rotate_any: float = 0.5  # share of crops turned by any angle (else a few degrees)
+    rotate_any: float = 0.3  # share of crops turned by any angle (else a few degrees)
     gamma_range: tuple[float, float] = (0.6, 1.6)
     contrast_range: tuple[float, float] = (0.6, 1.3)
     offset_levels: float = 25.0
