@@ -41,7 +41,7 @@ def recover(store: Store, journal: Journal,
             ids = replay_journal(store, journal)
             replayed = len(waiting)
             announce(Announcement("warning", f"the journal {journal.path} replayed into the "
-                                  f"store: {len([k for k in ids if k < 0])} new finding(s), "
+                                  f"store: {len(ids)} new finding(s), "
                                   f"{replayed} record(s) in all"))
         except Exception as exc:
             if not is_store_failure(exc):

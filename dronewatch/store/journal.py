@@ -5,15 +5,21 @@ printed. When the store is unreachable (PostgreSQL down, SQLite locked) or full,
 finding goes to a JSON-lines file on this machine instead, flushed and fsync'ed per
 line, and is replayed into the store as soon as it answers again (or at the next
 start). A replayed journal is renamed, never edited, so nothing is ever rewritten.
+
+Replay is idempotent: every journaled finding and alert carries a key unique to it
+(``uid``: the writing run's random id and a counter), stored with it in the store, so a
+replay run twice, or run again after a crash half-way through, adds nothing twice.
 """
 
 from __future__ import annotations
 
 import base64
+import errno
 import json
 import os
 import sqlite3
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import asdict, replace
 from pathlib import Path
@@ -60,11 +66,24 @@ class Journal:
         self.path = Path(path)
 
     def append(self, entry: dict[str, Any]) -> None:
+        """Append one line, on disk when this returns, or raise OSError and leave none.
+
+        A full disk (or a file-size limit) may take only part of a line: the part is
+        cut off again, so the journal never holds half an entry that a later line
+        would run into, and the caller learns that nothing was kept.
+        """
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        line = json.dumps(entry, separators=(",", ":")) + "\n"
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        data = (json.dumps(entry, separators=(",", ":")) + "\n").encode()
+        fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
         try:
-            os.write(fd, line.encode())
+            start = os.fstat(fd).st_size
+            if start and os.pread(fd, 1, start - 1) != b"\n":
+                data = b"\n" + data  # a torn last line (a crash mid-write) stays alone
+            written = os.write(fd, data)
+            if written < len(data):
+                os.ftruncate(fd, start)
+                raise OSError(errno.ENOSPC, f"no room for a journal line ({written} of "
+                              f"{len(data)} bytes written)", str(self.path))
             os.fsync(fd)
         finally:
             os.close(fd)
@@ -88,11 +107,19 @@ class Journal:
         return done
 
 
-def replay_journal(store: Store, journal: Journal) -> dict[int, int]:
-    """Write what the journal holds into the store; local id -> store id.
+def _uid(entry: dict[str, Any]) -> str:
+    """The entry's journal key; lines written before keys existed fall back to theirs."""
+    return str(entry.get("uid") or f"legacy:{entry['key']}")
 
-    Each journaled finding is stored once, as its latest version; alerts and flight
-    ends follow. The journal is retired only after everything was written.
+
+def replay_journal(store: Store, journal: Journal) -> dict[str, int]:
+    """Write what the journal holds into the store; journal key -> store id of the
+    findings that were new in the journal.
+
+    Each journaled finding is stored once, as its latest version (an earlier
+    thumbnail kept when a later version has none); alerts and flight ends follow.
+    What an earlier replay already stored (found by its journal key) is updated, not
+    added again. The journal is retired only after everything was written.
 
     Raises
     ------
@@ -102,30 +129,52 @@ def replay_journal(store: Store, journal: Journal) -> dict[int, int]:
     entries = journal.entries()
     if not entries:
         return {}
-    latest: dict[int, Finding] = {}
-    ids: dict[int, int] = {}
+    new: dict[str, Finding] = {}  # journal key -> latest version
+    stored: dict[int, Finding] = {}  # store id -> latest version
     for e in entries:
-        if e["op"] in ("add", "update"):
-            finding = _finding_from_json(e["finding"])
-            key = int(e["key"])
-            if key > 0:  # already in the store: only newer evidence
-                latest[key] = replace(finding, id=key)
-            else:
-                latest[key] = replace(finding, id=None)
-    for key, finding in latest.items():
-        if key > 0:
-            store.update_finding(finding)
-            ids[key] = key
+        if e["op"] not in ("add", "update"):
+            continue
+        finding = _finding_from_json(e["finding"])
+        key = int(e["key"])
+        older = stored.get(key) if key > 0 else new.get(_uid(e))
+        if finding.thumbnail_png is None and older is not None:
+            finding = replace(finding, thumbnail_png=older.thumbnail_png)
+        if key > 0:  # already in the store: only newer evidence
+            stored[key] = replace(finding, id=key)
         else:
-            ids[key] = store.add_finding(finding).id  # type: ignore[assignment]
+            new[_uid(e)] = replace(finding, id=None)
+    for finding in stored.values():
+        store.update_finding(finding)
+    ids = {uid: _upsert(store, uid, finding) for uid, finding in new.items()}
     for e in entries:
         if e["op"] == "alert":
-            fid = e.get("key")
-            store.add_alert(e["level"], e["message"], ids.get(fid, fid) if fid else None)
+            _replay_alert(store, e, ids)
         elif e["op"] == "end_flight":
             store.end_flight(int(e["flight_id"]), e["outcome"])
     journal.retire()
     return ids
+
+
+def _upsert(store: Store, uid: str, finding: Finding) -> int:
+    known = store.finding_id_for(uid)
+    if known is None:
+        return store.add_finding(finding, journal_key=uid).id  # type: ignore[return-value]
+    store.update_finding(replace(finding, id=known))
+    return known
+
+
+def _replay_alert(store: Store, entry: dict[str, Any], ids: dict[str, int]) -> None:
+    uid = entry.get("uid")
+    if uid and store.alert_id_for(uid) is not None:
+        return  # stored by an earlier replay
+    key = entry.get("key")
+    if entry.get("finding_uid"):
+        finding_id = ids.get(entry["finding_uid"])
+    elif key is not None and key < 0:
+        finding_id = ids.get(f"legacy:{key}")
+    else:
+        finding_id = key
+    store.add_alert(entry["level"], entry["message"], finding_id, journal_key=uid)
 
 
 class JournaledStore:
@@ -142,6 +191,8 @@ class JournaledStore:
                  warn: Callable[[str], None] = lambda _: None) -> None:
         self.store, self.journal, self.retry_s, self.warn = store, journal, retry_s, warn
         self._next_local = -1
+        self._run = uuid.uuid4().hex[:12]  # this run's journal keys never meet another's
+        self._alerts = 0
         self._ids: dict[int, int] = {}  # local (negative) id -> store id
         self._down_since: float | None = None
         self._last_try = 0.0
@@ -175,12 +226,16 @@ class JournaledStore:
                           f"journal {self.journal.path} until it is back")
             return False, None
 
+    def _uid(self, local: int) -> str:
+        return f"{self._run}:{-local}"
+
     def _replay(self) -> None:
         ids = replay_journal(self.store, self.journal)
-        self._ids.update({k: v for k, v in ids.items() if k < 0})
+        for local in range(-1, self._next_local, -1):
+            if self._uid(local) in ids:
+                self._ids[local] = ids[self._uid(local)]
         self._down_since = None
-        self.warn(f"the store is back: {len([k for k in ids if k < 0])} journaled "
-                  "finding(s) replayed into it")
+        self.warn(f"the store is back: {len(ids)} journaled finding(s) replayed into it")
 
     def poll(self) -> None:
         """Replay the journal if the store is down and a retry is due."""
@@ -197,7 +252,8 @@ class JournaledStore:
             return stored  # type: ignore[no-any-return]
         local = self._next_local
         self._next_local -= 1
-        self._append({"op": "add", "key": local, "finding": _finding_to_json(finding)})
+        self._append({"op": "add", "key": local, "uid": self._uid(local),
+                      "finding": _finding_to_json(finding)})
         return replace(finding, id=local)
 
     def update_finding(self, finding: Finding) -> None:
@@ -209,7 +265,11 @@ class JournaledStore:
             ok, _ = self._try(lambda: self.store.update_finding(finding))
             if ok:
                 return
-        self._append({"op": "update", "key": key, "finding": _finding_to_json(finding)})
+        entry: dict[str, Any] = {"op": "update", "key": key,
+                                 "finding": _finding_to_json(finding)}
+        if key < 0:
+            entry["uid"] = self._uid(key)
+        self._append(entry)
 
     def add_alert(self, level: str, message: str, finding_id: int | None = None) -> int:
         fid = self.resolve(finding_id)
@@ -217,12 +277,16 @@ class JournaledStore:
             ok, alert_id = self._try(lambda: self.store.add_alert(level, message, fid))
             if ok:
                 return int(alert_id)
-        self._append({"op": "alert", "level": level, "message": message, "key": fid})
+        self._alerts += 1
+        entry: dict[str, Any] = {"op": "alert", "level": level, "message": message,
+                                 "key": fid, "uid": f"{self._run}:alert-{self._alerts}"}
+        if fid is not None and fid < 0:
+            entry["finding_uid"] = self._uid(fid)
+        self._append(entry)
         return -1
 
     def end_flight(self, flight_id: int, outcome: str) -> None:
         self._last_try = 0.0  # the flight's end is worth one more try
         ok, _ = self._try(lambda: self.store.end_flight(flight_id, outcome))
         if not ok:
-            self._append({"op": "end_flight", "flight_id": flight_id,
-                                 "outcome": outcome})
+            self._append({"op": "end_flight", "flight_id": flight_id, "outcome": outcome})

@@ -46,5 +46,12 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE findings ADD COLUMN status TEXT NOT NULL DEFAULT 'noted'",
         "UPDATE findings SET status = 'alarm' WHERE kind = 'person'",
     ),
+    (  # version 3: what came from the journal keeps its journal key, so a journal
+        # replayed twice (or again after a crash mid-replay) is stored once
+        "ALTER TABLE findings ADD COLUMN journal_key TEXT",
+        "CREATE UNIQUE INDEX findings_journal_key ON findings(journal_key)",
+        "ALTER TABLE alerts ADD COLUMN journal_key TEXT",
+        "CREATE UNIQUE INDEX alerts_journal_key ON alerts(journal_key)",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -153,16 +153,29 @@ class Store:
             "WHERE flight_id = ? ORDER BY time_unix_s", (flight_id,))]
 
     # -- findings ------------------------------------------------------------------------
-    def add_finding(self, finding: Finding) -> Finding:
-        """Store a new finding; it is on disk when this returns."""
+    def add_finding(self, finding: Finding, *, journal_key: str | None = None) -> Finding:
+        """Store a new finding; it is on disk when this returns.
+
+        ``journal_key`` marks a finding replayed from the journal (unique: see
+        :meth:`finding_id_for`).
+        """
         finding_id = self._insert(
-            f"INSERT INTO findings ({_FINDING_COLUMNS}) VALUES "
-            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO findings ({_FINDING_COLUMNS}, journal_key) VALUES "
+            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (finding.mission_id, finding.kind.value, finding.lat_deg, finding.lon_deg,
              finding.accuracy_m, finding.confidence, finding.first_seen_unix_s,
              finding.last_seen_unix_s, finding.evidence_count, finding.peak_temp_c,
-             finding.area_m2, finding.thumbnail_png, finding.status.value))
+             finding.area_m2, finding.thumbnail_png, finding.status.value, journal_key))
         return replace(finding, id=finding_id)
+
+    def finding_id_for(self, journal_key: str) -> int | None:
+        """The finding a journal entry was already replayed into, if it was.
+
+        Why: a replay run twice, or again after a crash half-way, must update what it
+        stored the first time rather than store it again.
+        """
+        rows = self._db.execute("SELECT id FROM findings WHERE journal_key = ?", (journal_key,))
+        return int(rows[0][0]) if rows else None
 
     def update_finding(self, finding: Finding) -> None:
         """Record more evidence for a stored finding (same id)."""
@@ -246,9 +259,16 @@ class Store:
             "SELECT id, due_unix_s, mission_id, status, detail FROM patrol_runs "
             "WHERE patrol = ? ORDER BY due_unix_s, id", (patrol,))]
 
-    def add_alert(self, level: str, message: str, finding_id: int | None = None) -> int:
-        return self._insert("INSERT INTO alerts (time_unix_s, level, message, finding_id) "
-                            "VALUES (?, ?, ?, ?)", (time.time(), level, message, finding_id))
+    def add_alert(self, level: str, message: str, finding_id: int | None = None, *,
+                  journal_key: str | None = None) -> int:
+        return self._insert("INSERT INTO alerts (time_unix_s, level, message, finding_id, "
+                            "journal_key) VALUES (?, ?, ?, ?, ?)",
+                            (time.time(), level, message, finding_id, journal_key))
+
+    def alert_id_for(self, journal_key: str) -> int | None:
+        """The alert a journal entry was already replayed into, if it was."""
+        rows = self._db.execute("SELECT id FROM alerts WHERE journal_key = ?", (journal_key,))
+        return int(rows[0][0]) if rows else None
 
     def alerts(self) -> list[tuple[int, float, str, str, int | None]]:
         return [tuple(r) for r in self._db.execute(

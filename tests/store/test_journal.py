@@ -7,7 +7,17 @@ import threading
 import time
 from dataclasses import replace
 
-from dronewatch.store import Finding, FindingKind, FindingStatus, Journal, JournaledStore, Store
+import pytest
+
+from dronewatch.store import (
+    Finding,
+    FindingKind,
+    FindingStatus,
+    Journal,
+    JournaledStore,
+    Store,
+    replay_journal,
+)
 
 
 def person(confidence: float = 0.9) -> Finding:
@@ -63,4 +73,107 @@ def test_a_torn_last_line_is_skipped(tmp_path):
     journal.append({"op": "alert", "level": "warning", "message": "m", "key": None})
     with open(journal.path, "a") as f:
         f.write('{"op": "add", "key": -1, "find')  # the process died mid-write
+    assert [e["op"] for e in journal.entries()] == ["alert"]
+
+
+class DownStore:
+    """A store that cannot take any write (PostgreSQL stopped, the disk full)."""
+
+    def __getattr__(self, name: str):
+        def fail(*_args, **_kwargs):
+            raise sqlite3.OperationalError("disk I/O error")
+        return fail
+
+
+class CrashingStore:
+    """A real store whose process dies (here: raises) after ``writes`` writes."""
+
+    def __init__(self, store: Store, writes: int) -> None:
+        self.store, self.left = store, writes
+
+    def __getattr__(self, name: str):
+        attr = getattr(self.store, name)
+        if not name.startswith(("add_", "update_", "end_")):
+            return attr
+
+        def write(*args, **kwargs):
+            if self.left == 0:
+                raise SystemExit("power cut mid-replay")
+            self.left -= 1
+            return attr(*args, **kwargs)
+        return write
+
+
+def journal_a_flight(tmp_path) -> tuple[Journal, int]:
+    """Two runs journal into one file while the store is down (both number from -1)."""
+    path = tmp_path / "s.sqlite"
+    with Store(path) as store:
+        mission = store.add_mission("search", "m", launched_by="x", reason="y")
+        flight = store.start_flight(mission.id, "drone")
+    journal = Journal(tmp_path / "j.jsonl")
+    first = JournaledStore(DownStore(), journal)
+    kept = first.add_finding(replace(person(0.6), mission_id=mission.id))
+    # more evidence with no better view: no thumbnail in this version
+    first.update_finding(replace(kept, confidence=0.95, evidence_count=3, thumbnail_png=None))
+    first.add_alert("alarm", "PERSON", kept.id)
+    first.end_flight(flight.id, "returned on a fault (RTL)")
+    second = JournaledStore(DownStore(), journal)  # the next start, the store still down
+    other = second.add_finding(replace(person(0.3), lat_deg=44.68, mission_id=mission.id))
+    assert kept.id == other.id == -1
+    return journal, flight.id
+
+
+def test_replay_after_a_crash_mid_replay_and_replayed_twice_stores_everything_once(tmp_path):
+    journal, flight_id = journal_a_flight(tmp_path)
+    saved = journal.path.read_bytes()
+    path = tmp_path / "s.sqlite"
+    with Store(path) as store, pytest.raises(SystemExit):
+        replay_journal(CrashingStore(store, writes=2), journal)  # both findings, no alert
+    assert journal.path.exists()  # not retired: it will be replayed again
+    with Store(path) as store:  # the next start, a new connection to the same file
+        ids = replay_journal(store, journal)
+        first = store.findings()
+        alerts = store.alerts()
+        assert not journal.path.exists()
+        journal.path.write_bytes(saved)  # the same journal again (a copy restored)
+        assert replay_journal(store, journal) == ids
+        assert store.findings() == first and store.alerts() == alerts
+        (flight,) = store.flights()
+    assert len(ids) == 2 and sorted(f.lat_deg for f in first) == [44.67, 44.68]
+    person_found = next(f for f in first if f.lat_deg == 44.67)
+    assert person_found.confidence == 0.95 and person_found.evidence_count == 3
+    assert person_found.thumbnail_png == b"\x89PNG-ish"  # the earlier view is kept
+    assert [(a[2], a[4]) for a in alerts] == [("alarm", person_found.id)]
+    assert flight.id == flight_id and flight.outcome == "returned on a fault (RTL)"
+
+
+def test_a_line_the_disk_took_only_part_of_is_cut_off_and_raises(tmp_path):
+    import errno
+    import resource
+    import signal as signals
+
+    journal = Journal(tmp_path / "j.jsonl")
+    journal.append({"op": "alert", "level": "warning", "message": "m", "key": None})
+    size = journal.path.stat().st_size
+    previous = resource.getrlimit(resource.RLIMIT_FSIZE)
+    handler = signals.signal(signals.SIGXFSZ, signals.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (size + 20, previous[1]))  # 20 bytes of room
+    try:
+        with pytest.raises(OSError) as caught:
+            journal.append({"op": "alert", "level": "warning", "message": "x" * 200,
+                            "key": None})
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, previous)
+        signals.signal(signals.SIGXFSZ, handler)
+    assert caught.value.errno == errno.ENOSPC
+    assert journal.path.stat().st_size == size  # no half line left behind
+    journal.append({"op": "alert", "level": "warning", "message": "n", "key": None})
+    assert [e["message"] for e in journal.entries()] == ["m", "n"]
+
+
+def test_a_line_after_a_torn_one_is_kept(tmp_path):
+    journal = Journal(tmp_path / "j.jsonl")
+    with open(journal.path, "a") as f:
+        f.write('{"op": "add", "key": -1, "find')  # the process died mid-write
+    journal.append({"op": "alert", "level": "warning", "message": "m", "key": None})
     assert [e["op"] for e in journal.entries()] == ["alert"]
