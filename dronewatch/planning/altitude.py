@@ -10,7 +10,6 @@ The band itself lies inside [minimum clearance, legal maximum], so both always h
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -73,43 +72,54 @@ def follow_terrain(points: list[tuple[float, float, bool]], ground: GroundFn,
                    policy: AltitudePolicy) -> list[HeightPoint]:
     """Heights for a path of (east, north, survey) points, with waypoints added as needed.
 
+    Why in arrays: a large plan has thousands of legs. Every leg starts and ends at the
+    target height over its end points, so legs are independent: all samples go to the
+    DEM in one call, and all straight lines are checked against the band at once; only
+    the few legs that leave it are split, one by one.
+
     Raises
     ------
     PlanningError
         The DEM has no height somewhere along the path.
     """
     low, high = policy.band
-    # Sample every leg first and ask the DEM once: one call, not one per leg.
-    samples = []
-    for (ax, ay, _), (bx, by, _) in itertools.pairwise(points):
-        n = max(2, math.ceil(math.hypot(bx - ax, by - ay) / policy.sample_m) + 1)
-        samples.append(np.linspace(0.0, 1.0, n))
-    xs_all = [np.array([points[0][0]])]
-    ys_all = [np.array([points[0][1]])]
-    for (ax, ay, _), (bx, by, _), t in zip(points, points[1:], samples, strict=False):
-        xs_all.append(ax + t * (bx - ax))
-        ys_all.append(ay + t * (by - ay))
-    ground_all = ground(np.concatenate(xs_all), np.concatenate(ys_all))
+    xy = np.array([(x, y) for x, y, _ in points], dtype=float)
+    d = xy[1:] - xy[:-1]
+    counts = np.maximum(2, np.ceil(np.hypot(d[:, 0], d[:, 1]) / policy.sample_m) + 1).astype(
+        np.int64)
+    leg = np.repeat(np.arange(len(d)), counts)
+    firsts = np.cumsum(counts) - counts
+    t = (np.arange(len(leg)) - firsts[leg]) / (counts[leg] - 1)
+    xs = np.concatenate([xy[:1, 0], xy[:-1, 0][leg] + t * d[:, 0][leg]])
+    ys = np.concatenate([xy[:1, 1], xy[:-1, 1][leg] + t * d[:, 1][leg]])
+    ground_all = ground(xs, ys)
     bad = ~np.isfinite(ground_all)
     if bad.any():
         k = int(np.flatnonzero(bad)[0])
-        _check(math.nan, float(np.concatenate(xs_all)[k]), float(np.concatenate(ys_all)[k]))
+        _check(math.nan, float(xs[k]), float(ys[k]))
+    gs_all = ground_all[1:]
+    ends = firsts + counts - 1
+    alt_b = gs_all[ends] + policy.target_agl_m
+    alt_a = np.concatenate([ground_all[:1], gs_all[ends[:-1]]])[:len(d)] + policy.target_agl_m
+    agl = alt_a[leg] + t * (alt_b - alt_a)[leg] - gs_all
+    worst = np.maximum(low - agl, agl - high)
+    worst[firsts] = worst[ends] = -np.inf  # the ends sit at the target height
+    leaves = np.zeros(len(d), dtype=bool)
+    np.logical_or.at(leaves, leg, worst > 1e-9)
     x0, y0, survey0 = points[0]
     g0 = float(ground_all[0])
     out = [HeightPoint(x0, y0, g0, g0 + policy.target_agl_m, survey0)]
-    offset = 1
-    for (x, y, survey), t, xs, ys in zip(points[1:], samples, xs_all[1:], ys_all[1:],
-                                         strict=True):
-        gs = ground_all[offset:offset + len(t)]
-        offset += len(t)
-        a = out[-1]
-        end_alt = float(gs[-1]) + policy.target_agl_m
-        keep = _split(t, gs, 0, len(t) - 1, a.alt_amsl_m, end_alt, low, high,
-                      policy.target_agl_m)
-        for k in sorted(keep):
-            out.append(HeightPoint(float(xs[k]), float(ys[k]), float(gs[k]),
-                                   float(gs[k]) + policy.target_agl_m, survey))
-        out.append(HeightPoint(x, y, float(gs[-1]), end_alt, survey))
+    for i in range(len(d)):
+        x, y, survey = points[i + 1]
+        if leaves[i]:
+            lo, hi = int(firsts[i]), int(ends[i]) + 1
+            ts, gs = t[lo:hi], gs_all[lo:hi]
+            keep = _split(ts, gs, 0, len(ts) - 1, float(alt_a[i]), float(alt_b[i]), low, high,
+                          policy.target_agl_m)
+            for k in sorted(keep):
+                out.append(HeightPoint(float(xs[lo + 1 + k]), float(ys[lo + 1 + k]),
+                                       float(gs[k]), float(gs[k]) + policy.target_agl_m, survey))
+        out.append(HeightPoint(x, y, float(gs_all[ends[i]]), float(alt_b[i]), survey))
     return out
 
 

@@ -19,6 +19,8 @@ import numpy as np
 import shapely
 from shapely import affinity
 
+from dronewatch.planning._strips import StripSpans, edges, merge_spans, strip_spans
+
 __all__ = ["Lane", "best_sweep_angle", "lanes", "order_lanes", "sweep_cost_s"]
 
 
@@ -51,51 +53,57 @@ def lanes(region: shapely.Geometry, spacing_m: float, angle_deg: float,
     if region.is_empty:
         return []
     centre = region.centroid
-    turned = affinity.rotate(region, -angle_deg, origin=centre)
-    blocked = affinity.rotate(forbidden, -angle_deg, origin=centre) if forbidden else None
-    min_x, min_y, max_x, max_y = turned.bounds
+    origin = (centre.x, centre.y)
+    theta = math.radians(angle_deg)
+    cos_t, sin_t = math.cos(theta), math.sin(theta)
+    # Turned by -angle the lanes run along x; every strip is cut in one array pass.
+    x0, y0, x1, y1 = edges(region, cos_t, -sin_t, origin)
+    if len(x0) == 0:
+        return []
+    min_y, max_y = float(min(y0.min(), y1.min())), float(max(y0.max(), y1.max()))
     count = max(1, math.ceil((max_y - min_y) / spacing_m))
     # Centre the strips on the region so the rim is shared evenly on both sides.
     first_y = (min_y + max_y) / 2 - (count - 1) * spacing_m / 2
-    ys = first_y + spacing_m * np.arange(count)
-    strips = shapely.box(min_x - 1, ys - spacing_m / 2, max_x + 1, ys + spacing_m / 2)
-    insides = shapely.intersection(turned, strips)  # all strips in one vectorised call
-    out = []
-    for y, inside in zip(ys, insides, strict=True):
-        pieces = []
-        for part in getattr(inside, "geoms", [inside]):
-            if part.is_empty or part.area < 1e-6:
-                continue
-            x0, _, x1, _ = part.bounds
-            line = shapely.LineString([(x0, y), (x1, y)])
-            if blocked is not None:
-                line = line.difference(blocked)
-            for seg in getattr(line, "geoms", [line]):
-                if seg.is_empty or seg.length < 1e-6:
-                    continue
-                (ax, ay), (bx, by) = seg.coords[0], seg.coords[-1]
-                pieces.append((ax, ay, bx, by))
-        pieces = _merge(sorted(pieces))
-        strip_lanes = []
-        for ax, ay, bx, by in pieces:
-            back = affinity.rotate(shapely.LineString([(ax, ay), (bx, by)]), angle_deg,
-                                   origin=centre)
-            (px, py), (qx, qy) = back.coords
-            strip_lanes.append(Lane(px, py, qx, qy))
-        if strip_lanes:
-            out.append(strip_lanes)
-    return out
+    spans = strip_spans(x0, y0, x1, y1, first_y=first_y, spacing_m=spacing_m, count=count)
+    if forbidden is not None and not forbidden.is_empty:
+        spans = _cut(spans, first_y, spacing_m,
+                     affinity.rotate(forbidden, -angle_deg, origin=centre))
+    y = first_y + spacing_m * spans.strip
+    ax, ay = _turn(spans.x0_m, y, cos_t, sin_t, origin)
+    bx, by = _turn(spans.x1_m, y, cos_t, sin_t, origin)
+    cuts = (np.flatnonzero(np.diff(spans.strip)) + 1).tolist()
+    coords = np.stack([ax, ay, bx, by], axis=1).tolist()
+    return [[Lane(*c) for c in coords[i:j]]
+            for i, j in zip([0, *cuts], [*cuts, len(coords)], strict=True) if j > i]
 
 
-def _merge(pieces: list[tuple[float, float, float, float]]) -> list[tuple[float, ...]]:
-    """Join overlapping pieces of one strip (a concave part seen twice in the strip)."""
-    merged: list[list[float]] = []
-    for ax, ay, bx, by in pieces:
-        if merged and ax <= merged[-1][2] + 1e-6:
-            merged[-1][2] = max(merged[-1][2], bx)
-        else:
-            merged.append([ax, ay, bx, by])
-    return [tuple(p) for p in merged]
+def _cut(spans: StripSpans, first_y: float, spacing_m: float,
+         blocked: shapely.Geometry) -> StripSpans:
+    """The spans with ``blocked`` (in the same turned frame) taken out: one vectorised call."""
+    y = first_y + spacing_m * spans.strip
+    lines = shapely.linestrings(np.stack([np.stack([spans.x0_m, y], axis=1),
+                                          np.stack([spans.x1_m, y], axis=1)], axis=1))
+    shapely.prepare(blocked)
+    hit = shapely.intersects(blocked, lines)
+    if not hit.any():
+        return spans
+    parts, index = shapely.get_parts(shapely.difference(lines[hit], blocked),
+                                     return_index=True)
+    pieces = (shapely.get_type_id(parts) == shapely.GeometryType.LINESTRING) & ~shapely.is_empty(
+        parts)  # a span wholly blocked comes back as an empty line
+    parts, index = parts[pieces], index[pieces]
+    box = shapely.bounds(parts)
+    strip = spans.strip[hit][index]
+    return merge_spans(np.concatenate([spans.strip[~hit], strip]),
+                       np.concatenate([spans.x0_m[~hit], box[:, 0]]),
+                       np.concatenate([spans.x1_m[~hit], box[:, 2]]))
+
+
+def _turn(x: np.ndarray, y: np.ndarray, cos_t: float, sin_t: float,
+          origin: tuple[float, float]) -> tuple[np.ndarray, np.ndarray]:
+    """Points turned ccw by the angle of (cos_t, sin_t) about ``origin``."""
+    dx, dy = x - origin[0], y - origin[1]
+    return origin[0] + dx * cos_t - dy * sin_t, origin[1] + dx * sin_t + dy * cos_t
 
 
 def order_lanes(strips: list[list[Lane]], start: tuple[float, float]) -> list[Lane]:

@@ -105,6 +105,7 @@ class PlanningContext:
         area = zones.local_geometry(zones.operating_area.id)
         self.no_fly = zones.no_fly_union_local(no_fly_margin_m)
         self.allowed = area.buffer(-boundary_margin_m).difference(self.no_fly)
+        shapely.prepare(self.allowed)
         self.router = Router(area.buffer(-boundary_margin_m), self.no_fly)
         sites = {s.id: s for s in zones.launch_sites}
         if launch_site is not None and launch_site not in sites:
@@ -136,19 +137,23 @@ class PlanningContext:
         the legs that are part of the search, not a transit.
         """
         pieces: list[list[Point]] = []
-        for polyline in legs:
-            for a, b in itertools.pairwise(polyline):
-                inside = shapely.LineString([a, b]).intersection(self.allowed)
-                parts = [g for g in getattr(inside, "geoms", [inside])
-                         if isinstance(g, shapely.LineString) and g.length > 1.0]
-                line = shapely.LineString([a, b])
+        ends = [(a, b) for polyline in legs for a, b in itertools.pairwise(polyline)]
+        lines = shapely.linestrings(np.array(ends, dtype=float).reshape(-1, 2, 2))
+        # Most legs lie wholly inside (a cheap prepared test); only the rest are cut.
+        cut = lines.copy()
+        outside = ~shapely.covers(self.allowed, lines)
+        cut[outside] = shapely.intersection(lines[outside], self.allowed)
+        for line, inside in zip(lines, cut, strict=True):
+            parts = [g for g in getattr(inside, "geoms", [inside])
+                     if isinstance(g, shapely.LineString) and g.length > 1.0]
+            if len(parts) > 1:
                 parts.sort(key=lambda g: line.project(shapely.Point(g.coords[0])))
-                for part in parts:
-                    coords = [tuple(c) for c in part.coords]
-                    if pieces and math.dist(pieces[-1][-1], coords[0]) < 1e-6:
-                        pieces[-1].extend(coords[1:])
-                    else:
-                        pieces.append(coords)
+            for part in parts:
+                coords = [tuple(c) for c in part.coords]
+                if pieces and math.dist(pieces[-1][-1], coords[0]) < 1e-6:
+                    pieces[-1].extend(coords[1:])
+                else:
+                    pieces.append(coords)
         if not pieces:
             raise PlanningError("nothing of the search area can be flown: it lies in no-fly "
                                 "zones or outside the operating area")
@@ -163,9 +168,9 @@ class PlanningContext:
 
     def check(self, points: Sequence[HeightPoint]) -> None:
         """The guarantee, checked on the finished path: every leg clear of no-fly and border."""
-        for a, b in itertools.pairwise(points):
-            if not self.router.clear((a.east_m, a.north_m), (b.east_m, b.north_m)):
-                raise PlanningError("internal: a leg enters a no-fly zone or leaves the area")
+        xy = np.array([(p.east_m, p.north_m) for p in points], dtype=float).reshape(-1, 2)
+        if not self.router.clear_legs(xy[:-1], xy[1:]).all():
+            raise PlanningError("internal: a leg enters a no-fly zone or leaves the area")
 
     def sorties(self, path: list[tuple[float, float, bool]],
                 explain: Callable[[str], None]) -> tuple[Sortie, ...]:
@@ -187,6 +192,7 @@ class PlanningContext:
             self.airframe.cruise_speed_mps * 3600.0)
         last = len(heights) - 2  # heights[-1] is home again
         out: list[Sortie] = []
+        backs: dict[int, list[HeightPoint]] = {}  # the real way home from a path index
         start = 1
         while start < last:
             out_leg = self._transit(self.home_xy, heights[start])
@@ -200,21 +206,24 @@ class PlanningContext:
                 if spent[end + 1] - spent[start] + home_m * per_m > budget:
                     break
                 end += 1
-            # The estimate may be too hopeful: bisect on the real way home below it.
-            lo, hi, end = start + 1, end, start
+            # The estimate may be too hopeful: try the real way home from it (it most
+            # often fits: the straight line is long over), else bisect below it.
+            lo, hi = start + 1, end
+            if end > start and self._home_fits(heights, spent, backs, start, end, budget):
+                lo = hi + 1
+            else:
+                hi, end = end - 1, start
             while lo <= hi:
                 mid = (lo + hi) // 2
-                back = self._transit((heights[mid].east_m, heights[mid].north_m), None)
-                if spent[mid] - spent[start] + path_cost(back, self.airframe).energy_wh <= budget:
+                if self._home_fits(heights, spent, backs, start, mid, budget):
                     end, lo = mid, mid + 1
                 else:
                     hi = mid - 1
-            back = self._transit((heights[end].east_m, heights[end].north_m), None)
             if end == start:
                 raise PlanningError(f"the search area is too far: even one leg and the way "
                                     f"back need more than the {usable:.0f} Wh a battery gives "
                                     f"above its {self.airframe.reserve_fraction:.0%} reserve")
-            points = (*out_leg[:-1], *heights[start:end + 1], *back[1:])
+            points = (*out_leg[:-1], *heights[start:end + 1], *backs[end][1:])
             self.check(points)
             out.append(Sortie(points, path_cost(points, self.airframe)))
             start = end
@@ -222,6 +231,16 @@ class PlanningContext:
                 f"one battery gives {usable:.0f} Wh above its "
                 f"{self.airframe.reserve_fraction:.0%} reserve")
         return tuple(out)
+
+    def _home_fits(self, heights: list[HeightPoint], spent: np.ndarray,
+                   backs: dict[int, list[HeightPoint]], start: int, end: int,
+                   budget_wh: float) -> bool:
+        """Whether the path from ``start`` to ``end`` and the real way home fit the budget."""
+        back = backs.get(end)
+        if back is None:
+            back = backs[end] = self._transit((heights[end].east_m, heights[end].north_m), None)
+        return bool(spent[end] - spent[start] + path_cost(back, self.airframe).energy_wh
+                    <= budget_wh)
 
     def _transit(self, a: Point, b: HeightPoint | None) -> list[HeightPoint]:
         """Heights along the safe route from a to b (or home when b is None)."""

@@ -9,7 +9,6 @@ growth, so legs may touch the margin's rim but never enter it.
 
 from __future__ import annotations
 
-import heapq
 import math
 
 import numpy as np
@@ -40,7 +39,7 @@ class Router:
         shapely.prepare(self._check_allowed)
         self._check_blocked = None
         self._corners: list[tuple[float, float]] = []
-        self._corner_rows: dict[int, np.ndarray] = {}
+        self._corner_seen: np.ndarray | None = None
         if self.obstacles is not None:
             self._check_blocked = self.obstacles.buffer(-_SLACK_M)
             shapely.prepare(self._check_blocked)
@@ -69,6 +68,16 @@ class Router:
             return False
         return self._check_blocked is None or not self._check_blocked.intersects(leg)
 
+    def clear_legs(self, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+        """:meth:`clear` for many legs at once (rows of start and end points), vectorised."""
+        same = np.all(starts == ends, axis=1)
+        legs = shapely.linestrings(np.stack([starts, ends], axis=1))
+        legs[same] = shapely.points(starts[same])
+        ok = shapely.covers(self._check_allowed, legs)
+        if self._check_blocked is not None:
+            ok &= ~shapely.intersects(self._check_blocked, legs)
+        return ok
+
     def point_ok(self, p: tuple[float, float]) -> bool:
         return self.clear(p, p)
 
@@ -87,41 +96,51 @@ class Router:
         if self.clear(a, b):
             return [a, b]
         nodes = np.array([a, b, *self._corners], dtype=float)
-        dist = {0: 0.0}
-        previous: dict[int, int] = {}
-        queue = [(0.0, 0)]
-        done = set()
-        while queue:
-            d, i = heapq.heappop(queue)
-            if i in done:
-                continue
-            done.add(i)
-            if i == 1:
+        seen = self._visibility(nodes)
+        # Dijkstra over a dense graph of a few dozen nodes: one array step per node.
+        dist = np.full(len(nodes), math.inf)
+        dist[0] = 0.0
+        previous = np.full(len(nodes), -1)
+        done = np.zeros(len(nodes), dtype=bool)
+        while True:
+            i = int(np.argmin(np.where(done, math.inf, dist)))
+            if done[i] or not math.isfinite(dist[i]) or i == 1:
                 break
-            visible = self._visible(i, nodes)
-            for j in np.flatnonzero(visible):
-                j = int(j)
-                if j == 0 or j in done:
-                    continue
-                step = math.dist(nodes[i], nodes[j])
-                if d + step < dist.get(j, math.inf):
-                    dist[j] = d + step
-                    previous[j] = i
-                    heapq.heappush(queue, (dist[j], j))
-        if 1 not in previous:
+            done[i] = True
+            step = dist[i] + np.hypot(nodes[:, 0] - nodes[i, 0], nodes[:, 1] - nodes[i, 1])
+            better = seen[i] & ~done & (step < dist)
+            dist[better] = step[better]
+            previous[better] = i
+        if previous[1] < 0:
             raise PlanningError("no clear transit route between the points: no-fly zones or "
                                 "the operating-area boundary close every way")
         path = [1]
         while path[-1] != 0:
-            path.append(previous[path[-1]])
+            path.append(int(previous[path[-1]]))
         return [(float(nodes[i][0]), float(nodes[i][1])) for i in reversed(path)]
 
-    def _visible(self, i: int, nodes: np.ndarray) -> np.ndarray:
-        """Which nodes node i sees; corner-to-corner rows are computed once and kept."""
-        if i < 2:
-            return self._clear_many(tuple(nodes[i]), nodes)
-        row = self._corner_rows.get(i)
-        if row is None:
-            row = self._corner_rows[i] = self._clear_many(tuple(nodes[i]), nodes[2:])
-        ends = self._clear_many(tuple(nodes[i]), nodes[:2])
-        return np.concatenate([ends, row])
+    def _visibility(self, nodes: np.ndarray) -> np.ndarray:
+        """Which nodes see each other: the two ends (rows 0, 1) then the corners.
+
+        Why a kept matrix: every route around the same zones uses the same corners,
+        so their mutual visibility is computed once, in one vectorised call; a route
+        only adds the rows of its two ends.
+        """
+        if self._corner_seen is None:
+            corners = nodes[2:]
+            i, j = np.triu_indices(len(corners), k=1)
+            legs = shapely.linestrings(np.stack([corners[i], corners[j]], axis=1))
+            ok = shapely.covers(self._check_allowed, legs)
+            if self._check_blocked is not None:
+                ok &= ~shapely.intersects(self._check_blocked, legs)
+            seen = np.zeros((len(corners), len(corners)), dtype=bool)
+            seen[i, j] = seen[j, i] = ok
+            self._corner_seen = seen
+        out = np.zeros((len(nodes), len(nodes)), dtype=bool)
+        out[2:, 2:] = self._corner_seen
+        for end in (0, 1):
+            row = self._clear_many(tuple(nodes[end]), nodes)
+            row[end] = False
+            out[end, :] = row
+            out[:, end] = row
+        return out
