@@ -230,7 +230,8 @@ def _gimbal(state: VehicleState, msg: MavMessage) -> dict:
 
 
 def _terrain(state: VehicleState, msg: MavMessage) -> dict:
-    return {"alt_agl_m": msg["current_height"]}
+    # spacing 0: the vehicle has no terrain under it (ArduPilot then reports height 0)
+    return {"alt_agl_m": msg["current_height"] if msg["spacing"] else None}
 
 
 _CHANGES = {

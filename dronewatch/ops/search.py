@@ -22,6 +22,7 @@ import shapely
 from dronewatch.geo import Terrain, distance_m
 from dronewatch.link import LinkError, Subscription, Vehicle
 from dronewatch.link.camera import check_camera
+from dronewatch.link.terrain import serve_terrain
 from dronewatch.ops.faults import (
     POLICY,
     Fault,
@@ -178,10 +179,13 @@ def fly_plan(vehicle: Vehicle, plan: Plan, zones: ZoneSet, terrain: Terrain,
         if not is_store_failure(exc):
             raise
         raise PreflightError(f"the store cannot record the flight: {exc}") from exc
-    with signals_interrupt():
+    # the vehicle's TERRAIN_REQUESTs are answered from our DEM for the whole flight, on
+    # the server's own thread (so with its own handle on the DEM)
+    with signals_interrupt(), Terrain(terrain.path) as dem, \
+            serve_terrain(vehicle, dem.elevation_or_nan) as served:
         try:
             prepared = prepare(vehicle, plan, zones, fence_margin_m=options.fence_margin_m,
-                               say=say)
+                               say=say, terrain=served)
         except BaseException as exc:
             fault = Fault.of(exc)
             db.end_flight(flight.id, f"{Outcome.NOT_LAUNCHED}: {fault.message}")
