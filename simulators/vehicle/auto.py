@@ -231,7 +231,7 @@ class AutoMission:
             return nav.follower.setpoint(v)
         alt = nav.alt_amsl_m
         if nav.above_terrain_m is not None:
-            alt = v.terrain_amsl(b.east_m, b.north_m) + nav.above_terrain_m
+            alt = v.terrain_db.ground_amsl(b.east_m, b.north_m) + nav.above_terrain_m
         dist = math.hypot(nav.east_m - b.east_m, nav.north_m - b.north_m)
         arrived = dist < v.params["WPNAV_RADIUS"] / 100.0 and abs((alt or 0) - b.alt_amsl_m) < 1.0
         if nav.reached_at_s is None and arrived:

@@ -57,6 +57,8 @@ def handle(v: SimVehicle, msg: mav.MAVLink_message, peer: object) -> None:
         v.schedule.request_stream(msg.req_stream_id, msg.req_message_rate, bool(msg.start_stop))
     elif kind.startswith("PARAM_"):
         _param(v, msg, peer)
+    elif kind in ("TERRAIN_DATA", "TERRAIN_CHECK"):
+        v.terrain_db.handle(msg, peer)
     elif kind == "SET_POSITION_TARGET_GLOBAL_INT" and v.flight.mode is CopterMode.GUIDED:
         east, north = v.to_local(msg.lat_int / 1e7, msg.lon_int / 1e7)
         v.flight.reposition(east, north, v.alt_amsl_from(msg.coordinate_frame, msg.alt), None)

@@ -55,6 +55,7 @@ DEFAULT_PARAMS: dict[str, ParamSpec] = {
     "FENCE_RADIUS": ParamSpec(300),  # m around home
     "FENCE_MARGIN": ParamSpec(2),
     "TERRAIN_ENABLE": ParamSpec(1, True),
+    "TERRAIN_SPACING": ParamSpec(100, True),  # m between the posts asked of ground stations
     # The station's drones carry a triggered thermal camera; ArduCopter's default is
     # 0 (no camera, so DO_SET_CAM_TRIGG_DIST does nothing). Set 0 to get that back.
     # As on ArduCopter, a change takes effect only after a reboot (see SimVehicle.reboot).

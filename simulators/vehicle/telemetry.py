@@ -197,10 +197,8 @@ def _fence_status(v: SimVehicle) -> mav.MAVLink_message:
 
 
 def _terrain_report(v: SimVehicle) -> mav.MAVLink_message:
-    lat, lon = v.position_wgs84()
-    ground = v.terrain_amsl(v.body.east_m, v.body.north_m)
-    return mav.MAVLink_terrain_report_message(
-        round(lat * 1e7), round(lon * 1e7), 30, ground, v.body.alt_amsl_m - ground, 0, 504)
+    # ArduPilot's MSG_TERRAIN slot sends the report and any TERRAIN_REQUEST together
+    return v.terrain_db.report_and_request()
 
 
 def _mission_current(v: SimVehicle) -> mav.MAVLink_message:

@@ -30,6 +30,7 @@ from simulators.vehicle.params import Params
 from simulators.vehicle.payload import Camera, Gimbal
 from simulators.vehicle.physics import Body, Limits, Wind
 from simulators.vehicle.telemetry import BUILDERS, TelemetrySchedule, camera_feedback_message
+from simulators.vehicle.terrain import TerrainDatabase
 
 __all__ = ["Home", "SimVehicle"]
 
@@ -72,6 +73,7 @@ class SimVehicle:
         self.link = VehicleLink(config, self.handle)
         self.mission = MissionServer(self.send, self.say, self._home_item, self._on_stored)
         self.flight = FlightController(self)
+        self.terrain_db = TerrainDatabase(self)  # what ground stations served (TERRAIN_DATA)
         self.schedule = TelemetrySchedule()
         self.time_s = 0.0
         self.boot_s = 0.0  # vehicle time of the last (re)boot: the uptime counts from here
@@ -221,7 +223,7 @@ class SimVehicle:
             return "Need Position Estimate"
         if int(self.params["FENCE_ENABLE"]) and self._fence_violation() != mav.FENCE_BREACH_NONE:
             return "Fence: vehicle outside fence"
-        return None
+        return self.terrain_db.prearm_failure()
 
     def disarm(self) -> None:
         if self.armed:
