@@ -45,3 +45,29 @@ def test_the_same_search_runs_unchanged_against_sitl(tmp_path):
     assert report.outcome == "completed"
     people = [f for f in report.findings if f.kind is FindingKind.PERSON]
     assert people and min(r.distance_m(f.lat_deg, f.lon_deg) for f in people) <= 3.0
+
+
+def test_terrain_served_from_the_dem_lets_a_terrain_frame_mission_arm_on_sitl():
+    """ArduCopter refuses a terrain-frame mission ("PreArm: waiting for terrain data")
+    until its TERRAIN_REQUESTs are answered; here only the station's DEM answers them."""
+    from dronewatch.link.terrain import serve_terrain
+    from dronewatch.missionitem import Frame
+    from dronewatch.ops.launch import prepare, take_off
+
+    with rehearsal(radius_m=150.0) as r, \
+            connect(URL, heartbeat_hz=1.0, telemetry_scale=min(1.0, 4 / SPEEDUP),
+                    timeout_s=30) as vehicle, \
+            serve_terrain(vehicle, r.terrain.elevation_or_nan) as served:
+        vehicle.wait_for(lambda s: s.prearm_ok and s.gps_fix_type >= 3, 300, "SITL ready")
+        if vehicle.state.flavour.value != "ArduPilot":
+            pytest.skip("terrain requests are ArduPilot's")
+        prepared = prepare(vehicle, r.plan, r.zones, fence_margin_m=20.0, terrain=served)
+        assert prepared.terrain_frames and served.blocks_sent > 0
+        back = vehicle.download()
+        assert Frame.GLOBAL_TERRAIN_ALT in {item.frame for item in back[2:]}
+        take_off(vehicle, prepared)
+        vehicle.wait_for(lambda s: s.mission_seq >= 6, 600 / SPEEDUP, "survey legs")
+        state = vehicle.state
+        vehicle.return_to_launch()
+    agl_m = state.alt_amsl_m - r.terrain.elevation_at(state.lat_deg, state.lon_deg)
+    assert abs(agl_m - r.plan.sorties[0].points[5].agl_m) < 15
