@@ -13,6 +13,7 @@ import os
 import struct
 import threading
 import time
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
 from os import PathLike
@@ -25,6 +26,7 @@ from pymavlink.dialects.v20 import ardupilotmega as _mavlink
 from dronewatch.link.errors import LinkError
 
 __all__ = [
+    "LoggedMessage",
     "MavCmd",
     "MavFrame",
     "MavMessage",
@@ -32,6 +34,7 @@ __all__ = [
     "MavResult",
     "RawConnection",
     "message_id",
+    "read_log",
 ]
 
 
@@ -174,3 +177,63 @@ class RawConnection:
             self._tlog.flush()
             os.fsync(self._tlog.fileno())
             self._tlog.close()
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedMessage:
+    """A message read from a log file: its type, fields (the log's units) and time.
+
+    ``time_s`` is the log's own clock: for a .tlog the UNIX time each message was
+    written; for a DataFlash .BIN the GPS time once the log has a GPS message (UNIX
+    seconds), else seconds since the autopilot booted.
+    """
+
+    type: str
+    fields: MappingProxyType[str, Any]
+    time_s: float
+
+    def __getitem__(self, name: str) -> Any:
+        return self.fields[name]
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self.fields.get(name, default)
+
+
+def read_log(path: str | PathLike[str], types: Sequence[str]) -> Iterator[LoggedMessage]:
+    """Messages of ``types`` from a MAVLink .tlog or an ArduPilot DataFlash .BIN, in order.
+
+    Why here: only this module touches pymavlink, whose ``mavlink_connection`` opens
+    both kinds of log by their suffix (``.bin``/``.BIN`` as DataFlash, anything else
+    as a timestamped MAVLink stream).
+
+    Raises
+    ------
+    LinkError
+        The file cannot be opened or is not a log pymavlink can parse.
+    """
+    name = os.fspath(path)
+    try:
+        conn = mavutil.mavlink_connection(name, dialect="ardupilotmega", robust_parsing=True)
+    except Exception as exc:  # pymavlink raises bare Exceptions on a malformed log
+        raise LinkError(f"{name}: not a readable flight log: {exc}") from exc
+    try:
+        while True:
+            try:
+                msg = conn.recv_match(type=list(types), blocking=False)
+            except Exception as exc:
+                raise LinkError(f"{name}: corrupt flight log: {type(exc).__name__}: {exc}") \
+                    from exc
+            if msg is None:
+                return
+            if msg.get_type() == "BAD_DATA":
+                continue
+            fields = {}
+            for field in msg.get_fieldnames():
+                value = getattr(msg, field)
+                if isinstance(value, bytes):
+                    value = value.rstrip(b"\0").decode(errors="replace")
+                fields[field] = value
+            yield LoggedMessage(msg.get_type(), MappingProxyType(fields),
+                                float(getattr(msg, "_timestamp", 0.0)))
+    finally:
+        conn.close()

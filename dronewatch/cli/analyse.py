@@ -1,0 +1,150 @@
+"""`dronewatch analyse`: a flight's frames and its log, looked at after it landed.
+
+Prints each finding as it is stored (as a live search does), a progress bar over the
+frames, and a report that says how every frame got its pose or why it was skipped.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from dronewatch.cli.common import JsonOption, app, console, fail, run
+from dronewatch.cli.flight import ConsoleReporter, StoreOption
+from dronewatch.cli.inputs import camera_preset_name, current_settings, number, writable_folder
+from dronewatch.config import default_dem_path, default_zones_path
+from dronewatch.geo import Terrain, camera_preset
+from dronewatch.ops.analyse import AnalysisOptions, AnalysisReport, analyse_flight
+from dronewatch.store import FindingKind, FindingStatus, Store
+from dronewatch.zones import load_zones
+
+__all__ = ["analyse_command"]
+
+
+def _existing(paths: list[Path]) -> list[Path]:
+    for path in paths:
+        if not path.exists():
+            raise typer.BadParameter(f"{path}: no such file or folder")
+    return paths
+
+
+def _log_file(path: Path) -> Path:
+    if path.suffix.lower() not in (".tlog", ".bin", ".ulg"):
+        raise typer.BadParameter(f"{path}: expected a .tlog, .BIN or .ulg flight log")
+    if not path.is_file():
+        raise typer.BadParameter(f"{path}: no such file")
+    return path
+
+
+def _table(report: AnalysisReport) -> Table:
+    table = Table(title=f"mission {report.mission_id}: analysis of {report.log_path.name}")
+    table.add_column("")
+    table.add_column("")
+    people = [f for f in report.findings if f.kind is FindingKind.PERSON]
+    alarms = [f for f in people if f.status is FindingStatus.ALARM]
+    to_check = [f for f in people if f.status is FindingStatus.TO_CHECK]
+    count = lambda kind: str(sum(f.kind is kind for f in report.findings))  # noqa: E731
+    gaps = (f"{len(report.gaps)}, longest {max(b - a for a, b in report.gaps):.1f} s"
+            if report.gaps else "none")
+    for key, value in (
+        ("persons found (alarm)", str(len(alarms))),
+        ("possible persons to check", str(len(to_check))),
+        ("hotspots found", count(FindingKind.HOTSPOT)),
+        ("vehicles seen", count(FindingKind.VEHICLE)),
+        ("frames", f"{report.frames} looked at, {report.frames_skipped} skipped"
+                   + "".join(f"; {n} {why}" for why, n in report.skipped)),
+        ("poses", ", ".join(f"{n} by {how}" for how, n in report.posed_by) or "none"),
+        ("log", f"{report.log_kind}, {report.log_clock} clock, "
+                f"{report.shots_logged} shots logged ({report.shot_source or 'none'}), "
+                f"{report.shots_without_frame} without a frame"),
+        ("gaps in the log", gaps),
+        ("map", str(report.map_path.resolve())),
+    ):
+        table.add_row(key, value)
+    for f in alarms + to_check:
+        label = f"person #{f.id}" + (" (to check)" if f in to_check else "")
+        table.add_row(label, f"{f.lat_deg:.6f}, {f.lon_deg:.6f} ± {f.accuracy_m:.1f} m, "
+                      f"confidence {f.confidence:.0%}")
+    return table
+
+
+def _json(report: AnalysisReport) -> str:
+    return json.dumps({
+        "mission_id": report.mission_id, "log": str(report.log_path),
+        "log_kind": report.log_kind, "log_clock": report.log_clock,
+        "shot_source": report.shot_source, "shots_logged": report.shots_logged,
+        "shots_without_frame": report.shots_without_frame,
+        "findings": [{"id": f.id, "kind": f.kind.value, "status": f.status.value,
+                      "lat_deg": f.lat_deg, "lon_deg": f.lon_deg,
+                      "accuracy_m": round(f.accuracy_m, 2), "confidence": round(f.confidence, 3),
+                      "peak_temp_c": f.peak_temp_c, "area_m2": f.area_m2}
+                     for f in report.findings],
+        "frames": report.frames, "frames_skipped": report.frames_skipped,
+        "posed_by": dict(report.posed_by), "skipped": dict(report.skipped),
+        "gaps": [[round(a, 3), round(b, 3)] for a, b in report.gaps],
+        "map": str(report.map_path)})
+
+
+@app.command("analyse")
+def analyse_command(
+    frames: Annotated[list[Path], typer.Argument(
+        help="Frame files, or folders of them (TIFF/PNG/.npy with sidecars, radiometric "
+             "JPEGs)", callback=_existing, show_default=False)],
+    log: Annotated[Path, typer.Option(
+        "--log", help="The flight's log: MAVLink .tlog, ArduPilot DataFlash .BIN or PX4 "
+                      ".ulg", callback=_log_file, show_default=False)],
+    clock_offset: Annotated[float, typer.Option(
+        "--clock-offset", help="Seconds added to each frame's capture time to put it on the "
+                               "log's clock (camera clock behind the log: positive)",
+        callback=number(-3e8, 3e8, unit=" s"))] = 0.0,
+    match_within: Annotated[float, typer.Option(
+        "--match-within", help="Seconds within which a frame and a logged camera shot are "
+                               "one shot (0-60)", callback=number(0, 60, unit=" s"))] = 1.0,
+    max_gap: Annotated[float, typer.Option(
+        "--max-gap", help="Seconds without a logged position around a frame that make a gap: "
+                          "its frames are skipped, not interpolated (0-600)",
+        callback=number(0, 600, above=True, unit=" s"))] = 2.0,
+    camera_model: Annotated[str | None, typer.Option(
+        "--camera-model", help="Camera preset for frame files that name no camera",
+        callback=lambda v: v and camera_preset_name(v), show_default=False)] = None,
+    store: StoreOption = None,
+    out_dir: Annotated[Path, typer.Option(help="Folder for the map",
+                                          callback=writable_folder)] = Path("out"),
+    as_json: JsonOption = False,
+) -> None:
+    """Analyse a flight after it landed: pose its frames from the log, detect, store, map.
+
+    Frames take their pose from the camera shots the autopilot logged (CAMERA_FEEDBACK,
+    CAM, camera_capture), else from the logged track at their time; a frame in a gap of
+    the log is skipped and counted. Exit code 3 when no person raised the alarm.
+    """
+    settings = current_settings()
+    zones = run(lambda: load_zones(default_zones_path()))
+    options = AnalysisOptions(clock_offset_s=clock_offset, match_within_s=match_within,
+                              max_gap_s=max_gap,
+                              camera=camera_preset(camera_model) if camera_model else None)
+    with run(lambda: Terrain(default_dem_path())) as terrain, \
+            run(lambda: Store(store or settings.store)) as db, \
+            ConsoleReporter(as_json) as reporter, \
+            Progress(TextColumn("frames"), BarColumn(), MofNCompleteColumn(),
+                     TimeElapsedColumn(), console=console, transient=True,
+                     disable=as_json) as bar:
+        task = bar.add_task("frames", total=None)
+        report = run(lambda: analyse_flight(
+            frames, log, zones, terrain, db, out_dir / "analysis-map.html", options=options,
+            announce=reporter,
+            progress=lambda done, total: bar.update(task, completed=done, total=total)))
+    if as_json:
+        print(_json(report))
+    else:
+        console.print(_table(report))
+    if report.frames == 0:
+        fail(f"{log}: no frame could be given a pose from this log "
+             + "; ".join(f"{n} {why}" for why, n in report.skipped))
+    if not any(f.status is FindingStatus.ALARM for f in report.findings):
+        raise typer.Exit(3)

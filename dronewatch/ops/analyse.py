@@ -1,0 +1,233 @@
+"""Post-flight analysis: frames and the flight's log, turned into a stored, mapped mission.
+
+Why: many flights are flown by hand, or by a drone that is not ours, and looked at once
+they have landed. The frames then get their poses from the autopilot's log and go
+through exactly what a live search does with a shot: the same detector, the same
+fuser and recorder (findings stored, alarms raised, thumbnails kept), the same map,
+so a flight analysed afterwards finds what it would have found live.
+
+How a frame gets its pose, in this order:
+
+1. its own (a sidecar's, or a radiometric JPEG's GPS/gimbal metadata);
+2. the camera shot the autopilot logged closest to the frame's time, within
+   ``match_within_s`` (CAMERA_FEEDBACK, DataFlash CAM/TRIG, PX4 camera_capture or
+   camera_trigger): each shot pairs with one frame, and its pose is the autopilot's;
+3. the logged track at the frame's time.
+
+Frame times are put on the log's clock by ``clock_offset_s`` (stated, never guessed). A
+frame in a stretch of the log with no position for longer than ``max_gap_s`` gets no
+pose: it is skipped and counted, and the gap is reported, never interpolated across.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dronewatch.geo import CameraModel, CameraPose, Terrain
+from dronewatch.link.logs import FlightLog, LoggedShot, read_flight_log
+from dronewatch.map import mission_map, save_map
+from dronewatch.ops.flightloop import Track
+from dronewatch.ops.record import Announcement, FindingRecorder
+from dronewatch.store import Finding, FindingKind, Store
+from dronewatch.thermal import (
+    Frame,
+    FrameError,
+    FrameTally,
+    PoseSample,
+    PoseTrack,
+    default_detector,
+    detect,
+    read_frame,
+    read_frames,
+)
+from dronewatch.zones import ZoneSet
+
+__all__ = ["AnalysisOptions", "AnalysisReport", "analyse_flight"]
+
+
+@dataclass(frozen=True, slots=True)
+class AnalysisOptions:
+    """How frames are matched to the log."""
+
+    clock_offset_s: float = 0.0  # added to a frame's capture time to put it on the log's clock
+    match_within_s: float = 1.0  # a frame and a logged shot this close in time are one shot
+    max_gap_s: float = 2.0  # no logged position for longer than this around a frame: no pose
+    camera: CameraModel | None = None  # for frame files that name no camera
+    launched_by: str = "duty officer"
+    vehicle_name: str = ""  # default: the log's file name
+
+
+@dataclass(frozen=True, slots=True)
+class AnalysisReport:
+    """What an analysis found, and how every frame was (or was not) placed."""
+
+    mission_id: int
+    flight_id: int
+    findings: tuple[Finding, ...]
+    map_path: Path
+    log_path: Path
+    log_kind: str  # "tlog", "dataflash", "ulog"
+    log_clock: str  # "unix" or "boot"
+    shot_source: str  # the logged shot events used, "" when the log has none
+    frames: int  # frames analysed
+    posed_by: tuple[tuple[str, int], ...]  # ("own pose" | "logged shot" | "log time", count)
+    skipped: tuple[tuple[str, int], ...]  # (reason, count) of the frames not analysed
+    gaps: tuple[tuple[float, float], ...]  # (start, end) of the log's gaps, log clock
+    shots_logged: int
+    shots_without_frame: int
+
+    @property
+    def frames_skipped(self) -> int:
+        return sum(n for _, n in self.skipped)
+
+
+@dataclass
+class _Matcher:
+    """Pairs frames with logged shots (each shot once) and with the track."""
+
+    log: FlightLog
+    options: AnalysisOptions
+    track: PoseTrack
+    used: set[int] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self._times = [s.time_s for s in self.log.shots]
+
+    def shot_near(self, time_s: float) -> LoggedShot | None:
+        i = bisect.bisect_left(self._times, time_s)
+        near = [j for j in range(max(i - 2, 0), min(i + 2, len(self._times)))
+                if j not in self.used
+                and abs(self._times[j] - time_s) <= self.options.match_within_s]
+        if not near:
+            return None
+        best = min(near, key=lambda j: abs(self._times[j] - time_s))
+        self.used.add(best)
+        return self.log.shots[best]
+
+    def pose(self, frame: Frame) -> tuple[CameraPose | None, str]:
+        """(pose, how it was found) or (None, why there is none)."""
+        time_s = frame.time_unix_s + self.options.clock_offset_s
+        shot = self.shot_near(time_s)
+        if frame.pose is not None:
+            return frame.pose, "own pose"
+        if shot is not None:
+            pose = shot.pose or self.track.at(shot.time_s)
+            if pose is not None:
+                return pose, "logged shot"
+            time_s = shot.time_s
+        pose = self.track.at(time_s)
+        if pose is not None:
+            return pose, "log time"
+        if self.log.start_s - self.options.max_gap_s <= time_s <= \
+                self.log.end_s + self.options.max_gap_s:
+            return None, "in a gap of the log"
+        return None, "outside the log's time"
+
+
+def _frame_times(paths: Sequence[Path], tally: FrameTally,
+                 camera: CameraModel | None) -> list[tuple[float, str]]:
+    """(capture time, file) of every readable frame, in time order (as they were taken)."""
+    return sorted((f.time_unix_s, f.source) for f in read_frames(paths, tally, camera=camera))
+
+
+def _mission(store: Store, log: FlightLog, frames: int, options: AnalysisOptions) -> int:
+    name = Path(log.path).name
+    return store.add_mission(
+        "analysis", f"analysis of {name}", launched_by=options.launched_by,
+        reason=f"post-flight analysis of {log.path}",
+        plan_json=json.dumps({"log": log.path, "log_kind": log.kind, "frames": frames,
+                              "clock_offset_s": options.clock_offset_s})).id
+
+
+def analyse_flight(frame_paths: Sequence[Path], log_path: Path, zones: ZoneSet,
+                   terrain: Terrain, store: Store, map_path: Path, *,
+                   options: AnalysisOptions | None = None,
+                   announce: Callable[[Announcement], None] = lambda _: None,
+                   progress: Callable[[int, int], None] = lambda done, total: None,
+                   ) -> AnalysisReport:
+    """Pose, detect, fuse, store and map the frames of a flight from its log.
+
+    Raises
+    ------
+    FlightLogError
+        The log is missing, unreadable or holds no positions.
+    ModelError
+        The detector's model cannot be loaded.
+    """
+    options = options or AnalysisOptions()
+    log = read_flight_log(log_path)
+    alarm = default_detector().info.alarm_confidence  # refused by name before any work
+    track = PoseTrack([PoseSample(p.time_s, p.pose) for p in log.poses],
+                      max_gap_s=options.max_gap_s)
+    gaps = log.gaps(options.max_gap_s)
+    warn = lambda text: announce(Announcement("warning", text))  # noqa: E731
+    if gaps:
+        longest = max(b - a for a, b in gaps)
+        warn(f"{log_path}: {len(gaps)} gap(s) with no position for over "
+             f"{options.max_gap_s:g} s (longest {longest:.1f} s): frames in them are skipped")
+    tally = FrameTally()
+    frames = _frame_times(frame_paths, tally, options.camera)
+    if log.clock == "boot" and frames and frames[0][0] + options.clock_offset_s > 1e9:
+        warn(f"{log_path}: the log's clock is time since boot (no GPS time in it): frames "
+             "stamped in calendar time match it only with a stated clock offset")
+    mission_id = _mission(store, log, len(frames), options)
+    flight = store.start_flight(mission_id, options.vehicle_name or Path(log.path).name)
+    recorder = FindingRecorder(store, mission_id, announce, alarm_confidence=alarm)
+    matcher = _Matcher(log, options, track)
+    posed_by: Counter[str] = Counter()
+    skipped: Counter[str] = Counter(tally.reasons)
+    seen: set[bytes] = set()
+    for done, (_, source) in enumerate(frames, 1):
+        progress(done - 1, len(frames))
+        reason = _analyse_one(source, options, matcher, recorder, terrain, seen, posed_by)
+        if reason is not None:
+            skipped[reason] += 1
+            warn(f"frame skipped: {source}: {reason}")
+    progress(len(frames), len(frames))
+    flown = Track()
+    for p in log.poses:
+        flown.offer(p.time_s, p.pose.lat_deg, p.pose.lon_deg, p.pose.alt_amsl_m)
+    flown.finish()
+    store.add_track(flight.id, flown.points)
+    store.end_flight(flight.id, "analysed after the flight")
+    findings = tuple(recorder.findings.values())
+    save_map(mission_map(zones, terrain.path, findings=list(findings),
+                         flown=[(lat, lon) for _, lat, lon, _ in flown.points],
+                         hotspot_history=store.findings(kind=FindingKind.HOTSPOT)), map_path)
+    return AnalysisReport(
+        mission_id, flight.id, findings, map_path, Path(log_path), log.kind, log.clock,
+        log.shot_source, sum(posed_by.values()), tuple(sorted(posed_by.items())),
+        tuple(sorted(skipped.items())), tuple(gaps), len(log.shots),
+        len(log.shots) - len(matcher.used))
+
+
+def _analyse_one(source: str, options: AnalysisOptions, matcher: _Matcher,
+                 recorder: FindingRecorder, terrain: Terrain, seen: set[bytes],
+                 posed_by: Counter[str]) -> str | None:
+    """One frame through the live search's steps; the reason it was skipped, or None."""
+    try:
+        frame = read_frame(source, camera=options.camera)
+    except FrameError as exc:  # changed since it was listed
+        return exc.reason.split(":")[0]
+    pose, how = matcher.pose(frame)
+    if pose is None:
+        return how
+    key = hashlib.blake2b(frame.pixels.tobytes(), digest_size=16).digest()
+    if key in seen:
+        return "repeated"
+    seen.add(key)
+    frame = frame.with_pose(pose)
+    try:
+        detections = detect(frame, terrain)
+    except Exception as exc:  # one frame lost, as in the live search
+        return f"detection failed ({type(exc).__name__})"
+    posed_by[how] += 1
+    recorder.add(frame, detections)
+    return None
+
