@@ -61,3 +61,28 @@ def test_stated_error_holds_the_true_error_95_percent_of_the_time(terrain, gobi)
         total += 1
     assert total > 250
     assert 0.88 <= inside / total <= 0.995
+
+
+def test_error_radius_grows_where_the_ray_grazes_the_ground_it_hits(tmp_path):
+    """Same view, same range: a slope falling away from the camera makes the ray graze it,
+    so a small pointing or height error slides the fix far along the ground."""
+    from rasterio.transform import from_origin
+
+    from dronewatch.geo import Terrain
+    from tests.conftest import write_geotiff
+
+    cols = np.arange(200) + 0.5
+    radii = {}
+    for name, slope in (("facing", -0.27), ("level", 0.0), ("away", 0.27)):
+        # heights fall eastwards by `slope` per metre; the camera looks east
+        data = np.tile(1000.0 - slope * (cols - 100) * 30.0, (200, 1))
+        path = write_geotiff(tmp_path / f"{name}.tif", data, crs="EPSG:32645",
+                             transform=from_origin(620_000, 4_975_000, 30.0, 30.0))
+        with Terrain(path) as terrain:
+            lon, lat = terrain._to_dem.transform(620_000 + 100 * 30, 4_975_000 - 100 * 30,
+                                                 direction="INVERSE")
+            pose = CameraPose(lat, lon, 1120.0, Attitude(0, 0, 90), GimbalAttitude(-20))
+            fix = locate_pixels(terrain, CAMERA, pose, [319.5], [255.5])[0]
+            radii[name] = fix.error_m
+    assert radii["facing"] < radii["level"] < radii["away"]
+    assert radii["away"] > 2.5 * radii["level"]  # incidence ~5° instead of 20°
