@@ -267,10 +267,10 @@ class Terrain:
     # -- ray casting (in geo.raycast) --------------------------------------------------
     def cast_rays(self, lat_deg: float, lon_deg: float, alt_amsl_m: float,
                   directions_ned: ArrayLike, *, max_range_m: float = 5000.0,
-                  tolerance_m: float = 0.001) -> GroundHits:
+                  ) -> GroundHits:
         """Where rays from one point first meet the ground (see :func:`geo.raycast.cast_rays`)."""
         return cast_rays(self, lat_deg, lon_deg, alt_amsl_m, directions_ned,
-                         max_range_m=max_range_m, tolerance_m=tolerance_m)
+                         max_range_m=max_range_m)
 
     def cast_ray(self, lat_deg: float, lon_deg: float, alt_amsl_m: float,
                  direction_ned: ArrayLike, *, max_range_m: float = 5000.0,
