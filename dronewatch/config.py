@@ -29,6 +29,8 @@ from pathlib import Path
 from dronewatch.errors import DronewatchError
 
 __all__ = [
+    "DEFAULT_AIRFRAME",
+    "DEFAULT_CAMERA",
     "ConfigError",
     "Settings",
     "data_dir",
@@ -43,6 +45,10 @@ __all__ = [
 _MAPDATA_ENV = "DRONEWATCH_MAPDATA"
 _URL_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 _DRONE_SCHEMES = ("udp:", "udpin:", "udpout:", "tcp:", "tcpin:")
+
+
+DEFAULT_CAMERA = "dji-m30t"
+DEFAULT_AIRFRAME = "large-quad"
 
 
 class ConfigError(DronewatchError, ValueError):
@@ -60,6 +66,11 @@ class Settings:
     min_battery_pct: float = 30.0  # DRONEWATCH_MIN_BATTERY_PCT
     link_lost_after_s: float = 15.0  # DRONEWATCH_LINK_LOST_AFTER_S
     signing_key_file: str = ""  # DRONEWATCH_SIGNING_KEY_FILE: MAVLink 2 key, "" = unsigned
+    # DRONEWATCH_CAMERA, DRONEWATCH_AIRFRAME: the station's equipment, by preset name. Every
+    # command that plans or flies takes them from here, so a plan written by `plan search`
+    # has the lanes `search` flies.
+    camera: str = DEFAULT_CAMERA
+    airframe: str = DEFAULT_AIRFRAME
 
 
 RANGES: dict[str, tuple[float, float]] = {
@@ -92,10 +103,34 @@ def check_store_url(where: str) -> str | None:
     return None
 
 
+def _check_preset(lookup: Callable[[str], object]) -> Callable[[str], str | None]:
+    def check(name: str) -> str | None:
+        try:
+            lookup(name)
+        except DronewatchError as exc:
+            return str(exc)
+        return None
+    return check
+
+
+def _camera_lookup(name: str) -> object:
+    from dronewatch.geo.camera import camera_preset  # geometry is not needed to read settings
+
+    return camera_preset(name)
+
+
+def _airframe_lookup(name: str) -> object:
+    from dronewatch.planning.energy import airframe_preset
+
+    return airframe_preset(name)
+
+
 _CHECKS: dict[str, Callable[[str], str | None]] = {
     "drone": check_drone_url,
     "store": check_store_url,
     "missions": lambda v: None if v.strip() else "empty; give the patrol folder",
+    "camera": _check_preset(_camera_lookup),
+    "airframe": _check_preset(_airframe_lookup),
 }
 
 

@@ -17,6 +17,7 @@ __all__ = [
     "OutsideCoverageError",
     "RayMissError",
     "TerrainError",
+    "UnknownPresetError",
     "ZoneFileError",
     "ZoneProblem",
 ]
@@ -28,6 +29,11 @@ class DronewatchError(Exception):
 
 class GeoError(DronewatchError):
     """Coordinates, terrain or camera geometry could not give an answer."""
+
+
+class UnknownPresetError(DronewatchError, ValueError):
+    """A camera or airframe named in the settings, a patrol or an option is not known;
+    the message lists the ones that are."""
 
 
 class TerrainError(GeoError):

@@ -77,3 +77,16 @@ def test_tests_never_see_the_operators_store(tmp_path, monkeypatch):
     store = Path(load_settings({}).store)
     assert store.is_absolute() and store == default_store_path()
     assert Path.home() / ".local" not in store.parents
+
+
+def test_the_camera_and_airframe_are_settings_and_a_typo_lists_the_known_ones(tmp_path):
+    path = tmp_path / "dronewatch.toml"
+    path.write_text('camera = "dji-h20t"\nairframe = "dji-m3t"\n')
+    settings = load_settings({"DRONEWATCH_CONFIG": str(path)})
+    assert (settings.camera, settings.airframe) == ("dji-h20t", "dji-m3t")
+    path.write_text('camera = "dji-h20t"\nairframe = "dji-m300"\n')
+    with pytest.raises(ConfigError, match=r"line 2: airframe: unknown airframe 'dji-m300'; "
+                                          r"known: dji-m30t, dji-m350, dji-m3t, large-quad"):
+        load_settings({"DRONEWATCH_CONFIG": str(path)})
+    with pytest.raises(ConfigError, match=r"DRONEWATCH_CAMERA: camera: unknown camera preset"):
+        load_settings({"DRONEWATCH_CAMERA": "flir"})

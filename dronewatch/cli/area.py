@@ -13,7 +13,6 @@ import typer
 from rich.table import Table
 
 from dronewatch.cli.common import (
-    AglOption,
     AtOption,
     DemOption,
     JsonOption,
@@ -31,11 +30,12 @@ from dronewatch.cli.common import (
     run,
     say_map,
 )
-from dronewatch.cli.inputs import camera_preset_name, number, writable_folder
+from dronewatch.cli.inputs import camera_preset_name, current_settings, number, writable_folder
 from dronewatch.config import default_dem_path, default_zones_path
-from dronewatch.geo import Terrain, camera_preset
+from dronewatch.geo import Terrain
 from dronewatch.map import assets_dir, fetch, missing, mission_map, save_map, write_area_map
-from dronewatch.planning import AltitudePolicy, Plan, PlanningContext, plan_search
+from dronewatch.ops.alarm import SearchRequest, plan_for_alarm
+from dronewatch.planning import Plan
 from dronewatch.planning.export import write_plan_files
 from dronewatch.zones import ZoneSet, load_zones, off_the_map
 
@@ -149,27 +149,34 @@ def plan_search_command(
     lost_person_hours: LostHoursOption = None,
     wind_from: Annotated[float | None, typer.Option(help="Wind from, degrees (0-360)",
                                                     callback=number(0, 360))] = None,
-    agl: AglOption = 80.0,
+    agl: Annotated[float | None, typer.Option(
+        help="Height above ground, m (10-500) [default: the planner's]",
+        callback=number(10, 500, unit=" m"), show_default=False)] = None,
     launch_site: LaunchOption = None,
-    camera: Annotated[str, typer.Option(help="Camera preset",
-                                        callback=camera_preset_name)] = "dji-h20t",
+    camera: Annotated[str | None, typer.Option(
+        help="Camera preset [default: the 'camera' setting]", callback=camera_preset_name,
+        show_default=False)] = None,
     out_dir: Annotated[Path, typer.Option(help="Folder for plan files and map",
                                         callback=writable_folder)]
     = Path("out/plan"),
     as_json: JsonOption = False,
 ) -> None:
-    """Plan an IAMSAR search around an alarm point; write QGC files and a map."""
+    """Plan an IAMSAR search around an alarm point; write QGC files and a map.
+
+    The plan is the one `dronewatch search` would fly for the same alarm and settings
+    (same camera, airframe and launch site: the nearest unless one is named).
+    """
     lat, lon = lat_lon(at)
+    settings = current_settings()
     zones = run(lambda: load_zones(default_zones_path()))
+    request = SearchRequest(lat, lon, radius_m=radius, pattern=str(pattern),
+                            lost_hours=lost_person_hours, camera=camera or settings.camera,
+                            airframe=settings.airframe, launch_site=launch_site, agl_m=agl,
+                            wind_from_deg=wind_from)
 
     def make() -> Plan:
         with Terrain(default_dem_path()) as terrain:
-            ctx = PlanningContext(zones, terrain, camera_preset(camera),
-                                  altitude=AltitudePolicy(target_agl_m=agl),
-                                  launch_site=launch_site)
-            return plan_search(ctx, lat_deg=lat, lon_deg=lon, radius_m=radius,
-                               pattern=str(pattern), lost_hours=lost_person_hours,
-                               wind_from_deg=wind_from)
+            return plan_for_alarm(zones, terrain, request)
 
     plan = run(make)
     _show_plan(plan, out_dir, zones, default_dem_path(), as_json)

@@ -11,33 +11,29 @@ import json
 from pathlib import Path
 from typing import Annotated
 
-import shapely
 import typer
 from rich.markup import escape
 
 from dronewatch.cli.common import JsonOption, ZonesOption, app, console, err_console
 from dronewatch.cli.inputs import current_settings, read_signing_key
-from dronewatch.config import default_dem_path, default_zones_path, settings_path
+from dronewatch.config import Settings, default_dem_path, default_zones_path, settings_path
 from dronewatch.errors import DronewatchError
-from dronewatch.geo import Terrain, camera_preset
-from dronewatch.ops.alarm import nearest_launch_site
+from dronewatch.geo import Terrain
+from dronewatch.ops.patrol import plan_patrol
 from dronewatch.ops.patrolspec import PatrolSpec, check_patrols
-from dronewatch.planning import AltitudePolicy, PlanningContext, plan_coverage
+from dronewatch.ops.station import station_equipment
 from dronewatch.store.backends import redact_url
 from dronewatch.zones import ZoneSet, load_zones
 
 __all__ = ["check_command"]
 
 
-def _plan_problem(spec: PatrolSpec, zones: ZoneSet, terrain: Terrain) -> str | None:
+def _plan_problem(spec: PatrolSpec, zones: ZoneSet, terrain: Terrain,
+                  settings: Settings) -> str | None:
     """Why the patrol cannot be planned (e.g. too far for the battery), or None."""
-    region = shapely.union_all([zones.get(z).geometry for z in spec.zones])
     try:
-        ctx = PlanningContext(zones, terrain, camera_preset("dji-m30t"),
-                              altitude=AltitudePolicy(target_agl_m=spec.altitude_agl_m),
-                              launch_site=spec.launch_site or nearest_launch_site(
-                                  zones, region.centroid.y, region.centroid.x))
-        plan_coverage(ctx, polygon_wgs84=region, name=f"patrol {spec.name}")
+        plan_patrol(spec, zones, terrain, station_equipment(settings, camera=spec.camera,
+                                                            airframe=spec.airframe))
     except (DronewatchError, ValueError) as exc:
         return f"{spec.source}: zones: cannot be planned: {exc}"
     return None
@@ -83,7 +79,8 @@ def check_command(
             problems.append(str(exc))
         if plan and specs:
             with Terrain(default_dem_path()) as terrain:
-                problems.extend(p for s in specs if (p := _plan_problem(s, zones, terrain)))
+                problems.extend(p for s in specs if (p := _plan_problem(s, zones, terrain,
+                                                                          settings)))
     ok.extend(f"patrol {s.name}: {s.source}" for s in specs)
     if as_json:
         print(json.dumps({"ok": ok, "problems": [redact_url(p) for p in problems]}))

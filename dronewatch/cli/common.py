@@ -131,8 +131,6 @@ def say_map(saved: SavedMap) -> None:
 
 AtOption = Annotated[str, typer.Option("--at", help="Alarm point LAT,LON (degrees)",
                                        callback=lambda text: lat_lon(text) and text)]
-AglOption = Annotated[float, typer.Option(help="Height above ground, m (10-500)",
-                                          callback=number(10, 500, unit=" m"))]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print a JSON summary")]
 LaunchOption = Annotated[str | None, typer.Option(help="Launch site id [default: the station]")]
 RadiusOption = Annotated[float, typer.Option(help="Search radius around the alarm, m (1-20000)",
@@ -141,9 +139,10 @@ PatternOption = Annotated[Pattern, typer.Option(help="The search pattern")]
 LostHoursOption = Annotated[float | None, typer.Option(
     help="Hours since the person was last seen (for the probability of success), 0-720",
     callback=number(0, 720, unit=" h"))]
-SpeedupOption = Annotated[float, typer.Option(
-    help="The simulator's speed-up, to pace telemetry requests (1 for a real drone; "
-         "up to 1000)", callback=number(0, 1000, above=True))]
+SpeedupOption = Annotated[float | None, typer.Option(
+    help="The simulator's speed-up, to pace telemetry requests (up to 1000) [default: the "
+         "vehicle's SIM_SPEEDUP; 1 for a real drone]", callback=number(0, 1000, above=True),
+    show_default=False)]
 WindOption = Annotated[float | None, typer.Option(
     help="Wind now, m/s (0-60): above the limit the drone is not launched",
     callback=number(0, 60, unit=" m/s"))]

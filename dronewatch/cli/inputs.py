@@ -100,10 +100,12 @@ def camera_choice(value: str) -> str:
     return value
 
 
-def camera_preset_name(value: str) -> str:
-    """A typer callback: a camera preset this station knows."""
+def camera_preset_name(value: str | None) -> str | None:
+    """A typer callback: a camera preset this station knows (None: the settings')."""
     from dronewatch.geo import camera_preset
 
+    if value is None:
+        return None
     try:
         camera_preset(value)
     except ValueError as exc:

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from dronewatch.errors import UnknownPresetError
+
 __all__ = ["CAMERA_PRESETS", "CameraModel", "camera_preset"]
 
 
@@ -184,10 +186,6 @@ CAMERA_PRESETS: dict[str, CameraModel] = {
             640, 512, pixel_pitch_um=12.0, focal_length_mm=13.0, name="siyi-zt6",
             source="SIYI ZT6 datasheet: thermal 640x512 12 µm, 13 mm",
         ),
-        CameraModel(
-            640, 512, 50.0, name="flir-boson-640-50",
-            source="Teledyne FLIR Boson 640 datasheet: 8.7 mm lens, HFOV 50°",
-        ),
         CameraModel.from_sensor(
             640, 512, pixel_pitch_um=17.0, focal_length_mm=13.0, name="flir-vue-pro-r-640-13",
             source="FLIR Vue Pro R 640 datasheet: 17 µm pitch, 13 mm lens, 45° x 37°",
@@ -197,9 +195,15 @@ CAMERA_PRESETS: dict[str, CameraModel] = {
 
 
 def camera_preset(name: str) -> CameraModel:
-    """A preset by name; the error lists the known ones."""
+    """A preset by name.
+
+    Raises
+    ------
+    UnknownPresetError
+        No preset has that name; the message lists the known ones.
+    """
     try:
         return CAMERA_PRESETS[name]
     except KeyError:
         known = ", ".join(sorted(CAMERA_PRESETS))
-        raise ValueError(f"unknown camera preset {name!r}; known: {known}") from None
+        raise UnknownPresetError(f"unknown camera preset {name!r}; known: {known}") from None

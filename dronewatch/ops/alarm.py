@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from dronewatch.config import DEFAULT_AIRFRAME, DEFAULT_CAMERA
 from dronewatch.geo import Terrain, camera_preset, distance_m
 from dronewatch.link import NotReadyError, Vehicle
 from dronewatch.ops.feed import FrameSource
@@ -28,7 +29,7 @@ from dronewatch.ops.search import (
     fly_plan,
     preflight_problems,
 )
-from dronewatch.planning import Plan, PlanningContext, plan_search
+from dronewatch.planning import AltitudePolicy, Plan, PlanningContext, airframe_preset, plan_search
 from dronewatch.store import Journal, Store
 from dronewatch.store.journal import is_store_failure
 from dronewatch.zones import ZoneSet
@@ -46,8 +47,11 @@ class SearchRequest:
     radius_m: float = 800.0
     pattern: str = "auto"
     lost_hours: float | None = None
-    camera: str = "dji-m30t"
+    camera: str = DEFAULT_CAMERA  # preset names; the CLI passes the station's settings
+    airframe: str = DEFAULT_AIRFRAME
     launch_site: str | None = None  # default: the nearest to the alarm
+    agl_m: float | None = None  # flying height above ground; default: the planner's
+    wind_from_deg: float | None = None  # lanes across the wind when known
     launched_by: str = "duty officer"
     reason: str = "alarm: person reported lost"
 
@@ -59,12 +63,19 @@ def nearest_launch_site(zones: ZoneSet, lat_deg: float, lon_deg: float) -> str:
 
 
 def plan_for_alarm(zones: ZoneSet, terrain: Terrain, request: SearchRequest) -> Plan:
-    """The search plan, from the request's launch site or else the nearest one."""
+    """The search plan, from the request's launch site or else the nearest one.
+
+    Why one function: ``plan search`` (files for QGroundControl) and ``search`` (the
+    flight) both plan through here, so the files show exactly the mission that flies.
+    """
     site = request.launch_site or nearest_launch_site(zones, request.lat_deg, request.lon_deg)
-    ctx = PlanningContext(zones, terrain, camera_preset(request.camera), launch_site=site)
+    altitude = None if request.agl_m is None else AltitudePolicy(target_agl_m=request.agl_m)
+    ctx = PlanningContext(zones, terrain, camera_preset(request.camera),
+                          airframe=airframe_preset(request.airframe), altitude=altitude,
+                          launch_site=site)
     return plan_search(ctx, lat_deg=request.lat_deg, lon_deg=request.lon_deg,
                        radius_m=request.radius_m, pattern=request.pattern,
-                       lost_hours=request.lost_hours)
+                       lost_hours=request.lost_hours, wind_from_deg=request.wind_from_deg)
 
 
 def _plan_summary(plan: Plan) -> str:
@@ -94,7 +105,7 @@ def run_search(request: SearchRequest, vehicle: Vehicle, zones: ZoneSet, terrain
             announce)
     with contextlib.suppress(NotReadyError):  # not ready: the checks below say why
         vehicle.wait_ready(options.ready_within_s / vehicle.speedup)
-    problems = preflight_problems(vehicle, plan, options)
+    problems = preflight_problems(vehicle, plan, options, airframe_preset(request.airframe))
     if problems:
         raise PreflightError(f"{vehicle_name} may not fly: " + "; ".join(problems))
     if len(plan.sorties) > 1:

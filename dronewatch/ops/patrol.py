@@ -15,7 +15,8 @@ from pathlib import Path
 
 import shapely
 
-from dronewatch.geo import Terrain, camera_preset
+from dronewatch.config import Settings
+from dronewatch.geo import Terrain
 from dronewatch.link import Vehicle
 from dronewatch.ops.alarm import nearest_launch_site
 from dronewatch.ops.faults import Outcome
@@ -24,7 +25,8 @@ from dronewatch.ops.patrolspec import PatrolSpec
 from dronewatch.ops.record import Announcement
 from dronewatch.ops.recovery import recover
 from dronewatch.ops.search import FlightOptions, FlightReport, fly_plan, preflight_problems
-from dronewatch.planning import AltitudePolicy, PlanningContext, plan_coverage
+from dronewatch.ops.station import Equipment, station_equipment
+from dronewatch.planning import AltitudePolicy, Plan, PlanningContext, plan_coverage
 from dronewatch.store import Finding, FindingKind, Journal, Store
 from dronewatch.zones import ZoneSet
 
@@ -65,19 +67,36 @@ def hotspot_warnings(store: Store, findings: tuple[Finding, ...], mission_id: in
     return warnings
 
 
+def plan_patrol(spec: PatrolSpec, zones: ZoneSet, terrain: Terrain,
+                equipment: Equipment) -> Plan:
+    """The first sortie's plan over the patrol's zones, from its launch site or else the
+    one nearest to them; ``dronewatch check`` plans through here too, so what it
+    accepts is what flies."""
+    region = shapely.union_all([zones.get(z).geometry for z in spec.zones])
+    ctx = PlanningContext(zones, terrain, equipment.camera, airframe=equipment.airframe,
+                          altitude=AltitudePolicy(target_agl_m=spec.altitude_agl_m),
+                          launch_site=spec.launch_site or nearest_launch_site(
+                              zones, region.centroid.y, region.centroid.x))
+    return plan_coverage(ctx, polygon_wgs84=region, name=f"patrol {spec.name}")[0]
+
+
 def run_patrol(spec: PatrolSpec, due_unix_s: float, vehicle: Vehicle, zones: ZoneSet,
                terrain: Terrain, camera: FrameSource, store: Store, out_dir: Path, *,
-               wind_mps: float | None = None,
+               wind_mps: float | None = None, settings: Settings | None = None,
                announce: Callable[[Announcement], None] = lambda _: None) -> PatrolResult:
-    """Fly one run of a patrol (or record why it was skipped).
+    """Fly one run of a patrol (or record why it was skipped), with the camera and
+    airframe of the station's ``settings`` unless the patrol names its own.
 
     A run is never left "starting" or "flying": any error ends it as "failed" with
     the reason before it propagates.
     """
     run_id = store.add_patrol_run(spec.name, due_unix_s, "starting")
     try:
+        equipment = station_equipment(settings or Settings(), camera=spec.camera,
+                                      airframe=spec.airframe)
         return _run_patrol(run_id, spec, due_unix_s, vehicle, zones, terrain, camera, store,
-                           out_dir, wind_mps=wind_mps, announce=announce)
+                           out_dir, wind_mps=wind_mps, equipment=equipment,
+                           announce=announce)
     except BaseException as exc:
         detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
         with contextlib.suppress(Exception):  # the store itself failing: the first error wins
@@ -87,17 +106,12 @@ def run_patrol(spec: PatrolSpec, due_unix_s: float, vehicle: Vehicle, zones: Zon
 
 def _run_patrol(run_id: int, spec: PatrolSpec, due_unix_s: float, vehicle: Vehicle,
                 zones: ZoneSet, terrain: Terrain, camera: FrameSource, store: Store,
-                out_dir: Path, *, wind_mps: float | None,
+                out_dir: Path, *, wind_mps: float | None, equipment: Equipment,
                 announce: Callable[[Announcement], None]) -> PatrolResult:
-    region = shapely.union_all([zones.get(z).geometry for z in spec.zones])
-    ctx = PlanningContext(zones, terrain, camera_preset("dji-m30t"),
-                          altitude=AltitudePolicy(target_agl_m=spec.altitude_agl_m),
-                          launch_site=spec.launch_site or nearest_launch_site(
-                              zones, region.centroid.y, region.centroid.x))
-    plan = plan_coverage(ctx, polygon_wgs84=region, name=f"patrol {spec.name}")[0]
+    plan = plan_patrol(spec, zones, terrain, equipment)
     options = FlightOptions(min_battery_pct=spec.min_battery_pct,
                             max_wind_mps=spec.max_wind_mps, wind_mps=wind_mps)
-    problems = preflight_problems(vehicle, plan, options)
+    problems = preflight_problems(vehicle, plan, options, equipment.airframe)
     if problems:
         detail = "; ".join(problems)
         store.update_patrol_run(run_id, "skipped", detail=detail)

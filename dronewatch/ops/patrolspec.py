@@ -10,6 +10,7 @@ default and every number a range.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,8 @@ from apscheduler.triggers.cron import CronTrigger
 
 from dronewatch.config import check_drone_url
 from dronewatch.errors import DronewatchError
+from dronewatch.geo import camera_preset
+from dronewatch.planning import airframe_preset
 from dronewatch.zones import ZoneKind, ZoneSet
 
 __all__ = ["PatrolFileError", "PatrolSpec", "check_patrols", "load_patrols", "patrol_files"]
@@ -49,6 +52,8 @@ class PatrolSpec:
     warn_peak_rise_c: float = 20.0  # a hotspot this much hotter than last patrol warns
     warn_area_growth: float = 0.5  # ... or this much larger (0.5 = +50 %)
     max_delay_s: float = 1800.0  # how long a run may wait for its drone before it is skipped
+    camera: str | None = None  # preset names; default: the station's settings
+    airframe: str | None = None
     source: str = ""
 
     def trigger(self) -> CronTrigger:
@@ -66,7 +71,9 @@ RANGES: dict[str, tuple[float, float]] = {
 }
 _NOT_PATROLLED = {ZoneKind.NO_FLY: "a no-fly zone cannot be patrolled",
                   ZoneKind.LAUNCH_SITE: "a launch site is a point, not an area to patrol"}
-_TEXT_FIELDS = ("name", "schedule", "drone", "timezone", "launch_site")
+_TEXT_FIELDS = ("name", "schedule", "drone", "timezone", "launch_site", "camera", "airframe")
+_PRESETS: dict[str, Callable[[str], object]] = {"camera": camera_preset,
+                                                 "airframe": airframe_preset}
 
 
 class _File:
@@ -183,6 +190,12 @@ def _spec(path: Path, text: str, zones: ZoneSet, min_battery_pct: float) -> tupl
             values.pop(name)
     if "drone" in values and (problem := check_drone_url(values["drone"])):
         out.bad("drone", problem)
+    for name, lookup in _PRESETS.items():
+        if name in values:
+            try:
+                lookup(values[name])
+            except DronewatchError as exc:
+                out.bad(name, str(exc))
     if out.problems:
         return None, out.problems
     spec = PatrolSpec(**values, source=str(path))

@@ -14,9 +14,11 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from dronewatch.errors import UnknownPresetError
 from dronewatch.planning.altitude import HeightPoint
 
-__all__ = ["Airframe", "LegCost", "cumulative_energy_wh", "path_cost"]
+__all__ = ["AIRFRAME_PRESETS", "Airframe", "LegCost", "airframe_preset", "cumulative_energy_wh",
+           "path_cost"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +52,38 @@ class Airframe:
         current = self.hover_current_a * (1.0 + 0.004 * airspeed_mps**2
                                           + 0.12 * max(climb_mps, 0.0))
         return current * self.pack_voltage_v
+
+
+#: Airframes a station names in its settings or a patrol (``airframe = "dji-m30t"``).
+#: Hover current is the pack's energy over the maker's hover time, at the pack voltage;
+#: the reserve is the station's, not the maker's.
+AIRFRAME_PRESETS: dict[str, Airframe] = {
+    "large-quad": Airframe(),
+    # DJI Matrice 30T: two TB30 packs, 5,880 mAh 26.1 V each, ~36 min hover
+    "dji-m30t": Airframe(cruise_speed_mps=10.0, climb_mps=3.0, descent_mps=2.0,
+                         hover_current_a=19.5, pack_voltage_v=26.1, battery_mah=11_760.0),
+    # DJI Mavic 3 Thermal: 5,000 mAh 15.4 V, ~38 min hover
+    "dji-m3t": Airframe(cruise_speed_mps=8.0, climb_mps=3.0, descent_mps=2.0,
+                        hover_current_a=7.9, pack_voltage_v=15.4, battery_mah=5_000.0),
+    # DJI Matrice 350 RTK: two TB65 packs, 5,935 mAh 44.76 V each, ~50 min hover (H20T)
+    "dji-m350": Airframe(cruise_speed_mps=10.0, climb_mps=3.0, descent_mps=2.0,
+                         hover_current_a=14.2, pack_voltage_v=44.76, battery_mah=11_870.0),
+}
+
+
+def airframe_preset(name: str) -> Airframe:
+    """An airframe by name.
+
+    Raises
+    ------
+    UnknownPresetError
+        No preset has that name; the message lists the known ones.
+    """
+    try:
+        return AIRFRAME_PRESETS[name]
+    except KeyError:
+        known = ", ".join(sorted(AIRFRAME_PRESETS))
+        raise UnknownPresetError(f"unknown airframe {name!r}; known: {known}") from None
 
 
 @dataclass(frozen=True, slots=True)

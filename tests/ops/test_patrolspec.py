@@ -53,9 +53,9 @@ def test_yml_files_count_every_problem_is_listed_and_a_missing_folder_is_an_erro
     specs, problems = check_patrols(tmp_path, zones)
     assert [s.name for s in specs] == ["a"]
     assert [p.split(": ", 1)[1] for p in problems] == [
-        "altitude: unknown field; known: altitude_agl_m, drone, launch_site, look_for, "
-        "max_delay_s, max_wind_mps, min_battery_pct, name, schedule, timezone, "
-        "warn_area_growth, warn_peak_rise_c, zones",
+        "altitude: unknown field; known: airframe, altitude_agl_m, camera, drone, "
+        "launch_site, look_for, max_delay_s, max_wind_mps, min_battery_pct, name, schedule, "
+        "timezone, warn_area_growth, warn_peak_rise_c, zones",
         "max_wind_mps: 'x' is not a number",
         f"name: 'a' is also the name in {tmp_path / 'a.yml'}"]
     with pytest.raises(PatrolFileError, match=r"b\.yaml, line 4: altitude") as err:
@@ -63,3 +63,14 @@ def test_yml_files_count_every_problem_is_listed_and_a_missing_folder_is_an_erro
     assert str(err.value).count("\n") == 2  # all three problems, one line each
     with pytest.raises(PatrolFileError, match="missions folder does not exist"):
         load_patrols(tmp_path / "missing", zones)
+
+
+def test_a_patrol_may_name_its_own_camera_and_airframe_but_only_known_ones(tmp_path, zones):
+    (tmp_path / "a.yaml").write_text(GOOD.format(name="a") + "camera: dji-h20t\n"
+                                     "airframe: dji-m30t\n")
+    (tmp_path / "b.yaml").write_text(GOOD.format(name="b") + "camera: gopro\n")
+    specs, problems = check_patrols(tmp_path, zones)
+    assert [(s.camera, s.airframe) for s in specs] == [("dji-h20t", "dji-m30t")]
+    assert len(problems) == 1 and "b.yaml" in problems[0]
+    assert "camera: unknown camera preset 'gopro'; known: " in problems[0]
+    assert "dji-m30t" in problems[0]
