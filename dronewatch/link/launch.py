@@ -78,7 +78,7 @@ class _Launch:
 
     def mode(self, name: str) -> None:
         v = self.v
-        params = mode_params(v.state.flavour, name)
+        params = mode_params(v.state.flavour, name, v.state.vehicle_kind)
         self.step(f"{name} mode", lambda: v.command(MavCmd.DO_SET_MODE, *params),
                   lambda s: s.mode == name)
 

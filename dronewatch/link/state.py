@@ -15,7 +15,7 @@ from collections import deque
 from dataclasses import dataclass, replace
 
 from dronewatch.link._mavutil import MavMessage
-from dronewatch.link.modes import Flavour, mode_name
+from dronewatch.link.modes import Flavour, VehicleKind, mode_name
 
 __all__ = ["Home", "StateTracker", "VehicleState"]
 
@@ -40,6 +40,7 @@ class VehicleState:
 
     sysid: int
     flavour: Flavour = Flavour.UNKNOWN
+    vehicle_kind: VehicleKind = VehicleKind.UNKNOWN  # whose mode numbers (HEARTBEAT.type)
     mode: str = "UNKNOWN"
     armed: bool = False
     system_status: str = "UNINIT"
@@ -151,14 +152,21 @@ class StateTracker:
         return gap if gap < 128 else 0  # a big "gap" is a late or repeated packet
 
 
+_AUTOPILOT_INVALID = 8  # MAV_AUTOPILOT_INVALID: the sender is no flight controller
+
+
 def _nothing(state: VehicleState, msg: MavMessage) -> dict:
     return {}
 
 
 def _heartbeat(state: VehicleState, msg: MavMessage) -> dict:
+    if msg["autopilot"] == _AUTOPILOT_INVALID:
+        return {}  # a camera or gimbal of this system: its type and mode are not the vehicle's
     flavour = Flavour.from_autopilot(msg["autopilot"])
+    kind = VehicleKind.from_mav_type(msg["type"])
     return {
-        "flavour": flavour, "mode": mode_name(flavour, msg["custom_mode"]),
+        "flavour": flavour, "vehicle_kind": kind,
+        "mode": mode_name(flavour, msg["custom_mode"], kind),
         "armed": bool(msg["base_mode"] & _ARMED_FLAG),
         "system_status": _SYSTEM_STATUS.get(msg["system_status"], str(msg["system_status"])),
         "last_heartbeat_s": msg.received_s, "stale": False,

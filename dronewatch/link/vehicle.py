@@ -219,7 +219,8 @@ class Vehicle:
     def set_mode(self, name: str, *, timeout_s: float = 5.0) -> None:
         """Change flight mode by name and wait until the heartbeat shows it."""
         flavour = self.state.flavour
-        self.command(MavCmd.DO_SET_MODE, *mode_params(flavour, name))
+        self.command(MavCmd.DO_SET_MODE,
+                     *mode_params(flavour, name, self.state.vehicle_kind))
         self.wait_for(lambda s: s.mode == name.upper(), timeout_s, f"mode {name.upper()}")
 
     def takeoff(self, alt_rel_m: float) -> None:
