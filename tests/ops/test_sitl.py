@@ -71,3 +71,64 @@ def test_terrain_served_from_the_dem_lets_a_terrain_frame_mission_arm_on_sitl():
         vehicle.return_to_launch()
     agl_m = state.alt_amsl_m - r.terrain.elevation_at(state.lat_deg, state.lon_deg)
     assert abs(agl_m - r.plan.sorties[0].points[5].agl_m) < 15
+
+
+# -- issue 12, part 10: fence enabled, camera after reboot, a 20 %-loss relay ------------
+
+def _ready(vehicle) -> None:
+    vehicle.wait_for(lambda s: s.prearm_ok and s.gps_fix_type >= 3, 300, "SITL ready")
+
+
+def test_the_uploaded_fence_is_switched_on_and_reads_back_on_sitl(tmp_path):
+    from dronewatch.link.fence import read_fence
+    from dronewatch.missionitem import MissionType
+    from dronewatch.planning import fence_items
+
+    with rehearsal(radius_m=150.0) as r, \
+            connect(URL, heartbeat_hz=1.0, timeout_s=30) as vehicle:
+        _ready(vehicle)
+        vehicle.upload(fence_items(r.zones, margin_m=20.0), MissionType.FENCE)
+        vehicle.enable_fence(alt_max_m=120.0)
+        fence = read_fence(vehicle)  # the vehicle's own parameters, read again
+    assert fence.enabled and fence.problems(alt_max_m=120.0) == []
+
+
+def test_the_camera_answers_a_test_shot_only_after_the_reboot_on_sitl():
+    from dronewatch.link.camera import check_camera
+
+    with connect(URL, heartbeat_hz=1.0, timeout_s=30) as vehicle:
+        _ready(vehicle)
+        if vehicle.state.flavour.value != "ArduPilot":
+            pytest.skip("CAM1_TYPE is ArduPilot's")
+        camera = set_up_camera(vehicle, ready_within_s=300)  # CAM1_TYPE=1, then reboot
+        assert camera.ready, camera.problem()
+        assert check_camera(vehicle).ready  # and it stays so: a second test shot answers
+
+
+def test_a_search_over_a_lossy_relay_completes_against_sitl(tmp_path):
+    """20 % of the datagrams lost each way between station and SITL: the search still
+    uploads, launches with the fence on, and completes; lost shots are counted."""
+    from tests.link.relay import CuttableRelay, random_loss
+
+    host, _, port = URL.removeprefix("udpout:").rpartition(":")
+    if not URL.startswith("udpout:") or host not in ("127.0.0.1", "localhost"):
+        pytest.skip("the relay needs an endpoint that answers whoever sends to it: "
+                    "DRONEWATCH_TEST_SITL_URL=udpout:127.0.0.1:PORT (MAVProxy "
+                    "--out=udpin:127.0.0.1:PORT)")
+    relay = CuttableRelay(int(port), drop_to_vehicle=random_loss(0.2, 1),
+                          drop_to_gcs=random_loss(0.2, 2))
+    try:
+        with rehearsal(radius_m=150.0) as r, \
+                connect(f"udpout:127.0.0.1:{relay.port}", heartbeat_hz=1.0,
+                        telemetry_scale=min(1.0, 4 / SPEEDUP), timeout_s=30) as vehicle, \
+                Store(tmp_path / "s.sqlite") as store:
+            _ready(vehicle)
+            report = run_search(r.request, vehicle, r.zones, r.terrain, r.camera.render, store,
+                                tmp_path / "map.html", plan=r.plan,
+                                options=FlightOptions(link_lost_after_s=30))
+            fence = vehicle.fence_settings()
+    finally:
+        relay.close()
+    assert report.outcome == "completed", report.fault
+    assert fence.enabled and report.frames > 0
+    assert report.frames_failed == sum(n for _, n in report.skipped)
