@@ -65,7 +65,7 @@ class GroundFix:
     lon_deg: float
     alt_amsl_m: float
     range_m: float  # slant range camera to ground
-    error_m: float  # 95 % horizontal radius
+    accuracy_m: float  # 95 % horizontal radius
     gsd_across_m: float  # ground size of one pixel across the look direction
     gsd_along_m: float  # ... and along it (stretched in oblique views)
 
@@ -105,11 +105,6 @@ class _Placer:
     def to_wgs84(self, north_m: float, east_m: float) -> tuple[float, float]:
         return (self.pose.lat_deg + north_m * self.deg_per_m_north,
                 self.pose.lon_deg + east_m * self.deg_per_m_east)
-
-    def height(self, north_m: float, east_m: float) -> float:
-        xn, xe, yn, ye = self.jacobian
-        return self.terrain.elevation_at_xy(self.origin_xy[0] + xn * north_m + xe * east_m,
-                                            self.origin_xy[1] + yn * north_m + ye * east_m)
 
     def place(self, ray: NDArray[np.float64], alt_m: float,
               ) -> tuple[float, float, float, float] | None:

@@ -147,10 +147,10 @@ def old_locate(terrain: Terrain, pose: CameraPose, u: NDArray, v: NDArray,
 
 # -- measurements ------------------------------------------------------------------------
 def accuracy(terrain: Terrain, march: FineMarch, frames: list[CameraPose],
-             ) -> tuple[tuple[float, float, float], int, int, int]:
-    """Max errors (fast, exhaustive, old fast path); pixels, pixels seeing ground, clips."""
+             ) -> tuple[tuple[float, float, float], int, int, int, int]:
+    """Max errors (fast, exhaustive, old fast path); pixels, seeing ground, clips, old off."""
     worst_fast = worst_exhaustive = worst_old = 0.0
-    pixels = grounded = clips = 0
+    pixels = grounded = clips = old_off = 0
     u, v = np.meshgrid(np.linspace(0, CAMERA.width_px - 1, 6),
                        np.linspace(0, CAMERA.height_px - 1, 6))
     u, v = u.ravel(), v.ravel()
@@ -170,12 +170,13 @@ def accuracy(terrain: Terrain, march: FineMarch, frames: list[CameraPose],
                 t_ref, clips = t_first, clips + 1  # the march stepped over this contact
             horiz = math.hypot(ray[0], ray[1])
             old = old_fixes[k]
-            worst_old = max(worst_old, _miss(math.nan if old is None else old[2], t_ref) * horiz)
+            old_error = _miss(math.nan if old is None else old[2], t_ref) * horiz
+            worst_old, old_off = max(worst_old, old_error), old_off + (old_error > CELL_M)
             worst_fast = max(worst_fast, _miss(t_fast, t_ref) * horiz)
             worst_exhaustive = max(worst_exhaustive, _miss(t_exh, t_ref) * horiz)
             pixels += 1
             grounded += math.isfinite(t_ref)
-    return (worst_fast, worst_exhaustive, worst_old), pixels, grounded, clips
+    return (worst_fast, worst_exhaustive, worst_old), pixels, grounded, clips, old_off
 
 
 def _miss(t: float, t_ref: float) -> float:
@@ -210,7 +211,7 @@ def main(argv: list[str] | None = None) -> None:
         march = FineMarch(dem, step_m=1.0)
         with Terrain(dem) as terrain:
             checked = poses(terrain, 60, seed=5)
-            (worst_fast, worst_exh, worst_old), pixels, grounded, clips = accuracy(
+            (worst_fast, worst_exh, worst_old), pixels, grounded, clips, old_off = accuracy(
                 terrain, march, checked)
             timed = poses(terrain, 40, seed=6)
             rng = np.random.default_rng(6)
@@ -234,6 +235,7 @@ def main(argv: list[str] | None = None) -> None:
         ("fast placer: max error vs fine march", f"{worst_fast:8.2f} m"),
         ("exhaustive cast: max error vs fine march", f"{worst_exh:8.2f} m"),
         ("old fast path: max error vs fine march", f"{worst_old:8.2f} m"),
+        ("old fast path: pixels off by more than one cell", f"{old_off:8d}"),
         ("ridge tops clipped within one march step (ours right)", f"{clips:8d}"),
         (f"fast path: frames/s on one core ({PIXELS_PER_FRAME} px)", f"{ours:8.0f}"),
         ("old fast path (baseline): frames/s", f"{old:8.0f}"),
