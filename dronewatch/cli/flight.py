@@ -52,6 +52,7 @@ from dronewatch.geo import Terrain, camera_preset
 from dronewatch.link import Vehicle, connect_paced
 from dronewatch.ops import Announcement, FlightOptions, FlightReport, SearchRequest, run_search
 from dronewatch.ops.feed import FrameSource, directory_source
+from dronewatch.ops.rehearse import DEFAULT_SEED, run_rehearsal
 from dronewatch.store import FindingKind, FindingStatus, Store
 from dronewatch.zones import load_zones
 
@@ -221,6 +222,11 @@ def search_command(
         help="loiter: hold over the first person found, camera on them; continue: keep "
              "searching")] = OnFind.CONTINUE,
     camera: CameraOption = "sim",
+    rehearse: Annotated[int, typer.Option(
+        help="With --camera sim: plant N people and N fires at random in the search area "
+             "and report found against planted", min=0, max=50)] = 0,
+    seed: Annotated[int, typer.Option(help="The rehearsal's world and where it plants",
+                                      min=0, max=2**32 - 1)] = DEFAULT_SEED,
     store: StoreOption = None,
     out_dir: Annotated[Path, typer.Option(help="Folder for the mission map",
                                         callback=writable_folder)] = Path("out"),
@@ -237,6 +243,9 @@ def search_command(
     Exit code 3 when the flight ended without finding a person.
     """
     lat, lon = lat_lon(at)
+    if rehearse and camera != "sim":
+        fail("--rehearse plants people and fires in the simulated world: use it with "
+             "--camera sim", 2)
     settings = current_settings()
     drone = drone or settings.drone
     key = read_signing_key(signing_key, settings.signing_key_file)
@@ -250,22 +259,35 @@ def search_command(
     with run(lambda: Terrain(default_dem_path())) as terrain, \
             run(lambda: Store(store or settings.store)) as db, \
             ConsoleReporter(as_json) as reporter:
-        source = _camera_source(camera, terrain, seed=20261123)
+        source = None if camera == "sim" else _camera_source(
+            camera, terrain, seed=seed)
         with run(lambda: connect_station(drone, speedup, key, tlog)) as vehicle:
+            options = FlightOptions(on_find=str(on_find),
+                                    min_battery_pct=settings.min_battery_pct,
+                                    link_lost_after_s=settings.link_lost_after_s,
+                                    wind_mps=wind_mps)
+            map_path = out_dir / "mission-map.html"
             try:  # from the first arm command on, run_search itself brings the drone home
-                report = run(lambda: run_search(
-                    request, vehicle, zones, terrain, source, db, out_dir / "mission-map.html",
-                    options=FlightOptions(on_find=str(on_find),
-                                          min_battery_pct=settings.min_battery_pct,
-                                          link_lost_after_s=settings.link_lost_after_s,
-                                          wind_mps=wind_mps),
-                    announce=reporter, vehicle_name=drone))
+                if source is None:  # a rehearsal against the simulated world
+                    result = run(lambda: run_rehearsal(
+                        request, vehicle, zones, terrain, db, map_path, count=rehearse,
+                        seed=seed, options=options, announce=reporter, vehicle_name=drone))
+                    report, score = result.report, result.score
+                else:
+                    report, score = run(lambda: run_search(
+                        request, vehicle, zones, terrain, source, db, map_path,
+                        options=options, announce=reporter, vehicle_name=drone)), None
             except KeyboardInterrupt:
                 fail("stopped by Ctrl-C before the flight: nothing was uploaded or flown", 130)
     if as_json:
-        print(report_json(report, tlog=str(tlog)))
+        print(report_json(report, tlog=str(tlog),
+                          **({"rehearsal": score.as_dict()} if score else {})))
     else:
         console.print(report_table(report))
+        if score is not None:
+            console.print(score.summary(), highlight=False)
+            for line in score.lines():
+                console.print(f"  {line}", highlight=False)
         console.print(f"MAVLink log: {tlog}")
     if not any(f.status is FindingStatus.ALARM for f in report.findings):
         raise typer.Exit(3)

@@ -51,9 +51,8 @@ def run_demo(out_dir: Path, *, seed: int = 20261123, speedup: float = 30.0,
         ThermalCamera,
         ThermalWorld,
         ThingKind,
-        make_thing,
     )
-    from simulators.thermal.scenario import Population, populate
+    from simulators.thermal.scenario import Population, place_thing, populate
 
     zones = load_zones(default_zones_path())
     rng = np.random.default_rng(seed)
@@ -71,9 +70,8 @@ def run_demo(out_dir: Path, *, seed: int = 20261123, speedup: float = 30.0,
     announce(Announcement("stage", f"store: {store_path.resolve()} (the demo's own)"))
     with Terrain(default_dem_path()) as terrain, Store(store_path) as store:
         world = ThermalWorld(default_dem_path(), zones, Clock(2.0), seed=seed)
-        ground = float(world.ground_c(np.array([[person_lat]]), np.array([[person_lon]]))[0, 0])
-        world.place([make_thing(ThingKind.PERSON, person_lat, person_lon, ground, True, rng,
-                                posture=Posture.LYING, ident="lost worker")])
+        place_thing(world, ThingKind.PERSON, person_lat, person_lon, rng,
+                    posture=Posture.LYING, ident="lost worker")
         populate(world, alarm_lat, alarm_lon, radius_m, Population(0, 15, 2, 1, 1, 2),
                  seed=seed)
         request = SearchRequest(alarm_lat, alarm_lon, radius_m=radius_m, lost_hours=2.0,

@@ -17,7 +17,7 @@ from dronewatch.geo import Attitude, CameraModel, CameraPose, LocalFrame, Terrai
 from simulators.thermal.things import Posture, Thing, ThingKind, make_thing
 from simulators.thermal.world import ThermalWorld
 
-__all__ = ["Population", "populate", "survey_poses"]
+__all__ = ["Population", "place_thing", "populate", "survey_poses"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +33,21 @@ class Population:
     hidden_share: float = 0.2  # persons partly hidden (up to 40 % covered)
 
 
+def place_thing(world: ThermalWorld, kind: ThingKind, lat_deg: float, lon_deg: float,
+                rng: np.random.Generator, *, ident: str = "", **kw: object) -> Thing:
+    """Put one thing on the ground at a place, its temperatures drawn for the ground
+    there (warm spoil, sunny slope or cold night sand); returns it (also placed).
+
+    Why one function: the demo's lost worker, a rehearsal's planted people and fires,
+    and a scenario's crowd must all be drawn the same way from the same world.
+    """
+    ground = float(world.ground_c(np.array([[lat_deg]]), np.array([[lon_deg]]))[0, 0])
+    made = make_thing(kind, float(lat_deg), float(lon_deg), ground, world.clock.night, rng,
+                      ident=ident, **kw)  # type: ignore[arg-type]
+    world.place([made])
+    return made
+
+
 def populate(world: ThermalWorld, centre_lat: float, centre_lon: float, radius_m: float,
              population: Population, *, seed: int, square: bool = False) -> list[Thing]:
     """Scatter things around a centre (in a disc, or a square of side 2·radius), keeping
@@ -40,7 +55,6 @@ def populate(world: ThermalWorld, centre_lat: float, centre_lon: float, radius_m
     rng = np.random.default_rng(seed)
     frame = LocalFrame(centre_lat, centre_lon)
     taken: list[tuple[float, float, float]] = []
-    night = world.clock.night
 
     def spot(clearance_m: float, near: tuple[float, float] | None = None,
              spread_m: float = 0.0, reserve: bool = True) -> tuple[float, float]:
@@ -60,8 +74,7 @@ def populate(world: ThermalWorld, centre_lat: float, centre_lon: float, radius_m
 
     def thing(kind: ThingKind, e: float, n: float, ident: str, **kw: object) -> Thing:
         lat, lon = frame.to_wgs84(e, n)
-        ground = float(world.ground_c(np.array([[lat]]), np.array([[lon]]))[0, 0])
-        return make_thing(kind, float(lat), float(lon), ground, night, rng, ident=ident, **kw)
+        return place_thing(world, kind, float(lat), float(lon), rng, ident=ident, **kw)
 
     made: list[Thing] = []
     for k in range(population.coal_fires):
@@ -82,7 +95,6 @@ def populate(world: ThermalWorld, centre_lat: float, centre_lon: float, radius_m
         hidden = float(rng.uniform(0.1, 0.4)) if rng.uniform() < population.hidden_share else 0.0
         made.append(thing(ThingKind.PERSON, *spot(4.0), f"person-{k + 1}",
                           posture=postures[k % 3], hidden=hidden))
-    world.place(made)
     return made
 
 
