@@ -57,6 +57,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--delay-s", type=float, default=0.3)
     parser.add_argument("--signing-key", default=None, help="MAVLink 2 signing key/passphrase")
     parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE")
+    parser.add_argument("--autopilot", choices=("ArduPilot", "PX4"), default="ArduPilot",
+                        type=lambda s: {"ardupilot": "ArduPilot", "px4": "PX4"}.get(
+                            s.lower(), s),
+                        help="which autopilot it presents itself as (PX4: modes, GF_* "
+                             "parameters, bytewise integers, fence on while GF_ACTION != 0)")
     return parser.parse_args(argv)
 
 
@@ -77,7 +82,7 @@ def configs(args: argparse.Namespace) -> list[VehicleConfig]:
             dem_path=args.dem,
             faults=LinkFaults(args.drop, args.duplicate, args.delay, args.delay_s),
             signing_key=signing_key(args.signing_key) if args.signing_key else None,
-            params=(*params, ("SIM_SPEEDUP", args.speedup)),
+            params=(*params, ("SIM_SPEEDUP", args.speedup)), autopilot=args.autopilot,
         ))
     return out
 

@@ -179,7 +179,7 @@ class AutoMission:
             v.condition_yaw(item.param1, item.param3, relative=item.param4 == 1)
         elif c == mav.MAV_CMD_DO_SET_HOME:
             v.set_home_from(item.param1 == 1, item.lat_deg, item.lon_deg, item.z)
-        elif c == mav.MAV_CMD_DO_FENCE_ENABLE:
+        elif c == mav.MAV_CMD_DO_FENCE_ENABLE and "FENCE_ENABLE" in v.params:
             v.params.set("FENCE_ENABLE", 1 if item.param1 >= 1 else 0)
         return seq + 1
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from pymavlink.dialects.v20 import ardupilotmega as mav
 
+from simulators.vehicle import px4
 from simulators.vehicle.modes import CopterMode
 from simulators.vehicle.telemetry import BUILDERS, message_name
 
@@ -50,7 +51,8 @@ def handle(v: SimVehicle, msg: mav.MAVLink_message, peer: object) -> None:
                    msg.y / 1e7, msg.z, msg.frame, msg.x)
         _command(v, cmd, msg, peer)
     elif kind == "SET_MODE":
-        _set_mode(v, msg.custom_mode)
+        _set_mode(v, msg.custom_mode, px4.copter_mode((msg.custom_mode >> 16) & 0xFF,
+                                                      (msg.custom_mode >> 24) & 0xFF))
     elif kind == "MISSION_SET_CURRENT":
         v.flight.auto.set_current(msg.seq)
     elif kind == "REQUEST_DATA_STREAM":
@@ -70,11 +72,19 @@ def _ack(v: SimVehicle, msg: mav.MAVLink_message, peer: object, command: int,
                                            msg.get_srcComponent()), peer)
 
 
-def _set_mode(v: SimVehicle, number: int) -> int:
-    try:
-        mode = CopterMode(int(number))
-    except ValueError:
-        return mav.MAV_RESULT_DENIED
+def _set_mode(v: SimVehicle, number: int, px4_mode: CopterMode | None = None) -> int:
+    """An ArduCopter mode number, or on a PX4 face the mode its (main, sub) means."""
+    if isinstance(number, CopterMode):  # from inside (RTL, LAND, MISSION_START ...)
+        mode = number
+    elif v.config.autopilot == "PX4":
+        if px4_mode is None:
+            return mav.MAV_RESULT_DENIED
+        mode = px4_mode
+    else:
+        try:
+            mode = CopterMode(int(number))
+        except ValueError:
+            return mav.MAV_RESULT_DENIED
     reason = v.flight.set_mode(mode)
     if reason:
         v.say(mav.MAV_SEVERITY_WARNING, f"Mode change to {mode.name} failed: {reason}")
@@ -104,7 +114,7 @@ def _arm(v: SimVehicle, cmd: _Cmd, *_: object) -> int:
 
 
 def _do_set_mode(v: SimVehicle, cmd: _Cmd, *_: object) -> int:
-    return _set_mode(v, cmd.p[1])
+    return _set_mode(v, cmd.p[1], px4.copter_mode(round(cmd.p[1]), round(cmd.p[2])))
 
 
 def _takeoff(v: SimVehicle, cmd: _Cmd, *_: object) -> int:
@@ -210,6 +220,8 @@ def _condition_yaw(v: SimVehicle, cmd: _Cmd, *_: object) -> int:
 
 
 def _fence_enable(v: SimVehicle, cmd: _Cmd, *_: object) -> int:
+    if "FENCE_ENABLE" not in v.params:  # PX4: no switch, GF_ACTION decides
+        return mav.MAV_RESULT_UNSUPPORTED
     v.params.set("FENCE_ENABLE", 1 if cmd.p[0] >= 1 else 0)
     return mav.MAV_RESULT_ACCEPTED
 
@@ -283,8 +295,11 @@ _HANDLERS: dict[int, Callable[..., int]] = {
 
 # -- parameters ---------------------------------------------------------------------------
 def _param_value(v: SimVehicle, name: str) -> mav.MAVLink_message:
-    kind = mav.MAV_PARAM_TYPE_INT32 if v.params.is_integer(name) else mav.MAV_PARAM_TYPE_REAL32
-    return mav.MAVLink_param_value_message(name.encode(), v.params[name], kind, len(v.params),
+    integer = v.params.is_integer(name)
+    kind = mav.MAV_PARAM_TYPE_INT32 if integer else mav.MAV_PARAM_TYPE_REAL32
+    value = px4.encode(v.params[name], integer) if v.config.autopilot == "PX4" \
+        else v.params[name]
+    return mav.MAVLink_param_value_message(name.encode(), value, kind, len(v.params),
                                            v.params.index(name))
 
 
@@ -306,8 +321,11 @@ def _param(v: SimVehicle, msg: mav.MAVLink_message, peer: object) -> None:
         return
     if kind == "PARAM_SET":
         name = msg.param_id.rstrip("\0")
+        value = msg.param_value
+        if v.config.autopilot == "PX4" and name in v.params:  # PX4 copies the four bytes
+            value = px4.decode(value, v.params.is_integer(name))
         try:
-            v.params.set(name, msg.param_value)
+            v.params.set(name, value)
         except KeyError:
             return  # ArduPilot ignores unknown names; the GCS times out waiting
         _apply_param(v, name)

@@ -56,8 +56,11 @@ class VehicleConfig:
     signing_key: bytes | None = None
     params: tuple[tuple[str, float], ...] = ()
     step_s: float = 0.02
+    autopilot: str = "ArduPilot"  # or "PX4": its HEARTBEAT, modes, parameters, fence
 
     def __post_init__(self) -> None:
+        if self.autopilot not in ("ArduPilot", "PX4"):
+            raise ValueError(f"autopilot {self.autopilot!r}: ArduPilot or PX4")
         if not 1 <= self.sysid <= 254:
             raise ValueError(f"sysid {self.sysid} outside 1..254")
         if self.boot_time_s < 0:

@@ -70,37 +70,50 @@ DEFAULT_PARAMS: dict[str, ParamSpec] = {
 
 
 class Params(Mapping[str, float]):
-    """Name -> value, in a fixed order (MAVLink addresses parameters by index too)."""
+    """Name -> value, in a fixed order (MAVLink addresses parameters by index too).
 
-    def __init__(self, overrides: Mapping[str, float] | None = None) -> None:
-        self._values = {name: float(spec.default) for name, spec in DEFAULT_PARAMS.items()}
+    ``extra`` adds another autopilot's parameters and ``hidden`` takes names off the
+    MAVLink list (a PX4 face has GF_* and no FENCE_*): a ground station can neither read
+    nor set them, and inside the simulator they keep their defaults.
+    """
+
+    def __init__(self, overrides: Mapping[str, float] | None = None, *,
+                 extra: Mapping[str, ParamSpec] | None = None,
+                 hidden: frozenset[str] = frozenset()) -> None:
+        self._specs = {**DEFAULT_PARAMS, **(extra or {})}
+        self._hidden = hidden
+        self._values = {name: float(spec.default) for name, spec in self._specs.items()}
+        self._names = [name for name in self._values if name not in hidden]
         for name, value in (overrides or {}).items():
             self.set(name, value)
 
     def __getitem__(self, name: str) -> float:
         return self._values[name]
 
+    def __contains__(self, name: object) -> bool:
+        return name in self._values and name not in self._hidden
+
     def __iter__(self) -> Iterator[str]:
-        return iter(self._values)
+        return iter(self._names)
 
     def __len__(self) -> int:
-        return len(self._values)
+        return len(self._names)
 
     def set(self, name: str, value: float) -> None:
         """Change a parameter; unknown names raise KeyError, as a vehicle ignores them."""
-        if name not in self._values:
+        if name not in self:
             raise KeyError(name)
-        spec = DEFAULT_PARAMS[name]
+        spec = self._specs[name]
         self._values[name] = float(round(value)) if spec.integer else float(value)
 
     def index(self, name: str) -> int:
         """Position of a parameter in the list."""
-        return list(self._values).index(name)
+        return self._names.index(name)
 
     def name_at(self, index: int) -> str:
         """The parameter at a position; IndexError when out of range."""
-        return list(self._values)[index]
+        return self._names[index]
 
     def is_integer(self, name: str) -> bool:
         """Whether MAVLink should type it as an integer."""
-        return DEFAULT_PARAMS[name].integer
+        return self._specs[name].integer

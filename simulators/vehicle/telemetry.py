@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 
 from pymavlink.dialects.v20 import ardupilotmega as mav
 
+from simulators.vehicle.px4 import custom_mode
+
 if TYPE_CHECKING:
     from simulators.vehicle.vehicle import SimVehicle
 
@@ -86,6 +88,9 @@ def _heartbeat(v: SimVehicle) -> mav.MAVLink_message:
         base |= mav.MAV_MODE_FLAG_GUIDED_ENABLED
     if v.armed:
         base |= mav.MAV_MODE_FLAG_SAFETY_ARMED
+    if v.config.autopilot == "PX4":
+        return mav.MAVLink_heartbeat_message(mav.MAV_TYPE_QUADROTOR, mav.MAV_AUTOPILOT_PX4,
+                                             base, custom_mode(v.flight.mode), v.system_status, 3)
     return mav.MAVLink_heartbeat_message(
         mav.MAV_TYPE_QUADROTOR, mav.MAV_AUTOPILOT_ARDUPILOTMEGA, base, int(v.flight.mode),
         v.system_status, 3)
@@ -225,6 +230,8 @@ def _autopilot_version(v: SimVehicle) -> mav.MAVLink_message:
             | mav.MAV_PROTOCOL_CAPABILITY_SET_POSITION_TARGET_GLOBAL_INT
             | mav.MAV_PROTOCOL_CAPABILITY_MAVLINK2 | mav.MAV_PROTOCOL_CAPABILITY_MISSION_FENCE
             | mav.MAV_PROTOCOL_CAPABILITY_MISSION_RALLY | mav.MAV_PROTOCOL_CAPABILITY_TERRAIN)
+    if v.config.autopilot == "PX4":  # integers travel as their bytes (PX4's rule)
+        caps |= mav.MAV_PROTOCOL_CAPABILITY_PARAM_ENCODE_BYTEWISE
     version = (4 << 24) | (7 << 16) | (0 << 8) | 0  # 4.7.0-dev, as the observed SITL
     return mav.MAVLink_autopilot_version_message(
         caps, version, 0, 0, 0, [0] * 8, [0] * 8, [0] * 8, 0x1209, 0x5741, v.sysid,

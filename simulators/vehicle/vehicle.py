@@ -20,15 +20,14 @@ from dronewatch.geo import LocalFrame, Terrain
 from simulators.vehicle import commands, failsafes
 from simulators.vehicle.battery import Battery
 from simulators.vehicle.config import VehicleConfig
-from simulators.vehicle.fence import Fence
+from simulators.vehicle.fence import Fence, fence_acts, fence_failsafe, fence_violation
 from simulators.vehicle.flight import FlightController
 from simulators.vehicle.link import VehicleLink
 from simulators.vehicle.missionitems import MissionItem
 from simulators.vehicle.missionproto import MissionServer
-from simulators.vehicle.modes import CopterMode
-from simulators.vehicle.params import Params
 from simulators.vehicle.payload import Camera, Gimbal
 from simulators.vehicle.physics import Body, Limits, Wind
+from simulators.vehicle.px4 import params_for
 from simulators.vehicle.telemetry import BUILDERS, TelemetrySchedule, camera_feedback_message
 from simulators.vehicle.terrain import TerrainDatabase
 
@@ -54,7 +53,7 @@ class SimVehicle:
     def __init__(self, config: VehicleConfig) -> None:
         self.config = config
         self.sysid = config.sysid
-        self.params = Params({"SYSID_THISMAV": config.sysid, **dict(config.params)})
+        self.params = params_for(config)
         spec = config.home
         self.frame = LocalFrame(spec.lat_deg, spec.lon_deg)
         dem = config.dem_path or default_dem_path()
@@ -221,7 +220,7 @@ class SimVehicle:
             return "AHRS: waiting for home"
         if not self.ekf_ready:
             return "Need Position Estimate"
-        if int(self.params["FENCE_ENABLE"]) and self._fence_violation() != mav.FENCE_BREACH_NONE:
+        if fence_acts(self) and fence_violation(self) != mav.FENCE_BREACH_NONE:
             return "Fence: vehicle outside fence"
         return self.terrain_db.prearm_failure()
 
@@ -379,24 +378,8 @@ class SimVehicle:
         self.say(mav.MAV_SEVERITY_EMERGENCY, "Crash: Disarming")
         self.disarm()
 
-    def _fence_violation(self) -> int:
-        p, b, h = self.params, self.body, self.home
-        return self.fence.violation(
-            fence_type=int(p["FENCE_TYPE"]), east_m=b.east_m, north_m=b.north_m,
-            alt_above_home_m=b.alt_amsl_m - h.alt_amsl_m,
-            home_distance_m=Fence.home_distance(b.east_m, b.north_m, h.east_m, h.north_m),
-            alt_max_m=p["FENCE_ALT_MAX"], alt_min_m=p["FENCE_ALT_MIN"], radius_m=p["FENCE_RADIUS"])
-
     def _failsafes(self) -> None:
         flying = self.armed and not self.landed
         failsafes.battery_failsafe(self, flying)
         failsafes.gcs_failsafe(self, flying)
-        if int(self.params["FENCE_ENABLE"]) and flying:
-            if self.fence.update(self._fence_violation(), self.time_boot_ms):
-                self.say(mav.MAV_SEVERITY_CRITICAL, "Fence Breached")
-                action = int(self.params["FENCE_ACTION"])
-                if action and self.flight.mode not in (CopterMode.RTL, CopterMode.LAND):
-                    mode = CopterMode.LAND if action == 2 else CopterMode.RTL
-                    self.flight.set_mode(mode)
-        elif not flying:
-            self.fence.update(mav.FENCE_BREACH_NONE, self.time_boot_ms)
+        fence_failsafe(self, flying)
