@@ -48,7 +48,7 @@ def thumbnail_png(frame: Frame, detection: Detection) -> bytes:
 
 def _as_stored(fused: FusedFinding, mission_id: int, thumb: bytes | None,
                finding_id: int | None, status: FindingStatus) -> Finding:
-    return Finding(FindingKind(fused.kind.value), fused.lat_deg, fused.lon_deg, fused.error_m,
+    return Finding(fused.kind, fused.lat_deg, fused.lon_deg, fused.accuracy_m,
                    fused.confidence, fused.first_seen_unix_s, fused.last_seen_unix_s,
                    fused.evidence_count, fused.peak_c, fused.area_m2, mission_id, thumb,
                    finding_id, status)

@@ -9,13 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from dronewatch.kinds import FindingKind
+
 __all__ = ["Finding", "FindingKind", "FindingStatus", "Flight", "Mission"]
-
-
-class FindingKind(StrEnum):
-    PERSON = "person"
-    HOTSPOT = "hotspot"
-    VEHICLE = "vehicle"
 
 
 class FindingStatus(StrEnum):

@@ -1,7 +1,7 @@
 """Thermal frames to georeferenced findings: read, detect, place, fuse."""
 
 from dronewatch.thermal.detect import detect
-from dronewatch.thermal.detection import Detection, DetectionKind, HotspotModel, PersonModel
+from dronewatch.thermal.detection import Detection, FindingKind, HotspotModel, PersonModel
 from dronewatch.thermal.frame import Frame, PixelUnit
 from dronewatch.thermal.frameio import FrameError, FrameTally, read_frame, read_frames, write_frame
 from dronewatch.thermal.fusion import FusedFinding, Fuser, FusionUpdate
@@ -14,7 +14,7 @@ __all__ = [
     "EXACT_POSE",
     "BoxDetector",
     "Detection",
-    "DetectionKind",
+    "FindingKind",
     "Frame",
     "FrameError",
     "FrameTally",

@@ -20,7 +20,7 @@ from typing import Literal
 from dronewatch.geo import distance_m
 from dronewatch.geo.terrain import Terrain
 from dronewatch.thermal.boxes import inside_box
-from dronewatch.thermal.detection import Detection, DetectionKind, HotspotModel, PersonModel
+from dronewatch.thermal.detection import Detection, FindingKind, HotspotModel, PersonModel
 from dronewatch.thermal.frame import Frame, PixelUnit
 from dronewatch.thermal.georef import TYPICAL_POSE, PoseUncertainty
 from dronewatch.thermal.hotspots import hotspots as find_hotspots
@@ -87,7 +87,7 @@ def _join(network: list[Detection], rules: list[Detection]) -> list[Detection]:
     confidence of the two); one the network did not see joins with the rules' own.
     """
     joined = list(network)
-    persons = [k for k, d in enumerate(network) if d.kind is DetectionKind.PERSON]
+    persons = [k for k, d in enumerate(network) if d.kind is FindingKind.PERSON]
     for rule in rules:
         twin = next((k for k in persons if _same_place(network[k], rule)), None)
         if twin is None:
@@ -100,8 +100,8 @@ def _join(network: list[Detection], rules: list[Detection]) -> list[Detection]:
 def _cyclists_are_persons(found: list[Detection]) -> list[Detection]:
     """Drop a vehicle at a surer person's place: for a search, a cyclist (or a person
     the network also half-took for a bicycle) is a person, reported once."""
-    persons = [d for d in found if d.kind is DetectionKind.PERSON]
-    return [d for d in found if d.kind is not DetectionKind.VEHICLE or not any(
+    persons = [d for d in found if d.kind is FindingKind.PERSON]
+    return [d for d in found if d.kind is not FindingKind.VEHICLE or not any(
         p.confidence >= d.confidence and _overlap(p, d) for p in persons)]
 
 

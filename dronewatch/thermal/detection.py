@@ -8,17 +8,11 @@ where an 8-bit AGC frame can only go by size, contrast and (for the network) sha
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 
+from dronewatch.kinds import FindingKind
 from dronewatch.thermal.georef import GroundFix
 
-__all__ = ["Detection", "DetectionKind", "HotspotModel", "PersonModel"]
-
-
-class DetectionKind(StrEnum):
-    PERSON = "person"
-    HOTSPOT = "hotspot"
-    VEHICLE = "vehicle"
+__all__ = ["Detection", "FindingKind", "HotspotModel", "PersonModel"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +51,7 @@ class HotspotModel:
 class Detection:
     """One thing seen in one frame."""
 
-    kind: DetectionKind
+    kind: FindingKind
     time_unix_s: float
     u_px: float
     v_px: float

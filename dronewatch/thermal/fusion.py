@@ -28,7 +28,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from dronewatch.geo import LocalFrame
-from dronewatch.thermal.detection import Detection, DetectionKind
+from dronewatch.thermal.detection import Detection, FindingKind
 from dronewatch.thermal.georef import R95_PER_SIGMA
 
 __all__ = ["FusedFinding", "Fuser", "FusionUpdate"]
@@ -36,7 +36,7 @@ __all__ = ["FusedFinding", "Fuser", "FusionUpdate"]
 SHARED_ERROR_SHARE = 0.7  # of the best sighting's error that fusing cannot remove
 REPEAT_WEIGHT = 0.2  # share of a further sighting's confidence that counts
 MAX_CORROBORATION = 0.15  # the most that further sightings add to the clearest one
-_EXTENT_M = {DetectionKind.PERSON: 1.0, DetectionKind.VEHICLE: 3.0}
+_EXTENT_M = {FindingKind.PERSON: 1.0, FindingKind.VEHICLE: 3.0}
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,10 +44,10 @@ class FusedFinding:
     """One object as seen so far."""
 
     id: int
-    kind: DetectionKind
+    kind: FindingKind
     lat_deg: float
     lon_deg: float
-    error_m: float  # 95 % horizontal radius
+    accuracy_m: float  # 95 % horizontal radius
     confidence: float
     evidence_count: int
     first_seen_unix_s: float
@@ -66,11 +66,11 @@ class FusionUpdate:
 @dataclass
 class _Track:
     id: int
-    kind: DetectionKind
+    kind: FindingKind
     north_m: float  # relative to the fuser's origin
     east_m: float
     weight: float  # sum of 1/sigma^2
-    min_error_m: float
+    min_accuracy_m: float
     miss: float  # product of (1 - REPEAT_WEIGHT * confidence) over all sightings
     count: int
     first_s: float
@@ -129,11 +129,11 @@ class Fuser:
             if det.fix is None:
                 continue
             north, east = self._local(det.fix.lat_deg, det.fix.lon_deg)
-            sigma = max(det.fix.error_m / R95_PER_SIGMA, 0.05)
+            sigma = max(det.fix.accuracy_m / R95_PER_SIGMA, 0.05)
             track = self._match(det, north, east, sigma)
             if track is None:
                 track = _Track(self._next_id, det.kind, north, east, 1 / sigma**2,
-                               det.fix.error_m, 1 - REPEAT_WEIGHT * det.confidence, 1,
+                               det.fix.accuracy_m, 1 - REPEAT_WEIGHT * det.confidence, 1,
                                det.time_unix_s,
                                det.time_unix_s, det, det.peak_c, det.area_m2, _extent(det))
                 self._next_id += 1
@@ -165,7 +165,8 @@ class Fuser:
         track.north_m = (track.north_m * track.weight + north * w) / total
         track.east_m = (track.east_m * track.weight + east * w) / total
         track.weight = total
-        track.min_error_m = min(track.min_error_m, det.fix.error_m if det.fix else math.inf)
+        track.min_accuracy_m = min(track.min_accuracy_m,
+                                   det.fix.accuracy_m if det.fix else math.inf)
         track.miss *= 1 - REPEAT_WEIGHT * det.confidence
         track.count += 1
         track.first_s = min(track.first_s, det.time_unix_s)
@@ -182,7 +183,7 @@ class Fuser:
     def _snapshot(self, track: _Track) -> FusedFinding:
         lat, lon = self._wgs84(track.north_m, track.east_m)
         error = max(R95_PER_SIGMA / math.sqrt(track.weight),
-                    SHARED_ERROR_SHARE * track.min_error_m)
+                    SHARED_ERROR_SHARE * track.min_accuracy_m)
         best = track.best.confidence
         others_miss = track.miss / (1 - REPEAT_WEIGHT * best)
         confidence = min(1 - (1 - best) * others_miss, best + MAX_CORROBORATION)

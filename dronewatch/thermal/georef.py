@@ -37,6 +37,9 @@ _WGS84_A = 6378137.0
 _WGS84_E2 = 6.69437999014e-3
 R95_PER_SIGMA = 2.4477  # radius of a circular 2-D normal holding 95 %
 MAX_RANGE_M = 5000.0  # as the exhaustive cast
+#: Beyond this slant range the linearised projection is off by decimetres, enough to
+#: decide a ray grazing a ridge top either way, so the exhaustive cast places the pixel.
+LINEAR_RANGE_M = 2000.0
 MIN_INCIDENCE = 0.02  # sine of the flattest incidence the error model follows (~1.1°)
 
 
@@ -125,6 +128,18 @@ class _Placer:
         if found is None:
             return None
         t, rate = found
+        if t > LINEAR_RANGE_M:
+            return self._exhaustive(ray, alt_m, rate)
+        return t * ray[0], t * ray[1], t, -rate
+
+    def _exhaustive(self, ray: NDArray[np.float64], alt_m: float,
+                    rate: float) -> tuple[float, float, float, float] | None:
+        """The geo layer's exact cast for a far ray (the incidence from the fast walk)."""
+        hits = self.terrain.cast_rays(self.pose.lat_deg, self.pose.lon_deg, alt_m, ray,
+                                      max_range_m=MAX_RANGE_M)
+        if not hits.hit[0]:
+            return None
+        t = float(hits.range_m[0])
         return t * ray[0], t * ray[1], t, -rate
 
 

@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 
 from dronewatch.thermal.blobs import components, scene_stats
-from dronewatch.thermal.detection import Detection, DetectionKind, HotspotModel
+from dronewatch.thermal.detection import Detection, FindingKind, HotspotModel
 from dronewatch.thermal.frame import Frame
 from dronewatch.thermal.placement import FrameGeometry, plausible_area
 
@@ -67,7 +67,7 @@ def hotspots(frame: Frame, model: HotspotModel, geometry: FrameGeometry) -> list
         peak, mean = float(values.max()), float(values.mean(dtype=np.float64))
         excess = (peak - level) / max(level - stats.median, 1e-6)
         found.append(Detection(
-            DetectionKind.HOTSPOT, frame.time_unix_s, u, v, min(0.6 + 0.4 * excess, 1.0),
+            FindingKind.HOTSPOT, frame.time_unix_s, u, v, min(0.6 + 0.4 * excess, 1.0),
             area_m2, max(w * across, h * along), min(w * across, h * along),
             (peak - stats.median) * step,
             float(frame.unit.to_celsius(peak)) if radiometric else None,

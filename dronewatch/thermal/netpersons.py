@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from dronewatch.thermal.boxes import BoxSet, inside_box
-from dronewatch.thermal.detection import Detection, DetectionKind, PersonModel
+from dronewatch.thermal.detection import Detection, FindingKind, PersonModel
 from dronewatch.thermal.frame import Frame
 from dronewatch.thermal.learned import BoxDetector, radiometric_to_agc
 from dronewatch.thermal.placement import FrameGeometry
@@ -180,7 +180,7 @@ def network_detections(frame: Frame, geometry: FrameGeometry, detector: BoxDetec
                                                               width_m, model):
             continue
         detections.append(Detection(
-            DetectionKind.PERSON if is_person else DetectionKind.VEHICLE, frame.time_unix_s,
+            FindingKind.PERSON if is_person else FindingKind.VEHICLE, frame.time_unix_s,
             u, v, float(score), area_px * across * along, length_m, width_m,
             (peak - around) * unit.kelvin_per_count,
             float(unit.to_celsius(peak)) if radiometric else None,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 
 from dronewatch.thermal.blobs import Blob, scene_stats, warm_blobs
-from dronewatch.thermal.detection import Detection, DetectionKind, PersonModel
+from dronewatch.thermal.detection import Detection, FindingKind, PersonModel
 from dronewatch.thermal.frame import Frame
 from dronewatch.thermal.placement import FrameGeometry, plausible_area
 
@@ -85,7 +85,7 @@ def rule_persons(frame: Frame, geometry: FrameGeometry, model: PersonModel) -> l
             gsd = math.sqrt(across * along)
             radiometric = unit.radiometric
             found.append(Detection(
-                DetectionKind.PERSON, frame.time_unix_s, blob.u_px, blob.v_px, confidence,
+                FindingKind.PERSON, frame.time_unix_s, blob.u_px, blob.v_px, confidence,
                 blob.area_px * across * along, blob.major_px * gsd, blob.minor_px * gsd,
                 blob.contrast * unit.kelvin_per_count,
                 float(unit.to_celsius(blob.peak)) if radiometric else None,

@@ -25,7 +25,7 @@ from dronewatch.config import default_dem_path, default_zones_path
 from dronewatch.geo import LocalFrame, Terrain, camera_preset
 from dronewatch.thermal import (
     EXACT_POSE,
-    DetectionKind,
+    FindingKind,
     Fuser,
     PersonModel,
     default_detector,
@@ -61,7 +61,7 @@ def run(terrain: Terrain, hour: float, agl: float, seed: int,
         fuser.add(detect(frame, terrain, persons=model, uncertainty=EXACT_POSE,
                          persons_by=persons_by))  # type: ignore[arg-type]
     persons = [t for t in truth if t.kind is ThingKind.PERSON]
-    candidates = [f for f in fuser.findings() if f.kind is DetectionKind.PERSON]
+    candidates = [f for f in fuser.findings() if f.kind is FindingKind.PERSON]
     found = [f for f in candidates if f.confidence >= alarm]
     to_check = [f for f in candidates if f.confidence < alarm]
     local = LocalFrame(centre.y, centre.x)

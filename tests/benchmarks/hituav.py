@@ -31,7 +31,7 @@ import cv2
 import numpy as np
 
 from dronewatch.geo import CameraModel
-from dronewatch.thermal import BoxDetector, DetectionKind, Frame, default_detector, detect
+from dronewatch.thermal import BoxDetector, FindingKind, Frame, default_detector, detect
 from dronewatch.thermal.boxes import BoxSet
 from dronewatch.thermal.frameio import FrameError, read_frame
 from dronewatch.thermal.placement import flat_ground_scale
@@ -50,7 +50,7 @@ def _persons(frame: Frame, labelled: LabelledFrame, persons_by: object,
              min_confidence: float) -> BoxSet:
     scale = flat_ground_scale(HFOV_DEG, 640, 512, labelled.altitude_m, -labelled.angle_deg)
     found = [d for d in detect(frame, scale=scale, persons_by=persons_by)  # type: ignore[arg-type]
-             if d.kind is DetectionKind.PERSON and d.confidence >= min_confidence]
+             if d.kind is FindingKind.PERSON and d.confidence >= min_confidence]
     boxes = np.array([d.box_px or (d.u_px - 0.5, d.v_px - 0.5, 1.0, 1.0) for d in found],
                      np.float32).reshape(-1, 4)
     scores = np.array([d.confidence for d in found], np.float32)

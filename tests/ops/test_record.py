@@ -8,13 +8,13 @@ import numpy as np
 from dronewatch.geo import CameraModel
 from dronewatch.ops.record import Announcement, FindingRecorder
 from dronewatch.store import FindingKind, FindingStatus, Store
-from dronewatch.thermal import Detection, DetectionKind, Frame, GroundFix, PixelUnit
+from dronewatch.thermal import Detection, Frame, GroundFix, PixelUnit
 
 FRAME = Frame(np.full((512, 640), 80, np.uint8), PixelUnit.AGC_8BIT, 0.0,
               CameraModel(640, 512, 45.0))
 
 
-def sighting(confidence, *, kind=DetectionKind.PERSON, east_m=0.0, t=0.0):
+def sighting(confidence, *, kind=FindingKind.PERSON, east_m=0.0, t=0.0):
     fix = GroundFix(44.7, 88.6 + east_m / 79_000.0, 700.0, 90.0, 2.0, 0.1, 0.1)
     return Detection(kind, 1000.0 + t, 320.0, 256.0, confidence, 0.5, 1.0, 0.5, 60.0, None,
                      None, fix, "test", (315.0, 250.0, 10.0, 12.0))
@@ -63,7 +63,7 @@ def test_a_candidate_corroborated_by_clear_views_becomes_an_alarm(tmp_path):
 def test_vehicles_are_noted_not_alarmed(tmp_path):
     heard: list[Announcement] = []
     store, rec = recorder(tmp_path, heard)
-    rec.add(FRAME, [sighting(0.9, kind=DetectionKind.VEHICLE, east_m=50.0)])
+    rec.add(FRAME, [sighting(0.9, kind=FindingKind.VEHICLE, east_m=50.0)])
     (car,) = store.findings()
     assert car.kind is FindingKind.VEHICLE and car.status is FindingStatus.NOTED
     assert store.alerts() == [] and heard[0].text.startswith("vehicle #")

@@ -27,5 +27,5 @@ def test_equipment_comes_from_the_settings_and_a_patrol_may_override_it():
     assert (station.camera.name, station.airframe.battery_mah) == ("dji-h20t", 5000.0)
     own = station_equipment(settings, camera="dji-m30t")
     assert own.camera.name == "dji-m30t" and own.airframe == station.airframe
-    with pytest.raises(UnknownPresetError, match="known: .*dji-h20t"):
+    with pytest.raises(UnknownPresetError, match=r"known: .*dji-h20t"):
         station_equipment(settings, camera="nope")

@@ -15,7 +15,7 @@ from dronewatch.config import default_dem_path
 from dronewatch.geo import CameraPose, LocalFrame, camera_preset
 from dronewatch.thermal import (
     EXACT_POSE,
-    DetectionKind,
+    FindingKind,
     Fuser,
     PixelUnit,
     default_detector,
@@ -42,12 +42,12 @@ def fly(terrain, zones, gobi, hour, population, *, side_m=160.0, agl=90.0, seed=
 
 def alarms(findings):
     alarm = default_detector().info.alarm_confidence
-    return [f for f in findings if f.kind is DetectionKind.PERSON and f.confidence >= alarm]
+    return [f for f in findings if f.kind is FindingKind.PERSON and f.confidence >= alarm]
 
 
 def candidates(findings):
     alarm = default_detector().info.alarm_confidence
-    return [f for f in findings if f.kind is DetectionKind.PERSON and f.confidence < alarm]
+    return [f for f in findings if f.kind is FindingKind.PERSON and f.confidence < alarm]
 
 
 def distances(gobi, findings, things):
@@ -68,7 +68,7 @@ def test_night_search_finds_every_person_once_and_nothing_else(terrain, zones, g
     assert len(found) == len(persons)  # one alarm each: no duplicates, no animals
     assert max(f.evidence_count for f in found) > 1  # overlapping frames were fused
     for f in found:
-        assert 0 < f.error_m < 3.0 and 0 < f.confidence <= 1.0
+        assert 0 < f.accuracy_m < 3.0 and 0 < f.confidence <= 1.0
         assert f.peak_c is not None and 5 <= f.peak_c <= 42
     assert len(candidates(findings)) <= 1  # and hardly anything left to check
     assert frames > 10
@@ -77,7 +77,7 @@ def test_night_search_finds_every_person_once_and_nothing_else(terrain, zones, g
 def test_coal_fire_is_a_hotspot_with_its_area_and_temperature(terrain, zones, gobi):
     truth, findings, _ = fly(terrain, zones, gobi, 2.0, Population(0, 0, 0, 0, 0, 1))
     fire = truth[0]
-    hot = [f for f in findings if f.kind is DetectionKind.HOTSPOT]
+    hot = [f for f in findings if f.kind is FindingKind.HOTSPOT]
     assert len(hot) == 1
     assert distances(gobi, hot, [fire])[0, 0] < fire.length_m / 2
     true_area = math.pi * (fire.length_m / 2) ** 2
@@ -103,7 +103,7 @@ def test_day_search_on_warm_ground(terrain, zones, gobi):
 def test_agc_video_frames_find_people_by_size_and_contrast(terrain, zones, gobi):
     truth, findings, _ = fly(terrain, zones, gobi, 2.0, Population(6), unit=PixelUnit.AGC_8BIT,
                              seed=4)
-    found = [f for f in findings if f.kind is DetectionKind.PERSON]  # alarms and candidates
+    found = [f for f in findings if f.kind is FindingKind.PERSON]  # alarms and candidates
     assert found and all(f.peak_c is None for f in found)
     assert (distances(gobi, found, truth).min(axis=0) < 3.0).mean() >= 0.8
     assert (distances(gobi, alarms(findings), truth).min(axis=1) < 3.0).all()
@@ -118,7 +118,7 @@ def test_each_posture_measures_person_sized(terrain, zones, gobi, posture):
     pose = CameraPose(*gobi, terrain.elevation_at(*gobi) + 70)
     frame = ThermalCamera(world, terrain, CAMERA).render(pose, 0.0)
     (det,) = detect(frame, terrain, uncertainty=EXACT_POSE)
-    assert det.kind is DetectionKind.PERSON
+    assert det.kind is FindingKind.PERSON
     true_area = math.pi / 4 * person.length_m * person.width_m
     assert 0.5 * true_area < det.area_m2 < 3.0 * true_area
     assert det.length_m < person.length_m + 0.8

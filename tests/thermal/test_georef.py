@@ -57,7 +57,7 @@ def test_stated_error_holds_the_true_error_95_percent_of_the_time(terrain, gobi)
         if fix is None or true_fix is None:
             continue
         e, n = LocalFrame(true_fix.lat_deg, true_fix.lon_deg).to_local(fix.lat_deg, fix.lon_deg)
-        inside += math.hypot(e, n) <= fix.error_m
+        inside += math.hypot(e, n) <= fix.accuracy_m
         total += 1
     assert total > 250
     assert 0.88 <= inside / total <= 0.995
@@ -83,6 +83,6 @@ def test_error_radius_grows_where_the_ray_grazes_the_ground_it_hits(tmp_path):
                                                  direction="INVERSE")
             pose = CameraPose(lat, lon, 1120.0, Attitude(0, 0, 90), GimbalAttitude(-20))
             fix = locate_pixels(terrain, CAMERA, pose, [319.5], [255.5])[0]
-            radii[name] = fix.error_m
+            radii[name] = fix.accuracy_m
     assert radii["facing"] < radii["level"] < radii["away"]
     assert radii["away"] > 2.5 * radii["level"]  # incidence ~5° instead of 20°

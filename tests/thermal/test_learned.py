@@ -13,7 +13,7 @@ import pytest
 from dronewatch.geo import CameraModel
 from dronewatch.thermal import (
     BoxDetector,
-    DetectionKind,
+    FindingKind,
     Frame,
     ModelError,
     PixelUnit,
@@ -72,7 +72,7 @@ def test_finds_the_people_in_real_val_frames(val_frames):
         pixels = cv2.imread(str(labelled.path), cv2.IMREAD_GRAYSCALE)
         frame = Frame(pixels, PixelUnit.AGC_8BIT, 0.0, CAMERA, source=str(labelled.path))
         scale = flat_ground_scale(25.0, 640, 512, labelled.altitude_m, -labelled.angle_deg)
-        persons = [d for d in detect(frame, scale=scale) if d.kind is DetectionKind.PERSON
+        persons = [d for d in detect(frame, scale=scale) if d.kind is FindingKind.PERSON
                    and d.confidence >= detector.info.alarm_confidence]
         boxes = np.array([d.box_px for d in persons], np.float32).reshape(-1, 4)
         hits = centre_hits(boxes, labelled.persons_px)
@@ -93,7 +93,7 @@ def test_temperature_overrules_shape_in_radiometric_frames(val_frames):
     def persons_at(low_c, high_c):
         celsius = (low_c + levels * (high_c - low_c) / 255.0).astype(np.float32)
         frame = Frame(celsius, PixelUnit.CELSIUS, 0.0, CAMERA)
-        return [d for d in detect(frame, scale=scale) if d.kind is DetectionKind.PERSON]
+        return [d for d in detect(frame, scale=scale) if d.kind is FindingKind.PERSON]
 
     body_warm = persons_at(-5.0, 35.0)  # a cold night: people ~30 °C over -5 °C ground
     assert len(body_warm) >= 2
@@ -152,7 +152,7 @@ def test_raw_counts_are_detected_like_the_agc_picture_they_stand_for(val_frames)
     agc = Frame(levels, PixelUnit.AGC_8BIT, 0.0, CAMERA)
 
     def persons(frame):
-        return [d for d in detect(frame, scale=scale) if d.kind is DetectionKind.PERSON
+        return [d for d in detect(frame, scale=scale) if d.kind is FindingKind.PERSON
                 and d.confidence >= default_detector().info.alarm_confidence]
 
     from_raw, from_agc = persons(raw), persons(agc)
