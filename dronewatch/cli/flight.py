@@ -149,6 +149,10 @@ def report_json(report: FlightReport, **extra: object) -> str:
 
 
 def _camera_source(camera: str, terrain: Terrain, seed: int) -> FrameSource:
+    from dronewatch.ops.video import is_video, video_camera  # PyAV only when it is needed
+
+    if camera != "sim" and is_video(camera.partition("#")[0]):
+        return video_camera(camera, camera_preset(current_settings().camera))
     if camera != "sim":
         return directory_source(Path(camera))
     from simulators.thermal import Clock, ThermalCamera, ThermalWorld
@@ -173,7 +177,8 @@ StoreOption = Annotated[str | None, typer.Option(
     callback=store_url, show_default=False)]
 CameraOption = Annotated[str, typer.Option(
     help="'sim' renders the simulated thermal world (rehearsals); else a folder the "
-         "camera writes its frames into", callback=camera_choice)]
+         "camera writes its frames into, or live video: rtsp://..., udp://HOST:PORT or a "
+         "video file, optionally with #latency=SECONDS", callback=camera_choice)]
 SigningKeyOption = Annotated[str | None, typer.Option(
     help="MAVLink 2 signing key: 64 hex digits or a passphrase [default: the "
          "'signing_key_file' setting; none: unsigned]", show_default=False)]

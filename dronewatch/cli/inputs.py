@@ -94,9 +94,23 @@ def store_url(value: str | None) -> str | None:
 
 
 def camera_choice(value: str) -> str:
-    """A typer callback: ``sim`` or a folder the camera writes into, which must exist."""
-    if value != "sim" and not Path(value).is_dir():
-        raise typer.BadParameter(f"{value!r} is neither 'sim' nor an existing folder of frames")
+    """A typer callback: ``sim``, a folder the camera writes into (which must exist), or
+    live video: a stream URL (rtsp://, udp://...) or a video file, with an optional
+    ``#latency=SECONDS``."""
+    if value == "sim" or Path(value).is_dir():
+        return value
+    from dronewatch.ops.video import is_video, parse_camera
+
+    url = value.partition("#")[0]
+    if not is_video(url):
+        raise typer.BadParameter(f"{value!r} is neither 'sim' nor an existing folder of frames, "
+                                 "nor a video stream (rtsp://, udp://...) or video file")
+    try:
+        parse_camera(value)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    if "://" not in url and not Path(url).is_file():
+        raise typer.BadParameter(f"{url}: no such video file")
     return value
 
 
