@@ -10,19 +10,37 @@ link's lag, and gives each frame its own pose instead of a guessed one.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from dronewatch.geo import Attitude, CameraPose, GimbalAttitude
 from dronewatch.link import VehicleState
 from dronewatch.thermal import Frame, FrameError, read_frame
 from dronewatch.thermal.frameio import FRAME_SUFFIXES
 
-__all__ = ["FrameSource", "directory_source", "pose_from_feedback"]
+__all__ = ["DirectorySource", "FrameArchive", "FrameSource", "directory_source",
+           "pose_from_feedback", "pose_from_position"]
 
 FrameSource = Callable[[CameraPose, float], Frame]
 """Gives the frame a camera at ``pose`` takes at ``time_s`` (a real camera's last frame,
 or a simulated camera's rendering)."""
+
+
+@runtime_checkable
+class FrameArchive(Protocol):
+    """A frame source that keeps what its camera took (a folder, a buffered stream).
+
+    Why: a shot whose CAMERA_FEEDBACK was lost on the link still has its frame in the
+    camera's record; a source that can be asked for the frames captured in a time
+    window lets the flight loop find it and pose it from telemetry.
+    """
+
+    def __call__(self, pose: CameraPose, time_s: float) -> Frame: ...
+
+    def frames_between(self, start_unix_s: float, end_unix_s: float) -> list[Frame]:
+        """Every readable frame captured in [start, end], oldest first."""
+        ...
 
 
 class FeedbackMessage(Protocol):
@@ -41,7 +59,19 @@ def pose_from_feedback(msg: FeedbackMessage, state: VehicleState) -> CameraPose:
         GimbalAttitude(max(min(pitch, 45.0), -120.0), 0.0, yaw))
 
 
-def directory_source(folder: Path) -> FrameSource:
+def pose_from_position(msg: FeedbackMessage, state: VehicleState) -> CameraPose:
+    """The camera pose at a GLOBAL_POSITION_INT: its position and heading, roll and
+    pitch and the gimbal from the latest telemetry (they change slowly on a survey leg)."""
+    pitch = state.gimbal_pitch_deg if state.gimbal_pitch_deg is not None else -90.0
+    hdg = msg["hdg"]
+    yaw_deg = hdg / 100.0 if hdg != 65535 else state.yaw_deg
+    return CameraPose(
+        msg["lat"] / 1e7, msg["lon"] / 1e7, msg["alt"] / 1000.0,
+        Attitude(state.roll_deg, state.pitch_deg, yaw_deg % 360.0),
+        GimbalAttitude(max(min(pitch, 45.0), -120.0), 0.0, state.gimbal_yaw_deg or 0.0))
+
+
+def directory_source(folder: Path) -> DirectorySource:
     """The newest frame file in a folder (a camera writing its shots there).
 
     The frame keeps its own capture time (the sidecar's, else the file's modification
@@ -51,19 +81,62 @@ def directory_source(folder: Path) -> FrameSource:
     Raises ``FrameError`` when the folder is gone, holds no readable frame, or the
     newest file cannot be read; the flight loop counts that shot as skipped.
     """
+    return DirectorySource(Path(folder))
 
-    def take(pose: CameraPose, time_s: float) -> Frame:
+
+@dataclass
+class DirectorySource:
+    """A camera folder: the newest frame for a shot, and every frame of a time window
+    for a shot whose CAMERA_FEEDBACK was lost (see :class:`FrameArchive`)."""
+
+    folder: Path
+    _times: dict[Path, tuple[int, float]] = field(default_factory=dict, repr=False)
+
+    def _files(self) -> list[tuple[int, Path]]:
         try:
-            files = [(p.stat().st_mtime_ns, p) for p in folder.iterdir()
-                     if p.suffix.lower() in FRAME_SUFFIXES and p.exists()]
+            return [(p.stat().st_mtime_ns, p) for p in self.folder.iterdir()
+                    if p.suffix.lower() in FRAME_SUFFIXES and p.exists()]
         except OSError as exc:
-            raise FrameError(folder, f"camera folder unreadable: {exc.strerror or exc}") from exc
+            raise FrameError(self.folder, "camera folder unreadable: "
+                             f"{exc.strerror or exc}") from exc
+
+    def __call__(self, pose: CameraPose, time_s: float) -> Frame:
+        files = self._files()
         if not files:
-            raise FrameError(folder, "no frame files yet")
+            raise FrameError(self.folder, "no frame files yet")
         mtime_ns, newest = max(files)
-        try:
-            return read_frame(newest, time_unix_s=mtime_ns / 1e9)
-        except OSError as exc:
-            raise FrameError(newest, f"unreadable: {exc.strerror or exc}") from exc
+        return _read(newest, mtime_ns)
 
-    return take
+    def frames_between(self, start_unix_s: float, end_unix_s: float) -> list[Frame]:
+        """Frames captured in the window; unreadable files are left out (a lost shot
+        whose file is bad stays lost, with that reason, in the flight loop).
+
+        A file written before the window opened cannot hold a frame captured in it, so
+        only newer files are read, and each file's capture time is read once."""
+        try:
+            files = self._files()
+        except FrameError:
+            return []
+        out = []
+        for mtime_ns, path in files:
+            if mtime_ns / 1e9 < start_unix_s:
+                continue
+            known = self._times.get(path)
+            if known is not None and known[0] == mtime_ns and not (
+                    start_unix_s <= known[1] <= end_unix_s):
+                continue
+            try:
+                frame = _read(path, mtime_ns)
+            except FrameError:
+                continue
+            self._times[path] = (mtime_ns, frame.time_unix_s)
+            if start_unix_s <= frame.time_unix_s <= end_unix_s:
+                out.append(frame)
+        return sorted(out, key=lambda f: f.time_unix_s)
+
+
+def _read(path: Path, mtime_ns: int) -> Frame:
+    try:
+        return read_frame(path, time_unix_s=mtime_ns / 1e9)
+    except OSError as exc:
+        raise FrameError(path, f"unreadable: {exc.strerror or exc}") from exc

@@ -25,7 +25,7 @@ from dronewatch.map import mission_map, save_map
 from dronewatch.ops.autopilot import VehicleFailsafes
 from dronewatch.ops.faults import Fault, FaultClass, Outcome, SafeAction, bring_home
 from dronewatch.ops.record import Announcement, FindingRecorder
-from dronewatch.ops.shots import ShotHandler
+from dronewatch.ops.shots import ShotHandler, ShotResult
 from dronewatch.store import FindingKind, FindingStatus, JournaledStore
 from dronewatch.store.journal import is_store_failure
 from dronewatch.zones import ZoneSet
@@ -124,8 +124,12 @@ class Watch:
         if msg.type == "GLOBAL_POSITION_INT":
             self.track.offer(time.time(), msg["lat"] / 1e7, msg["lon"] / 1e7,
                              msg["alt"] / 1000.0)
+            self.shots.on_position(msg)  # poses for frames of shots the link lost
             return
-        result = self.shots(msg)
+        self.on_shot(self.shots(msg))
+
+    def on_shot(self, result: ShotResult) -> None:
+        """A shot's findings and faults (also of shots found late in the camera's record)."""
         if self.closing:  # the flight is over (or coming home): look, never command
             return
         if result.blind is not None:
@@ -169,6 +173,7 @@ class Watch:
             self.vehicle.return_to_launch()
             return Outcome.TIMED_OUT
         self.db.poll()
+        self.on_shot(self.shots.poll())
         if time.monotonic() - self._last_map > self.map_every_s:
             self._last_map = time.monotonic()
             self.save_track()

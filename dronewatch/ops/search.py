@@ -63,6 +63,8 @@ class FlightOptions:
     ready_within_s: float = 120.0  # vehicle seconds to finish booting before the checks
     max_frame_age_s: float = 1.0  # wall seconds between a shot and its frame's capture
     blind_after_shots: int = 5  # failed shots in a row that make the camera "blind"
+    recover_lost_shots: bool = True  # look lost CAMERA_FEEDBACK up in the camera's record
+    frame_settle_s: float = 1.0  # wall seconds a camera may take to write a frame
     camera_blind_action: SafeAction = POLICY[FaultClass.CAMERA_BLIND]
     land_within_s: float = 900.0  # vehicle seconds to wait for landing after Ctrl-C
     journal_path: Path | None = None  # default: findings-journal.jsonl beside the map
@@ -91,6 +93,7 @@ class FlightReport:
     skipped: tuple[tuple[str, int], ...] = ()  # (reason, count) of the shots not analysed
     fault: str = ""  # what ended the flight early, if anything did
     journaled: int = 0  # records (findings, updates, alerts) journaled while the store was down
+    recovered: int = 0  # shots lost on the link whose frame was found in the camera's record
 
 
 def preflight_problems(vehicle: Vehicle, plan: Plan, options: FlightOptions,
@@ -197,7 +200,9 @@ def fly_plan(vehicle: Vehicle, plan: Plan, zones: ZoneSet, terrain: Terrain,
         shots = ShotHandler(vehicle, camera, terrain, recorder, announce,
                             max_frame_age_s=options.max_frame_age_s,
                             blind_after=options.blind_after_shots,
-                            blind_action=options.camera_blind_action)
+                            blind_action=options.camera_blind_action,
+                            recover=options.recover_lost_shots,
+                            settle_s=options.frame_settle_s)
         with vehicle.subscribe("CAMERA_FEEDBACK", "GLOBAL_POSITION_INT") as feed:
             battery_start = vehicle.state.battery_remaining_pct
             commanded = vehicle.state.time_boot_s
@@ -213,6 +218,8 @@ def fly_plan(vehicle: Vehicle, plan: Plan, zones: ZoneSet, terrain: Terrain,
             for msg in feed.drain():  # shots taken before the end are still looked at
                 with contextlib.suppress(Exception):
                     watch.on_message(msg)
+            with contextlib.suppress(Exception):  # and shots the link lost, in the record
+                shots.finish()
     watch.track.finish()
     with contextlib.suppress(Exception):
         watch.save_track()
@@ -232,7 +239,7 @@ def fly_plan(vehicle: Vehicle, plan: Plan, zones: ZoneSet, terrain: Terrain,
         battery_start - state.battery_remaining_pct, share,
         plan.pod * min(share / plan.covered_share, 1.0) if plan.covered_share else 0.0,
         shots.analysed, shots.skipped_total, tuple(sorted(shots.skipped.items())),
-        watch.fault.message if watch.fault else "", db.journaled)
+        watch.fault.message if watch.fault else "", db.journaled, shots.recovered)
 
 
 def _launch_and_watch(vehicle: Vehicle, prepared: Prepared, watch: Watch, feed: Subscription,

@@ -9,6 +9,14 @@ time because it is recent). Every shot that is not analysed is counted with its
 reason, including shots whose CAMERA_FEEDBACK was lost on the link (gaps in the
 image index); after ``blind_after`` failed shots in a row the camera is "blind" and
 the fault policy applies.
+
+When the camera source keeps a record (a folder, a buffered stream: a
+:class:`~dronewatch.ops.feed.FrameArchive`), a lost shot is looked up there instead
+(:mod:`dronewatch.ops.lostshots`): its frame, posed by the telemetry at its own capture
+time, is analysed like any other, and only a shot with no frame or no pose stays lost.
+A frame from such a record is this shot's only if it was captured at the shot's time
+(within half the spacing of the shots); an older one is some other shot's, so the
+shot is looked up again once the camera has had time to write.
 """
 
 from __future__ import annotations
@@ -23,7 +31,8 @@ from typing import Any
 from dronewatch.geo import Footprint, Terrain, footprint
 from dronewatch.link import Vehicle
 from dronewatch.ops.faults import Fault, FaultClass, SafeAction
-from dronewatch.ops.feed import FrameSource, pose_from_feedback
+from dronewatch.ops.feed import FrameArchive, FrameSource, pose_from_feedback, pose_from_position
+from dronewatch.ops.lostshots import Found, Recovery, Unfound, frame_key
 from dronewatch.ops.record import Announcement, FindingRecorder
 from dronewatch.store import Finding
 from dronewatch.thermal import Frame, FrameError, detect
@@ -35,7 +44,7 @@ __all__ = ["ShotHandler", "ShotResult", "Skip"]
 class Skip:
     """Why a shot was not analysed: a short ``kind`` for counting and the full text."""
 
-    kind: str  # "stale", "repeated", "no frame", "detection", "lost on the link"
+    kind: str  # "stale", "repeated", "no frame", "detection", "lost on the link", ...
     text: str
 
 
@@ -47,10 +56,20 @@ class ShotResult:
     skip: Skip | None = None
     blind: Fault | None = None  # set once, on the shot that made the camera "blind"
 
+    def __add__(self, other: ShotResult) -> ShotResult:
+        return ShotResult(self.findings + other.findings, self.skip or other.skip,
+                          self.blind or other.blind)
+
 
 @dataclass
 class ShotHandler:
-    """Turns CAMERA_FEEDBACK shots into analysed frames and stored findings."""
+    """Turns CAMERA_FEEDBACK shots into analysed frames and stored findings.
+
+    ``recover`` looks lost shots up in the camera's record when it keeps one;
+    ``settle_s`` is how long (wall) a camera may take to write a frame, and
+    ``pose_gap_vehicle_s`` the longest telemetry gap (vehicle seconds) a pose is
+    interpolated across.
+    """
 
     vehicle: Vehicle
     camera: FrameSource
@@ -61,34 +80,108 @@ class ShotHandler:
     blind_after: int = 5
     blind_action: SafeAction = SafeAction.RTL
     clock: Callable[[], float] = time.time
+    recover: bool = True
+    settle_s: float = 1.0
+    pose_gap_vehicle_s: float = 2.0
     analysed: int = 0
     skipped: Counter[str] = field(default_factory=Counter)
     covered: list[Footprint] = field(default_factory=list)
     _seen: set[bytes] = field(default_factory=set)
+    _taken: set[str] = field(default_factory=set)
     _last_index: int | None = None
+    _last_shot_s: float | None = None
+    _spacing_s: float | None = None
     _failed_in_row: int = 0
     _blind: bool = False
+    _recovery: Recovery = field(init=False)
+
+    def __post_init__(self) -> None:
+        archive = self.camera if self.recover and isinstance(self.camera, FrameArchive) \
+            else None
+        self._recovery = Recovery(archive, settle_s=self.settle_s)
 
     @property
     def skipped_total(self) -> int:
         return sum(self.skipped.values())
 
-    def __call__(self, msg: Any) -> ShotResult:
-        self._count_lost(int(msg["img_idx"]))
-        # the shot's time is when its CAMERA_FEEDBACK arrived, not when it is looked at
-        # (shots queue while a frame is analysed)
+    @property
+    def recovered(self) -> int:
+        """Shots lost on the link whose frame was found in the camera's record."""
+        return self._recovery.recovered
+
+    @property
+    def waiting(self) -> bool:
+        """Shots are still to be looked up in the camera's record."""
+        return bool(self._recovery.pending)
+
+    def _unix(self, msg: Any) -> float:
+        """When a message arrived (not when it is looked at: messages queue while a
+        frame is analysed), on the wall clock."""
         received_s = getattr(msg, "received_s", None)
-        when = self.clock() - (time.monotonic() - received_s if received_s else 0.0)
+        return self.clock() - (time.monotonic() - received_s if received_s else 0.0)
+
+    def on_position(self, msg: Any) -> None:
+        """A GLOBAL_POSITION_INT: kept to pose frames found for lost shots."""
+        recovery = self._recovery
+        if recovery.archive is None:
+            return
+        if not len(recovery.track):  # the speed-up is known once telemetry flows
+            speedup = max(self.vehicle.speedup, 1.0)
+            recovery.max_pose_gap_s = self.pose_gap_vehicle_s / speedup
+            recovery.pose_match_s = 0.1 / speedup
+        recovery.add_pose(self._unix(msg), pose_from_position(msg, self.vehicle.state))
+
+    def __call__(self, msg: Any) -> ShotResult:
+        when = self._unix(msg)
+        index = int(msg["img_idx"])
+        own = self._tolerance_s()
+        self._note_index(index, when)
         pose = pose_from_feedback(msg, self.vehicle.state)
+        archive = self._recovery.archive is not None
         try:
             frame = self.camera(pose, when)
+            problem = self._check(frame, when, archive=archive)
         except FrameError as exc:
-            return self._skip(Skip("no frame", f"no usable frame: {exc}"))
-        problem = self._check(frame, when)
+            frame, problem = None, Skip("no frame", f"no usable frame: {exc}")
+        if archive and (problem is None or problem.kind in ("repeated", "no frame")):
+            # the camera is alive: this shot's frame is the one captured at its time
+            # (the newest may be a later shot's while frames queue here)
+            shot = self._recovery.defer(index, when, own, pose)
+            found = self._recovery.look_up_now(shot, self._taken)
+            result = self._analyse(found.frame) if found is not None else ShotResult()
+            return result + self.poll()
         if problem is not None:
-            return self._skip(problem)
+            return self._skip(problem) + self.poll()
+        assert frame is not None
+        self._seen.add(_digest(frame))
         if frame.pose is None:  # recent, so the shot's pose is the pose at capture time
             frame = frame.with_pose(pose)
+        return self._analyse(frame) + self.poll()
+
+    def poll(self, *, final: bool = False) -> ShotResult:
+        """Look up the lost shots whose time has come (all of them when ``final``)."""
+        if not self._recovery.pending:
+            return ShotResult()
+        now = float("inf") if final else self.clock()
+        result = ShotResult()
+        for outcome in self._recovery.due(now, self._taken):
+            if isinstance(outcome, Found):
+                result = result + self._analyse(outcome.frame)
+            else:
+                result = result + self._lost(outcome)
+        return result
+
+    def finish(self) -> ShotResult:
+        """The end of the flight: give the camera its time to write (``settle_s`` at
+        most), then look up every shot still waiting."""
+        if self._recovery.pending:
+            last_due_s = max(s.due_unix_s for s in self._recovery.pending)
+            time.sleep(min(max(last_due_s - self.clock(), 0.0), self.settle_s))
+        return self.poll(final=True)
+
+    def _analyse(self, frame: Frame) -> ShotResult:
+        self._taken.add(frame_key(frame))
+        self._seen.add(_digest(frame))
         try:
             detections = detect(frame, self.terrain)
         except Exception as exc:  # one frame lost, by the policy
@@ -97,32 +190,54 @@ class ShotHandler:
         self.analysed += 1
         self._failed_in_row = 0
         self._blind = False
+        assert frame.pose is not None
         self.covered.append(footprint(self.terrain, frame.camera, frame.pose,
                                       samples_per_edge=2))
         return ShotResult(tuple(self.recorder.add(frame, detections)))
 
-    def _check(self, frame: Frame, shot_unix_s: float) -> Skip | None:
+    def _lost(self, unfound: Unfound) -> ShotResult:
+        if unfound.shot.lost_on_link:
+            self.skipped[unfound.kind] += 1  # no row of failures: the link lost it
+            self.announce(Announcement("warning", f"shot lost: {unfound.text}"))
+            return ShotResult(skip=Skip(unfound.kind, unfound.text))
+        return self._skip(Skip(unfound.kind, unfound.text))
+
+    def _tolerance_s(self) -> float:
+        """How far a frame's capture time may be from its shot's: half the spacing of
+        the shots, never more than the frame age allowed."""
+        if self._spacing_s is None:
+            return self.max_frame_age_s
+        return min(max(self._spacing_s / 2, 0.01), self.max_frame_age_s)
+
+    def _check(self, frame: Frame, shot_unix_s: float, *, archive: bool) -> Skip | None:
         age_s = shot_unix_s - frame.time_unix_s
         if age_s > self.max_frame_age_s:
             return Skip("stale", f"camera silent for {age_s:.0f} s (newest frame "
                         f"{frame.source or 'from the camera'} is older than the shot)")
-        if age_s < -self.max_frame_age_s:
+        if age_s < -self.max_frame_age_s and not archive:  # (a record has later shots)
             return Skip("stale", f"frame stamped {-age_s:.0f} s after the shot: "
                         "camera clock wrong?")
-        key = hashlib.blake2b(frame.pixels.tobytes(), digest_size=16).digest()
-        if key in self._seen:
+        if _digest(frame) in self._seen or frame_key(frame) in self._taken:
             return Skip("repeated", "the same frame as an earlier shot")
-        self._seen.add(key)
         return None
 
-    def _count_lost(self, index: int) -> None:
-        if self._last_index is not None and index > self._last_index + 1:
-            lost = index - self._last_index - 1
-            self.skipped["lost on the link"] += lost
-            self.announce(Announcement("warning", f"{lost} camera shot(s) lost on the link "
-                                       f"(image {self._last_index + 1}..{index - 1})"))
-        if self._last_index is None or index > self._last_index:
-            self._last_index = index
+    def _note_index(self, index: int, when: float) -> None:
+        last, last_s = self._last_index, self._last_shot_s
+        if last is not None and last_s is not None and index > last:
+            self._spacing_s = (when - last_s) / (index - last)
+        if last is not None and index > last + 1:
+            lost = index - last - 1
+            if self._recovery.archive is not None and last_s is not None:
+                self._recovery.lose(last + 1, index - 1, last_s, when)
+                self.announce(Announcement("warning", f"{lost} camera shot(s) lost on the "
+                                           f"link (image {last + 1}..{index - 1}): looking "
+                                           "them up in the camera's record"))
+            else:
+                self.skipped["lost on the link"] += lost
+                self.announce(Announcement("warning", f"{lost} camera shot(s) lost on the "
+                                           f"link (image {last + 1}..{index - 1})"))
+        if last is None or index > last:
+            self._last_index, self._last_shot_s = index, when
 
     def _skip(self, skip: Skip) -> ShotResult:
         self.skipped[skip.kind] += 1
@@ -134,3 +249,7 @@ class ShotHandler:
                           f"{self._failed_in_row} shots in a row not analysed ({skip.text})")
             return ShotResult(skip=skip, blind=fault)
         return ShotResult(skip=skip)
+
+
+def _digest(frame: Frame) -> bytes:
+    return hashlib.blake2b(frame.pixels.tobytes(), digest_size=16).digest()
