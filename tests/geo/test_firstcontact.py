@@ -67,8 +67,6 @@ def test_both_casts_find_the_first_contact_a_fine_march_finds(rugged, north, eas
     t_exhaustive = float(pixel_to_ground(terrain, CAMERA, pose, [u], [v]).range_m[0])
     assert _agrees(march, pose, ray, t_fast, t_ref), (t_fast, t_ref)
     assert _agrees(march, pose, ray, t_exhaustive, t_ref), (t_exhaustive, t_ref)
-    if math.isfinite(t_fast) and math.isfinite(t_exhaustive):
-        assert abs(t_fast - t_exhaustive) < 0.05  # one surface, two geometries
 
 
 def test_a_ray_skimming_a_knife_edge_stops_on_it(tmp_path):
