@@ -214,9 +214,8 @@ class JournaledStore:
             return False, None
         self._last_try = time.monotonic()
         try:
-            if self.down:
-                self._replay()
-            return True, write()
+            replayed = self._replay() if self.down else None
+            result = write()
         except Exception as exc:
             if not is_store_failure(exc):
                 raise
@@ -225,17 +224,21 @@ class JournaledStore:
                 self.warn(f"the store cannot be written ({exc}); findings go to the "
                           f"journal {self.journal.path} until it is back")
             return False, None
+        if replayed is not None:  # back only once a new write went through as well
+            self._down_since = None
+            self.warn(f"the store is back: the journal replayed into it ({replayed} "
+                      "new finding(s))")
+        return True, result
 
     def _uid(self, local: int) -> str:
         return f"{self._run}:{-local}"
 
-    def _replay(self) -> None:
+    def _replay(self) -> int:
         ids = replay_journal(self.store, self.journal)
         for local in range(-1, self._next_local, -1):
             if self._uid(local) in ids:
                 self._ids[local] = ids[self._uid(local)]
-        self._down_since = None
-        self.warn(f"the store is back: {len(ids)} journaled finding(s) replayed into it")
+        return len(ids)
 
     def poll(self) -> None:
         """Replay the journal if the store is down and a retry is due."""
@@ -286,7 +289,15 @@ class JournaledStore:
         return -1
 
     def end_flight(self, flight_id: int, outcome: str) -> None:
+        """Close the flight in the store, else in the journal, else say so: with the
+        disk full there is nowhere to keep it, and the next start closes the flight as
+        interrupted (the drone is already home; this must not end in a traceback)."""
         self._last_try = 0.0  # the flight's end is worth one more try
         ok, _ = self._try(lambda: self.store.end_flight(flight_id, outcome))
-        if not ok:
+        if ok:
+            return
+        try:
             self._append({"op": "end_flight", "flight_id": flight_id, "outcome": outcome})
+        except OSError as exc:
+            self.warn(f"the end of flight {flight_id} ({outcome}) cannot be kept anywhere "
+                      f"({exc}); the next start closes it as interrupted")

@@ -3,7 +3,7 @@
 Why a process: kill -9, a signal and a file-size limit act on a whole process, so the
 tests run the station here and the simulated drone in another, over real UDP.
 
-    python -m tests.ops.ground URL STORE OUT_DIR [--on-find loiter]
+    python -m tests.ops.ground URL STORE OUT_DIR [--on-find loiter] [--rehearse N]
 
 prints every announcement as one flushed line ("KIND: text"), then the report as
 "REPORT {json}".
@@ -16,6 +16,7 @@ import json
 from pathlib import Path
 
 from dronewatch.ops import Announcement, FlightOptions, run_search
+from dronewatch.ops.rehearse import run_rehearsal
 from dronewatch.store import Store
 from tests.ops.rehearsal import link, rehearsal
 
@@ -27,6 +28,8 @@ def main() -> None:
     parser.add_argument("out", type=Path)
     parser.add_argument("--on-find", default="continue")
     parser.add_argument("--person", default="10,10", help="east,north metres from the alarm")
+    parser.add_argument("--rehearse", type=int, default=0,
+                        help="plant N people and N fires instead of the one person")
     args = parser.parse_args()
 
     def say(a: Announcement) -> None:
@@ -36,14 +39,20 @@ def main() -> None:
     with rehearsal(person_offset_m=(east, north)) as r, link(args.url) as vehicle, \
             Store(args.store) as store:
         vehicle.wait_for(lambda s: s.prearm_ok and s.gps_fix_type >= 3, 30, "ready")
-        report = run_search(r.request, vehicle, r.zones, r.terrain, r.camera.render, store,
-                            args.out / "map.html", plan=r.plan,
-                            options=FlightOptions(on_find=args.on_find, hold_s=600),
-                            announce=say)
+        options = FlightOptions(on_find=args.on_find, hold_s=600)
+        if args.rehearse:
+            report = run_rehearsal(r.request, vehicle, r.zones, r.terrain, store,
+                                   args.out / "map.html", count=args.rehearse, seed=3,
+                                   options=options, announce=say).report
+        else:
+            report = run_search(r.request, vehicle, r.zones, r.terrain, r.camera.render,
+                                store, args.out / "map.html", plan=r.plan, options=options,
+                                announce=say)
     print("REPORT " + json.dumps({"outcome": report.outcome.value,
                                   "flight_id": report.flight_id,
                                   "findings": [f.id for f in report.findings],
-                                  "journaled": report.journaled}), flush=True)
+                                  "journaled": report.journaled,
+                                  "fault": report.fault}), flush=True)
 
 
 if __name__ == "__main__":

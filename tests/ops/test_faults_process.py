@@ -89,34 +89,49 @@ def test_kill_9_while_holding_over_a_person_the_vehicle_failsafe_brings_it_home(
             assert printed_ids(lines) and printed_ids(lines) <= stored
 
 
+def disk_fills(proc: subprocess.Popen, room_bytes: int) -> None:
+    """From now on no file of ``proc`` may grow past ``room_bytes`` (writes beyond fail
+    with EFBIG), as when its disk fills up: the store's WAL and the map fail at once; the
+    journal takes a line or two without a thumbnail (a flight's end) and none with one."""
+    resource.prlimit(proc.pid, resource.RLIMIT_FSIZE, (room_bytes, room_bytes))
+
+
 @pytest.mark.slow
-def test_a_full_disk_loses_no_finding_and_the_flight_is_closed(tmp_path):
-    """Every file this process writes is limited to a few kB more than the store holds
-    at the start: the map, then the store fail mid-flight; the journal keeps going."""
+def test_a_disk_full_mid_flight_brings_the_drone_home_and_loses_no_finding(tmp_path):
     with rehearsal() as r, drone(r.plan.home) as sim:
-        Store(tmp_path / "s.sqlite").close()
-        size = (tmp_path / "s.sqlite").stat().st_size
-        proc = ground(sim.url, tmp_path, "--person", "60,40", file_limit_bytes=size + 14_000)
+        proc = ground(sim.url, tmp_path, "--rehearse", "3")
         try:
-            out, err = proc.communicate(timeout=180)
+            lines = read_until(proc, r"^(ALERT|FINDING): ")  # the store took the first
+            disk_fills(proc, 1024)
+            out, err = proc.communicate(timeout=120)
         finally:
             proc.kill()
         assert "Traceback" not in err, err[-3000:]
-        lines = out.splitlines()
+        lines += out.splitlines()
         (report,) = [json.loads(line[7:]) for line in lines if line.startswith("REPORT ")]
-        assert report["outcome"] in ("completed", "returned on a fault (RTL)"), out[-3000:]
-        assert any("live map cannot be written" in line for line in lines)
+        assert report["outcome"] == "returned on a fault (RTL)", out[-3000:]
+        assert "no room for a journal line" in report["fault"]
+        assert any(line.startswith("WARNING: disk: ") and "returning to launch" in line
+                   for line in lines)
         assert any("findings go to the journal" in line for line in lines)
         with observer(sim.url) as watch:
             state = watch.wait_for(lambda s: not s.armed, 30, "landed")
         home = r.plan.home
         assert abs(state.lat_deg - home.lat_deg) < 2e-4
-        with Store(tmp_path / "s.sqlite") as store:  # the next start, the disk freed
-            recovered = recover(store, Journal(tmp_path / "findings-journal.jsonl"))
-            stored = store.findings()
-            (flight,) = store.flights()
-        assert recovered.replayed >= 1 and report["journaled"] >= 1
-        assert flight.outcome.startswith(report["outcome"])  # its end came from the journal
+        assert abs(state.lon_deg - home.lon_deg) < 3e-4
         printed = printed_ids(lines)
-        assert printed and len(printed) == len(stored)  # journaled ones got new ids
-        assert {i for i in printed if i > 0} <= {f.id for f in stored}
+        assert printed
+        journal = Journal(tmp_path / "findings-journal.jsonl")
+        with Store(tmp_path / "s.sqlite") as store:  # before anything is put right
+            kept = {f.id for f in store.findings()}
+            journaled = {e["key"] for e in journal.entries() if e["op"] == "add"}
+            assert printed <= kept | journaled  # every finding printed is on disk
+            (flight,) = store.flights()
+            assert flight.ended_unix_s is None  # its end could only reach the journal
+            recovered = recover(store, journal)  # the next start, the disk freed
+            (flight,) = store.flights()
+            stored = {f.id for f in store.findings()}
+        assert recovered.interrupted == ()  # closed by the journal, with its outcome
+        assert flight.outcome.startswith("returned on a fault (RTL): ")
+        assert {i for i in printed if i > 0} <= stored
+        assert len(stored) >= len(printed)

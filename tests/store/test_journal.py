@@ -177,3 +177,13 @@ def test_a_line_after_a_torn_one_is_kept(tmp_path):
         f.write('{"op": "add", "key": -1, "find')  # the process died mid-write
     journal.append({"op": "alert", "level": "warning", "message": "m", "key": None})
     assert [e["op"] for e in journal.entries()] == ["alert"]
+
+
+def test_a_flight_end_with_nowhere_to_go_is_said_not_raised(tmp_path):
+    (tmp_path / "full").write_text("")  # the journal's folder cannot be made: no disk
+    warnings: list[str] = []
+    db = JournaledStore(DownStore(), Journal(tmp_path / "full" / "j.jsonl"),
+                        warn=warnings.append)
+    db.end_flight(4, "returned on a fault (RTL)")
+    assert "the end of flight 4 (returned on a fault (RTL)) cannot be kept anywhere" \
+        in warnings[-1] and "closes it as interrupted" in warnings[-1]
