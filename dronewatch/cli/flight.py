@@ -49,10 +49,10 @@ from dronewatch.cli.inputs import (
 )
 from dronewatch.config import default_dem_path, default_zones_path
 from dronewatch.geo import Terrain, camera_preset
-from dronewatch.link import Vehicle, connect_paced
 from dronewatch.ops import Announcement, FlightOptions, FlightReport, SearchRequest, run_search
 from dronewatch.ops.feed import FrameSource, directory_source
 from dronewatch.ops.rehearse import DEFAULT_SEED, run_rehearsal
+from dronewatch.ops.station import connect_station, tlog_beside
 from dronewatch.store import FindingKind, FindingStatus, Store
 from dronewatch.zones import load_zones
 
@@ -148,7 +148,8 @@ def report_json(report: FlightReport, **extra: object) -> str:
         "fault": report.fault, "map": str(report.map_path), **extra})
 
 
-def _camera_source(camera: str, terrain: Terrain, seed: int) -> FrameSource:
+def _camera_source(camera: str, terrain: Terrain, seed: int, model: str) -> FrameSource:
+    """Frames from a folder, or (``sim``) rendered by a simulated ``model`` camera."""
     from dronewatch.ops.video import is_video, video_camera  # PyAV only when it is needed
 
     if camera != "sim" and is_video(camera.partition("#")[0]):
@@ -159,7 +160,7 @@ def _camera_source(camera: str, terrain: Terrain, seed: int) -> FrameSource:
 
     world = ThermalWorld(default_dem_path(), load_zones(default_zones_path()), Clock(2.0),
                          seed=seed)
-    return ThermalCamera(world, terrain, camera_preset("dji-m30t"), seed=seed).render
+    return ThermalCamera(world, terrain, camera_preset(model), seed=seed).render
 
 
 class OnFind(StrEnum):
@@ -190,32 +191,6 @@ TlogOption = Annotated[Path | None, typer.Option(
     show_default=False)]
 
 
-def tlog_beside(store: str, out_dir: Path) -> Path:
-    """The default .tlog of a flight: beside a SQLite store, else in the output folder.
-
-    Why by default: a flight's full MAVLink record is what anyone asks for after an
-    incident, and Mission Planner or MAVProxy replay it as it was flown.
-    """
-    text = store.removeprefix("sqlite://")
-    folder = out_dir if "://" in text else Path(text).parent
-    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-    path = folder / f"flight-{stamp}.tlog"
-    n = 1
-    while path.exists():  # two flights in the same second
-        n += 1
-        path = folder / f"flight-{stamp}-{n}.tlog"
-    return path
-
-
-def connect_station(drone: str, speedup: float, key: bytes | None,
-                    tlog: Path | None = None) -> Vehicle:
-    """Connect as the station does: paced for a simulator, signed when a key is set,
-    every message in and out logged to ``tlog``."""
-    if tlog is not None:
-        tlog.parent.mkdir(parents=True, exist_ok=True)
-    return connect_paced(drone, speedup, signing_key=key, tlog_path=tlog)
-
-
 @app.command("search")
 def search_command(
     at: AtOption,
@@ -235,7 +210,7 @@ def search_command(
     store: StoreOption = None,
     out_dir: Annotated[Path, typer.Option(help="Folder for the mission map",
                                         callback=writable_folder)] = Path("out"),
-    speedup: SpeedupOption = 1.0,
+    speedup: SpeedupOption = None,
     wind_mps: WindOption = None,
     signing_key: SigningKeyOption = None,
     tlog: TlogOption = None,
@@ -259,13 +234,14 @@ def search_command(
         fail(f"--at {at}: outside the operating area {zones.operating_area.id!r} of "
              f"{zones.source}")
     request = SearchRequest(lat, lon, radius_m=radius, pattern=str(pattern),
-                            lost_hours=lost_person_hours)
+                            lost_hours=lost_person_hours, camera=settings.camera,
+                            airframe=settings.airframe)
     tlog = tlog or tlog_beside(store or settings.store, out_dir)
     with run(lambda: Terrain(default_dem_path())) as terrain, \
             run(lambda: Store(store or settings.store)) as db, \
             ConsoleReporter(as_json) as reporter:
         source = None if camera == "sim" else _camera_source(
-            camera, terrain, seed=seed)
+            camera, terrain, seed=seed, model=settings.camera)
         with run(lambda: connect_station(drone, speedup, key, tlog)) as vehicle:
             options = FlightOptions(on_find=str(on_find),
                                     min_battery_pct=settings.min_battery_pct,

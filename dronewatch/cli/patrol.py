@@ -22,9 +22,7 @@ from dronewatch.cli.flight import (
     StoreOption,
     TlogOption,
     _camera_source,
-    connect_station,
     report_json,
-    tlog_beside,
 )
 from dronewatch.cli.inputs import (
     current_settings,
@@ -39,6 +37,7 @@ from dronewatch.ops.patrol import PatrolResult, run_patrol
 from dronewatch.ops.patrolspec import PatrolSpec, load_patrols
 from dronewatch.ops.record import Announcement
 from dronewatch.ops.scheduler import PatrolScheduler
+from dronewatch.ops.station import connect_station, tlog_beside
 from dronewatch.store import Store
 from dronewatch.store.backends import redact_url
 from dronewatch.zones import load_zones
@@ -85,7 +84,8 @@ def patrol_list(missions: MissionsOption = None, store: StoreOption = None,
     console.print(table)
 
 
-def _flyer(db: Store, out_dir: Path, camera: str, speedup: float, wind_mps: float | None,
+def _flyer(db: Store, out_dir: Path, camera: str, speedup: float | None,
+           wind_mps: float | None,
            as_json: bool, key: bytes | None, *, keep_serving: bool = False,
            store_url: str, tlog: Path | None = None, drone: str | None = None,
            tlogs: list[Path] | None = None) -> Callable[[PatrolSpec, float], PatrolResult]:
@@ -95,6 +95,7 @@ def _flyer(db: Store, out_dir: Path, camera: str, speedup: float, wind_mps: floa
     never raised into the scheduler's thread: a drone that is off tonight must not stop
     tomorrow's patrols, and a run that could not even start is recorded "failed"."""
     zones = load_zones(default_zones_path())
+    settings = current_settings()
 
     def not_started(spec: PatrolSpec, due: float, exc: DronewatchError) -> PatrolResult:
         if not keep_serving:
@@ -116,9 +117,11 @@ def _flyer(db: Store, out_dir: Path, camera: str, speedup: float, wind_mps: floa
                     vehicle.wait_for(lambda s: s.prearm_ok, 120, "the drone ready")
                 except DronewatchError as exc:
                     return not_started(spec, due, exc)
+                model = spec.camera or settings.camera
                 return run_patrol(spec, due, vehicle, zones, terrain,
-                                  _camera_source(camera, terrain, seed=int(due)), db, out_dir,
-                                  wind_mps=wind_mps, announce=reporter)
+                                  _camera_source(camera, terrain, seed=int(due), model=model),
+                                  db, out_dir, wind_mps=wind_mps, settings=settings,
+                                  announce=reporter)
 
     def fly(spec: PatrolSpec, due: float) -> PatrolResult:
         with ConsoleReporter(as_json) as reporter:
@@ -148,7 +151,7 @@ def patrol_run(
     out_dir: Annotated[Path, typer.Option(help="Folder for the patrol map",
                                         callback=writable_folder)] = Path("out"),
     wind_mps: WindOption = None,
-    speedup: SpeedupOption = 1.0,
+    speedup: SpeedupOption = None,
     signing_key: SigningKeyOption = None,
     tlog: TlogOption = None,
     as_json: JsonOption = False,
@@ -185,7 +188,7 @@ def patrol_serve(
     camera: CameraOption = "sim",
     out_dir: Annotated[Path, typer.Option(help="Folder for patrol maps",
                                         callback=writable_folder)] = Path("out"),
-    speedup: SpeedupOption = 1.0,
+    speedup: SpeedupOption = None,
     signing_key: SigningKeyOption = None,
     drill: Annotated[bool, typer.Option(help="Make every patrol due once at start")] = False,
 ) -> None:

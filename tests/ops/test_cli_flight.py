@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -15,28 +16,45 @@ from typer.testing import CliRunner
 from dronewatch.cli import app
 from dronewatch.config import ConfigError, default_zones_path, load_settings
 from dronewatch.geo import LocalFrame
+from dronewatch.planning.files import read_wpl
 from dronewatch.zones import load_zones
 from tests.conftest import REPO
-from tests.ops.rehearsal import SPEEDUP, drone
+from tests.ops.rehearsal import SPEEDUP, drone, link
 
 runner = CliRunner()
 
 
 def test_search_command_flies_and_reports_json_exit_3_when_nobody_is_found(tmp_path):
+    """...and flies exactly the mission `plan search` wrote for the same alarm and
+    settings (the camera from the settings, the speed-up read from the simulator)."""
     zones = load_zones(default_zones_path())
     post = next(s for s in zones.launch_sites if s.id == "launch-south-post")
     lat, lon = LocalFrame(post.lat_deg, post.lon_deg).to_wgs84(-700.0, 200.0)
+    at = f"{float(lat):.6f},{float(lon):.6f}"
+    settings = tmp_path / "dronewatch.toml"
+    settings.write_text('camera = "dji-h20t"\n')  # narrower than the default: other lanes
+    env = {**os.environ, "DRONEWATCH_CONFIG": str(settings)}
+    planned = subprocess.run(
+        [sys.executable, "-m", "dronewatch.cli", "plan", "search", "--at", at, "--radius", "120",
+         "--out-dir", str(tmp_path / "plan")], cwd=REPO, env=env, capture_output=True,
+        text=True, timeout=120)
+    assert planned.returncode == 0, planned.stderr[-2000:]
     with drone(post) as sim:
         result = subprocess.run(
-            [sys.executable, "-m", "dronewatch.cli", "search", "--at",
-             f"{float(lat):.6f},{float(lon):.6f}", "--radius", "120", "--drone", sim.url,
-             "--speedup", str(SPEEDUP), "--store", str(tmp_path / "s.sqlite"), "--out-dir",
-             str(tmp_path), "--json"], cwd=REPO, capture_output=True, text=True, timeout=300)
+            [sys.executable, "-m", "dronewatch.cli", "search", "--at", at, "--radius", "120",
+             "--drone", sim.url, "--store", str(tmp_path / "s.sqlite"), "--out-dir",
+             str(tmp_path), "--json"], cwd=REPO, env=env, capture_output=True, text=True,
+            timeout=300)
+        with link(sim.url) as vehicle:
+            flown = vehicle.download()
     assert result.returncode == 3, result.stderr[-2000:]  # the flight went fine; no person
     report = json.loads(result.stdout.strip().splitlines()[-1])
     assert report["outcome"] == "completed" and report["frames"] > 5
     assert report["covered_share"] > 0.9
     assert (tmp_path / "mission-map.html").exists()
+    _, written = read_wpl(tmp_path / "plan" / "sortie-1.waypoints")
+    assert [(i.command, round(i.lat_deg, 6), round(i.lon_deg, 6)) for i in written] == \
+        [(i.command, round(i.lat_deg, 6), round(i.lon_deg, 6)) for i in flown[1:]]
     # the flight's MAVLink log, beside the store, reads back as MAVProxy reads it
     tlog = Path(report["tlog"])
     assert tlog.parent == tmp_path and tlog.suffix == ".tlog"
