@@ -153,7 +153,7 @@ def _camera_source(camera: str, terrain: Terrain, seed: int, model: str) -> Fram
     from dronewatch.ops.video import is_video, video_camera  # PyAV only when it is needed
 
     if camera != "sim" and is_video(camera.partition("#")[0]):
-        return video_camera(camera, camera_preset(current_settings().camera))
+        return video_camera(camera, camera_preset(model))
     if camera != "sim":
         return directory_source(Path(camera))
     from simulators.thermal import Clock, ThermalCamera, ThermalWorld
