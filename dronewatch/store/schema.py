@@ -53,5 +53,30 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE alerts ADD COLUMN journal_key TEXT",
         "CREATE UNIQUE INDEX alerts_journal_key ON alerts(journal_key)",
     ),
+    (  # version 4: cases followed until verified (case_events is the audit: only ever
+        # inserted into), the owners a case can be given to, and published warnings
+        """CREATE TABLE case_owners (
+            name TEXT PRIMARY KEY, added_unix_s {real} NOT NULL)""",
+        """CREATE TABLE cases (
+            id {id}, kind TEXT NOT NULL, status TEXT NOT NULL, source TEXT NOT NULL,
+            finding_id BIGINT REFERENCES findings(id),
+            lat_deg {real} NOT NULL, lon_deg {real} NOT NULL,
+            reported_unix_s {real} NOT NULL, description TEXT NOT NULL DEFAULT '',
+            owner TEXT REFERENCES case_owners(name), due_unix_s {real},
+            created_by TEXT NOT NULL, created_unix_s {real} NOT NULL)""",
+        "CREATE INDEX cases_status ON cases(status)",
+        "CREATE INDEX cases_finding ON cases(finding_id)",
+        """CREATE TABLE case_events (
+            id {id}, case_id BIGINT NOT NULL REFERENCES cases(id),
+            time_unix_s {real} NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
+            status_before TEXT, status_after TEXT NOT NULL, note TEXT NOT NULL DEFAULT '',
+            finding_id BIGINT REFERENCES findings(id), mission_id BIGINT REFERENCES missions(id),
+            peak_temp_c {real}, area_m2 {real})""",
+        "CREATE INDEX case_events_case ON case_events(case_id)",
+        """CREATE TABLE warnings (
+            id {id}, published_unix_s {real} NOT NULL, kind TEXT NOT NULL,
+            text TEXT NOT NULL, evidence TEXT NOT NULL, lat_deg {real}, lon_deg {real},
+            case_id BIGINT REFERENCES cases(id), dedupe_key TEXT NOT NULL UNIQUE)""",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
