@@ -11,7 +11,7 @@ import os
 import pytest
 
 POSTGRES_URL = os.environ.get("DRONEWATCH_TEST_POSTGRES_URL", "")
-TABLES = ("alerts", "patrol_runs", "findings", "track_points", "flights", "missions",
+TABLES = ("warnings", "case_events", "cases", "case_owners", "alerts", "patrol_runs", "findings", "track_points", "flights", "missions",
           "dronewatch_schema")
 
 
