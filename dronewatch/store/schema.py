@@ -78,5 +78,19 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             text TEXT NOT NULL, evidence TEXT NOT NULL, lat_deg {real}, lon_deg {real},
             case_id BIGINT REFERENCES cases(id), dedupe_key TEXT NOT NULL UNIQUE)""",
     ),
+    (  # version 5: the operator console's accounts and sessions, and each finding's
+        # review (new -> confirmed / dismissed -> closed) as rows only ever inserted into
+        """CREATE TABLE console_users (
+            name TEXT PRIMARY KEY, role TEXT NOT NULL, password_hash TEXT NOT NULL,
+            created_unix_s {real} NOT NULL)""",
+        """CREATE TABLE console_sessions (
+            token_sha256 TEXT PRIMARY KEY, user_name TEXT NOT NULL REFERENCES console_users(name),
+            csrf_token TEXT NOT NULL, expires_unix_s {real} NOT NULL)""",
+        """CREATE TABLE finding_reviews (
+            id {id}, finding_id BIGINT NOT NULL REFERENCES findings(id),
+            time_unix_s {real} NOT NULL, operator TEXT NOT NULL, state TEXT NOT NULL,
+            note TEXT NOT NULL DEFAULT '')""",
+        "CREATE INDEX finding_reviews_finding ON finding_reviews(finding_id)",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
