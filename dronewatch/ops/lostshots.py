@@ -183,5 +183,6 @@ class Recovery:
 
 
 def frame_key(frame: Frame) -> str:
-    """A frame's identity in the record: its file (or stream position)."""
-    return frame.source or f"t={frame.time_unix_s!r}"
+    """A frame's identity in the record: its file (or stream) and capture time (a
+    renderer or a stream names every frame alike)."""
+    return f"{frame.source}@{frame.time_unix_s!r}"

@@ -91,3 +91,12 @@ def test_a_source_that_keeps_no_frames_counts_lost_shots_as_lost(leg):
     outcomes = recovery.due(t0 + 10.0, set())
     assert [(o.shot.index, o.kind) for o in outcomes if isinstance(o, Unfound)] == [
         (7, "lost on the link"), (8, "lost on the link")]
+
+
+def test_frames_of_one_source_are_told_apart_by_their_capture_time(leg):
+    """A renderer or a stream names every frame alike: each is still its own frame."""
+    from dronewatch.ops.lostshots import frame_key
+
+    r, t0, pose_at = leg
+    first, second = (r.camera.render(pose_at(t), t) for t in (t0, t0 + 0.5))
+    assert first.source == second.source and frame_key(first) != frame_key(second)
