@@ -1,0 +1,124 @@
+"""Starting the console: the station's store, drones, planner and flight, on uvicorn.
+
+Why the flight is built here and handed to the app: it is the same ``run_search`` with
+the same options as ``dronewatch search`` (settings' camera, airframe, battery and link
+limits), so a drone launched from the browser flies what the command line would. Each
+mission opens its own terrain (rasterio datasets are not shared between threads); the
+planner shares one behind a lock.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from dronewatch.config import Settings, default_dem_path, default_zones_path
+from dronewatch.console.app import Station, create_app
+from dronewatch.console.fleet import Fleet
+from dronewatch.geo import Terrain
+from dronewatch.link import Vehicle
+from dronewatch.map.assets import assets_dir, missing
+from dronewatch.ops import FlightOptions, SearchRequest, plan_for_alarm, run_search
+from dronewatch.ops.feed import FrameSource
+from dronewatch.ops.station import connect_station
+from dronewatch.planning import Plan
+from dronewatch.store import Store
+from dronewatch.zones import load_zones
+
+__all__ = ["ConsoleOptions", "serve"]
+
+
+@dataclass(frozen=True, slots=True)
+class ConsoleOptions:
+    """Where the console listens and what it follows."""
+
+    drones: tuple[str, ...]
+    store: str
+    out_dir: Path
+    host: str = "127.0.0.1"
+    port: int = 8470
+    speedup: float | None = None
+    signing_key: bytes | None = None
+
+
+def _planner(zones_path: Path, settings: Settings) -> tuple[Callable[[SearchRequest], Plan],
+                                                            Callable[[], None]]:
+    zones = load_zones(zones_path)
+    terrain = Terrain(default_dem_path())
+    lock = threading.Lock()
+
+    def plan(request: SearchRequest) -> Plan:
+        from dataclasses import replace
+
+        with lock:
+            return plan_for_alarm(zones, terrain, replace(
+                request, camera=settings.camera, airframe=settings.airframe))
+
+    return plan, terrain.close
+
+
+def _flight(store: Store, settings: Settings, out_dir: Path,
+            camera_for: Callable[[Terrain], FrameSource]
+            ) -> Callable[[Vehicle, SearchRequest, Plan, str], str]:
+    zones = load_zones(default_zones_path())
+
+    def fly(vehicle: Vehicle, request: SearchRequest, plan: Plan, drone_id: str) -> str:
+        options = FlightOptions(min_battery_pct=settings.min_battery_pct,
+                                link_lost_after_s=settings.link_lost_after_s)
+        with Terrain(default_dem_path()) as terrain:
+            report = run_search(request, vehicle, zones, terrain, camera_for(terrain), store,
+                                out_dir / f"mission-map-{drone_id}.html", plan=plan,
+                                options=options, vehicle_name=drone_id)
+        return f"{report.outcome} (mission {report.mission_id})"
+
+    return fly
+
+
+def serve(options: ConsoleOptions, settings: Settings,
+          camera_for: Callable[[Terrain], FrameSource],
+          say: Callable[[str], None] = print) -> None:
+    """Run the console until Ctrl-C; ``say`` gets the address to open.
+
+    Raises
+    ------
+    StoreError, ZoneError
+        The store or the zones cannot be opened.
+    """
+    import uvicorn
+
+    if missing():
+        say("the map scripts are not on this PC yet: run 'dronewatch assets' once "
+            "(the console shows no map without them)")
+    options.out_dir.mkdir(parents=True, exist_ok=True)
+    store = Store(options.store)
+    tlogs = iter(range(1, 10_000))
+
+    def connect(url: str) -> Vehicle:
+        tlog = options.out_dir / f"console-{next(tlogs)}.tlog"
+        return connect_station(url, options.speedup, options.signing_key, tlog)
+
+    plan, close_planner = _planner(default_zones_path(), settings)
+    fleet = Fleet(options.drones, connect)
+    try:
+        station = Station(store, fleet, load_zones(default_zones_path()),
+                          default_zones_path(), plan,
+                          _flight(store, settings, options.out_dir, camera_for), assets_dir())
+        server = uvicorn.Server(uvicorn.Config(
+            create_app(station), host=options.host, port=options.port, log_level="warning",
+            timeout_graceful_shutdown=2))
+        following = ", ".join(f"{i} {u}" for i, u in zip(fleet.ids, options.drones,
+                                                           strict=True))
+        say(f"dronewatch console: open http://{options.host}:{options.port}/  "
+            f"(following {following}; Ctrl-C stops it)")
+        server.run()
+    finally:
+        fleet.close()
+        close_planner()
+        store.close()
+
+
+def drone_urls(given: Sequence[str] | None, settings: Settings) -> tuple[str, ...]:
+    """The drones to follow: those given, else the settings' drone."""
+    return tuple(given) if given else (settings.drone,)

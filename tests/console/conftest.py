@@ -1,0 +1,83 @@
+"""A console over a real SQLite store, with the station's real zones and planner."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from dronewatch.config import default_dem_path, default_zones_path
+from dronewatch.console import Fleet, Station, create_app
+from dronewatch.console.auth import create_user
+from dronewatch.geo import Terrain
+from dronewatch.link import NoHeartbeatError
+from dronewatch.map.assets import assets_dir
+from dronewatch.ops import plan_for_alarm
+from dronewatch.store import Finding, FindingKind, FindingStatus, Store
+from dronewatch.zones import load_zones
+
+PASSWORD = "correct horse battery"
+
+
+def unreachable(url):
+    raise NoHeartbeatError(f"{url}: no heartbeat")
+
+
+def person(zones, offset_deg=0.0, **extra) -> Finding:
+    site = zones.launch_sites[0]
+    return Finding(FindingKind.PERSON, site.lat_deg + 0.004 + offset_deg, site.lon_deg + 0.003,
+                   3.5, 0.9, 1.79e9, 1.79e9 + 5, 3, status=FindingStatus.ALARM, **extra)
+
+
+class Flights:
+    """Stands in for ops.run_search in the API tests: records what would have flown."""
+
+    def __init__(self):
+        self.flown = []
+        self.release = threading.Event()
+
+    def __call__(self, vehicle, request, plan, drone_id):
+        self.flown.append((drone_id, request, plan))
+        self.release.wait(30)
+        return "landed"
+
+
+@pytest.fixture(scope="module")
+def terrain():
+    with Terrain(default_dem_path()) as t:
+        yield t
+
+
+def make_station(store, urls=(), connect=unreachable, terrain=None, fly=None,
+                 ttl_s=3600.0) -> Station:
+    zones = load_zones(default_zones_path())
+    lock = threading.Lock()
+
+    def plan(request):
+        with lock:
+            return plan_for_alarm(zones, terrain, request)
+
+    return Station(store, Fleet(urls, connect), zones, default_zones_path(), plan,
+                   fly or Flights(), assets_dir(), session_ttl_s=ttl_s)
+
+
+@pytest.fixture
+def store(tmp_path):
+    with Store(tmp_path / "store.sqlite") as db:
+        create_user(db, "olga", "operator", PASSWORD)
+        create_user(db, "vera", "viewer", PASSWORD)
+        yield db
+
+
+@pytest.fixture
+def app_of(store, terrain):
+    stations = []
+
+    def build(**kwargs):
+        station = make_station(store, terrain=terrain, **kwargs)
+        stations.append(station)
+        return create_app(station), station
+
+    yield build
+    for station in stations:
+        station.fleet.close()
