@@ -3,6 +3,7 @@
 from dronewatch.cli import (  # noqa: F401 - commands register on the app
     analyse,
     area,
+    cases,
     check,
     console,
     flight,

@@ -216,6 +216,12 @@ class Store:
             sql += " WHERE " + " AND ".join(where)
         return [_finding(row) for row in self._db.execute(sql + " ORDER BY id", args)]
 
+    def finding(self, finding_id: int) -> Finding | None:
+        """One stored finding by id, or None."""
+        rows = self._db.execute(f"SELECT id, {_FINDING_COLUMNS} FROM findings WHERE id = ?",
+                                (finding_id,))
+        return _finding(rows[0]) if rows else None
+
     def findings_in(self, polygon_wgs84: shapely.Geometry, **filters: object) -> list[Finding]:
         """Findings inside a zone polygon (lon/lat), with the same filters as :meth:`findings`."""
         shapely.prepare(polygon_wgs84)
