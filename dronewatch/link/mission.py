@@ -3,8 +3,9 @@
 Why so defensive: QGroundControl and MAVSDK users report uploads that stop with
 "vehicle did not request all items" on bad links. Every way a transfer can stall is
 handled here: a lost MISSION_COUNT is re-sent until the vehicle asks; a lost item
-or request is covered by the vehicle's own re-requests, duplicates and stale
-requests are answered without harm (the INVALID_SEQUENCE they draw is expected); a
+or request is mended after one reply timeout (srtt + 4 rttvar, not the vehicle's 1 s
+re-request) by the item and the next one behind it; duplicates and stale requests
+are answered without harm (the INVALID_SEQUENCE they draw is expected); a
 vehicle that stops asking (it timed out) gets the whole transfer again. A lost final
 ACK is settled by what the vehicle holds: ArduPilot answers a re-sent final item with
 MAV_MISSION_ERROR once the upload is over (it is no longer receiving), so ERROR or
@@ -64,27 +65,32 @@ def _send_item(link: Link, sysid: int, seq: int, item: MissionItem, mission_type
 
 
 class _Rtt:
-    """A smoothed round-trip time, so waits fit the link (loopback or a 57600-baud radio).
+    """A smoothed round-trip time and its spread, so waits fit the link.
 
-    Kept on the link, so each transfer starts from what the last one learnt rather
-    than from a guess (a first lost reply would otherwise cost the guess's timeout).
+    Why the spread (RFC 6298's srtt + 4 rttvar rather than a multiple of srtt): over a
+    radio with 100-200 ms round trips, waiting four mean round trips before offering
+    an item again costs more than the loss itself; the spread tells how long a reply
+    may still be on its way. The mean is kept on the link (loopback or a 57600-baud
+    radio), so each transfer starts from what the last one learnt rather than a guess.
     """
 
     def __init__(self, link: Link, initial_s: float) -> None:
         self.link = link
         if link.reply_srtt_s is None:
             link.reply_srtt_s = initial_s
+        self.rttvar_s = self.srtt_s / 2
 
     @property
     def srtt_s(self) -> float:
         return self.link.reply_srtt_s or 0.0
 
     def sample(self, seconds: float) -> None:
-        self.link.reply_srtt_s = 0.8 * self.srtt_s + 0.2 * seconds
+        self.rttvar_s = 0.75 * self.rttvar_s + 0.25 * abs(self.srtt_s - seconds)
+        self.link.reply_srtt_s = 0.875 * self.srtt_s + 0.125 * seconds
 
     @property
     def timeout_s(self) -> float:
-        return min(max(4.0 * self.srtt_s, 0.02), 2.0)
+        return min(max(self.srtt_s + 4.0 * self.rttvar_s, 0.02), 2.0)
 
 
 class _Upload:
@@ -105,24 +111,27 @@ class _Upload:
                        count=len(self.items), mission_type=int(self.mission_type))
         self.count_sends += 1
 
-    def _send(self, seq: int) -> None:
+    def _send(self, seq: int, sends: dict[int, int]) -> None:
         _send_item(self.link, self.sysid, seq, self.items[seq], int(self.mission_type))
         self.item_sends += 1
+        sends[seq] = sends.get(seq, 0) + 1
 
     def attempt(self, number: int) -> str:
         """Run one transfer: "accepted", "doubt" (final ACK lost) or "restart".
 
         Waiting only for the vehicle's own re-requests (1 s on ArduPilot) makes a lossy
-        link slow, so after a reply timeout the last item is sent again; if the vehicle
-        answers INVALID_SEQUENCE it already had it (our next request was lost), and the
-        next item is offered straight away.
+        link slow, so after a reply timeout the last item is sent again and the next
+        one behind it: if the item was lost the vehicle takes both in order, if its
+        request for the next was lost it takes the next (and answers the repeat with
+        INVALID_SEQUENCE, harmless). Either way one timeout and one round trip mend it.
         """
         count = len(self.items)
         self.sub.drain()  # answers to an earlier attempt or a read-back
         self._send_count()
-        last_seq: int | None = None  # the item sent most recently
+        last_seq: int | None = None  # the item the vehicle needs, as far as we know
+        top = -1  # the highest item sent: the transfer can end only after the final one
         last_send_s = last_heard_s = time.monotonic()
-        resent = False
+        sends: dict[int, int] = {}  # per item: a round trip is timed only off a lone send
         silent_final = 0
         probed = False  # asked for the stored count: a DENIED may be its answer
         while True:
@@ -146,8 +155,11 @@ class _Upload:
                         _check_alive(self.link, self.sysid, "upload", f"attempt {number + 1}")
                         return "restart"  # the vehicle gave up on us
                     silent_final += last_seq == count - 1
-                    self._send(last_seq)
-                    resent = True
+                    self._send(last_seq, sends)
+                    if last_seq + 1 < count:
+                        last_seq += 1
+                        self._send(last_seq, sends)
+                    top = max(top, last_seq)
                 last_send_s = time.monotonic()
                 continue
             last_heard_s = now
@@ -156,18 +168,14 @@ class _Upload:
                 if not 0 <= seq < count:
                     raise MissionTransferError("upload", "INVALID_SEQUENCE",
                                                f"vehicle asked for item {seq} of {count}")
-                if last_seq is not None and seq == last_seq + 1 and not resent:
+                if last_seq is not None and seq == last_seq + 1 and sends.get(last_seq) == 1:
                     self.rtt.sample(now - last_send_s)
-                self._send(seq)
-                last_seq, last_send_s, resent = seq, time.monotonic(), False
+                self._send(seq, sends)
+                last_seq, last_send_s, top = seq, time.monotonic(), max(top, seq)
                 continue
             result = msg["type"]
             if result == MavMissionResult.INVALID_SEQUENCE:
-                if resent and last_seq is not None and last_seq + 1 < count:
-                    last_seq += 1  # it had our item; its request for the next was lost
-                    self._send(last_seq)
-                    last_send_s, resent = time.monotonic(), False
-                continue
+                continue  # a repeat it already had: the item behind it was sent too
             if result == MavMissionResult.OPERATION_CANCELLED:
                 return "restart"
             if result == MavMissionResult.DENIED and probed:
@@ -176,11 +184,11 @@ class _Upload:
                 # Not receiving (any more): after our final item its ACCEPTED was lost;
                 # before it, the vehicle dropped the transfer. What it holds decides.
                 self.refusal = "ERROR"
-                return "doubt" if last_seq == count - 1 else "restart"
+                return "doubt" if top == count - 1 else "restart"
             if result != MavMissionResult.ACCEPTED:
                 raise MissionTransferError("upload", _result_name(result),
                                            f"{count} items, {self.mission_type.name.lower()}")
-            if count == 0 or last_seq == count - 1:
+            if count == 0 or top == count - 1:
                 return "accepted"
 
 
