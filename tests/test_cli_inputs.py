@@ -77,6 +77,14 @@ BAD = [
     (["plan", "search", *AT, "--radius", "-1"], 2, "--radius"),
     (["plan", "search", *AT, "--lost-person-hours", "-3"], 2, "--lost-person-hours"),
     (["check", "--missions", "/no/such/folder", "--no-plan"], 1, "does not exist"),
+    # the operator console
+    (["console", "--port", "0"], 2, "--port"),
+    (["console", "--port", "70000"], 2, "--port"),
+    (["console", "--drone", "http://drone"], 2, "not a MAVLink address"),
+    (["console", "--store", "mysql://root:hunter2@db/dw"], 2, "unknown store scheme"),
+    (["console", "--speedup", "0"], 2, "--speedup"),
+    (["console", "adduser", "olga", "--role", "boss"], 2, "--role"),
+    (["console", "adduser"], 2, "Missing argument"),
     # cases (refused before the store is opened)
     (["case", "add", "--kind", "fire", "--by", "x"], 2, "--kind"),
     (["case", "add", "--kind", "other", "--by", "x", "--at", "95,88"], 2, "LAT must be within"),

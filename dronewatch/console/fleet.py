@@ -100,7 +100,7 @@ class Fleet:
                 except (LinkError, OSError):
                     self._stop.wait(RECONNECT_AFTER_S)
                     continue
-            state = drone.vehicle.state()
+            state = drone.vehicle.state
             if math.isfinite(state.lat_deg) and not state.stale:
                 point = (round(state.lat_deg, 7), round(state.lon_deg, 7))
                 if not drone.track or drone.track[-1] != point:
@@ -114,7 +114,7 @@ class Fleet:
         if vehicle is None:
             return DroneView(drone.id, drone.url, False, mission=drone.mission,
                              last_outcome=drone.last_outcome)
-        s = vehicle.state()
+        s = vehicle.state
         track = tuple(drone.track) if with_track else ()
         return DroneView(
             drone.id, drone.url, not s.stale, _num(s.lat_deg), _num(s.lon_deg),
@@ -141,7 +141,7 @@ class Fleet:
             Unknown drone, or not connected (yet).
         """
         drone = self._get(drone_id)
-        if drone.vehicle is None or drone.vehicle.state().stale:
+        if drone.vehicle is None or drone.vehicle.state.stale:
             raise FleetError(f"{drone_id} ({drone.url}) is not connected")
         return drone.vehicle
 

@@ -181,6 +181,7 @@ class StubVehicle:
     def __init__(self, url):
         self.commands = []
 
+    @property
     def state(self):
         return VehicleState(1, mode="GUIDED", lat_deg=44.6, lon_deg=88.6, stale=False,
                             last_heartbeat_s=time.monotonic(), battery_remaining_pct=88.0)
