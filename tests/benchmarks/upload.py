@@ -91,7 +91,11 @@ class _Radio:
 
     def holds(self, items: list[MissionItem], *, slack_e7: int = 0) -> bool:
         """Whether the vehicle holds ``items``, places within ``slack_e7`` x 1e-7 degrees."""
-        got = self.judge.download()
+        try:
+            got = self.judge.download()
+        except LinkError as exc:  # raised here it would not cross back from the worker
+            print(f"  read-back failed: {exc}")
+            return False
         if len(got) != len(items):
             return False
         near = [replace(g, x=i.x, y=i.y) if abs(g.x - i.x) <= slack_e7
@@ -138,7 +142,7 @@ def _mavproxy(run: int, loss: float, tmp: Path) -> float | None:
     reader = threading.Thread(target=lambda: lines.extend(proxy.stdout), daemon=True)
     reader.start()
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180  # MAVProxy starts slowly on a busy machine
         while not any("online system" in line for line in lines):
             if time.monotonic() > deadline:
                 print(f"  MAVProxy run {run + 1}: never saw the vehicle")
