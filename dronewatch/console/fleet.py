@@ -100,12 +100,16 @@ class Fleet:
                 except (LinkError, OSError):
                     self._stop.wait(RECONNECT_AFTER_S)
                     continue
-            state = drone.vehicle.state
-            if math.isfinite(state.lat_deg) and not state.stale:
-                point = (round(state.lat_deg, 7), round(state.lon_deg, 7))
-                if not drone.track or drone.track[-1] != point:
-                    drone.track.append(point)
+            self._sample(drone, drone.vehicle)
             self._stop.wait(TRACK_EVERY_S)
+
+    @staticmethod
+    def _sample(drone: _Drone, vehicle: Vehicle) -> None:
+        state = vehicle.state
+        if math.isfinite(state.lat_deg) and not state.stale:
+            point = (round(state.lat_deg, 7), round(state.lon_deg, 7))
+            if not drone.track or drone.track[-1] != point:
+                drone.track.append(point)
 
     def view(self, drone_id: str, *, with_track: bool = True) -> DroneView:
         """The drone now; without its track for the live stream (the page extends its own)."""
