@@ -168,6 +168,15 @@ class Store:
              finding.area_m2, finding.thumbnail_png, finding.status.value, journal_key))
         return replace(finding, id=finding_id)
 
+    def add_findings(self, findings: Iterable[Finding]) -> None:
+        """Store many findings in one transaction (an import, a simulated year)."""
+        rows = [(f.mission_id, f.kind.value, f.lat_deg, f.lon_deg, f.accuracy_m, f.confidence,
+                 f.first_seen_unix_s, f.last_seen_unix_s, f.evidence_count, f.peak_temp_c,
+                 f.area_m2, f.thumbnail_png, f.status.value) for f in findings]
+        with self._write() as db:
+            db.executemany(f"INSERT INTO findings ({_FINDING_COLUMNS}) VALUES "
+                           "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+
     def finding_id_for(self, journal_key: str) -> int | None:
         """The finding a journal entry was already replayed into, if it was.
 
