@@ -105,7 +105,9 @@ function listen() {
   events.addEventListener("drones", (e) => {
     const data = JSON.parse(e.data);
     for (const drone of data.drones) showDrone(drone, false);
-    window.__lastTelemetry = { sent_unix_s: data.sent_unix_s, shown_ms: Date.now() };
+    // how long from the server's snapshot to drawn (read by tests.benchmarks.console)
+    const latencies = window.__telemetryLatencyMs = window.__telemetryLatencyMs || [];
+    if (latencies.length < 10000) latencies.push(Date.now() - data.sent_unix_s * 1000);
   });
   events.addEventListener("finding", (e) => {
     showFinding(JSON.parse(e.data));
