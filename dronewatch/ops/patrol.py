@@ -15,6 +15,7 @@ from pathlib import Path
 
 import shapely
 
+from dronewatch.analysis.recheck import Recheck, RecheckResult, recheck_hazards
 from dronewatch.config import Settings
 from dronewatch.geo import Terrain
 from dronewatch.link import Vehicle
@@ -28,6 +29,7 @@ from dronewatch.ops.search import FlightOptions, FlightReport, fly_plan, preflig
 from dronewatch.ops.station import Equipment, station_equipment
 from dronewatch.planning import AltitudePolicy, Plan, PlanningContext, plan_coverage
 from dronewatch.store import Finding, FindingKind, Journal, Store
+from dronewatch.store.cases import CaseStatus
 from dronewatch.zones import ZoneSet
 
 __all__ = ["PatrolResult", "hotspot_warnings", "run_patrol"]
@@ -40,6 +42,7 @@ class PatrolResult:
     detail: str
     report: FlightReport | None
     warnings: tuple[str, ...]
+    rechecks: tuple[Recheck, ...] = ()  # each open hazard case in the zones, looked at again
 
 
 def hotspot_warnings(store: Store, findings: tuple[Finding, ...], mission_id: int,
@@ -130,7 +133,20 @@ def _run_patrol(run_id: int, spec: PatrolSpec, due_unix_s: float, vehicle: Vehic
             store.add_alert("warning", text, finding.id)
             announce(Announcement("alert", text, finding))
             warnings.append(text)
+    rechecks = []
+    if "hotspots" in spec.look_for and report.outcome is Outcome.COMPLETED:
+        # only a flight that covered its zones may say a hazard is gone
+        region = shapely.union_all([zones.get(z).geometry for z in spec.zones])
+        rechecks = recheck_hazards(store, region, report.findings, mission.id,
+                                   actor=f"patrol {spec.name}",
+                                   peak_rise_c=spec.warn_peak_rise_c,
+                                   area_growth=spec.warn_area_growth)
+        for r in rechecks:
+            loud = r.result is RecheckResult.HOTTER or r.status_after is CaseStatus.ASSIGNED
+            announce(Announcement("warning" if loud else "stage", f"case #{r.case_id} "
+                                  f"rechecked: {r.result}, now {r.status_after}"))
     status = "done" if report.outcome is Outcome.COMPLETED else str(report.outcome)
     store.update_patrol_run(run_id, status, detail=f"{len(report.findings)} findings, "
-                            f"{len(warnings)} warnings")
-    return PatrolResult(run_id, status, report.outcome, report, tuple(warnings))
+                            f"{len(warnings)} warnings, {len(rechecks)} cases rechecked")
+    return PatrolResult(run_id, status, report.outcome, report, tuple(warnings),
+                        tuple(rechecks))
