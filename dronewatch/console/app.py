@@ -24,6 +24,7 @@ from dronewatch.console.fleet import Fleet
 from dronewatch.console.live import Hub
 from dronewatch.link import Vehicle
 from dronewatch.ops import SearchRequest
+from dronewatch.ops.patrolspec import PatrolSpec
 from dronewatch.planning import Plan
 from dronewatch.store import Finding, FindingKind, Store
 from dronewatch.store.live import finding_by_id
@@ -57,6 +58,7 @@ class Station:
     fly: Callable[[Vehicle, SearchRequest, Plan, str], str]
     assets: Path
     session_ttl_s: float = auth.SESSION_TTL_S
+    patrols: Callable[[], list[PatrolSpec]] = list  # ops.patrolspec.load_patrols, bound
     plans: dict[str, tuple[SearchRequest, Plan]] = field(default_factory=dict)
 
 
@@ -188,6 +190,7 @@ def _routes_live(app: FastAPI) -> None:
 def create_app(station: Station) -> FastAPI:
     """The console app over a station's store, fleet, planner and flight function."""
     from dronewatch.console.missions import routes as mission_routes
+    from dronewatch.console.patrols import routes as patrol_routes
 
     hub = Hub(station.store, station.fleet, lambda fid: shown_finding(station, fid))
 
@@ -219,6 +222,7 @@ def create_app(station: Station) -> FastAPI:
     _routes_findings(app)
     _routes_live(app)
     mission_routes(app)
+    patrol_routes(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     leaflet = station.assets / LEAFLET
     if leaflet.is_dir():

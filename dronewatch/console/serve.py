@@ -22,6 +22,7 @@ from dronewatch.link import Vehicle
 from dronewatch.map.assets import assets_dir, missing
 from dronewatch.ops import FlightOptions, SearchRequest, plan_for_alarm, run_search
 from dronewatch.ops.feed import FrameSource
+from dronewatch.ops.patrolspec import load_patrols
 from dronewatch.ops.station import connect_station
 from dronewatch.planning import Plan
 from dronewatch.store import Store
@@ -102,9 +103,11 @@ def serve(options: ConsoleOptions, settings: Settings,
     plan, close_planner = _planner(default_zones_path(), settings)
     fleet = Fleet(options.drones, connect)
     try:
-        station = Station(store, fleet, load_zones(default_zones_path()),
-                          default_zones_path(), plan,
-                          _flight(store, settings, options.out_dir, camera_for), assets_dir())
+        zones = load_zones(default_zones_path())
+        station = Station(store, fleet, zones, default_zones_path(), plan,
+                          _flight(store, settings, options.out_dir, camera_for), assets_dir(),
+                          patrols=lambda: load_patrols(Path(settings.missions), zones,
+                                                       min_battery_pct=settings.min_battery_pct))
         server = uvicorn.Server(uvicorn.Config(
             create_app(station), host=options.host, port=options.port, log_level="warning",
             timeout_graceful_shutdown=2))

@@ -9,11 +9,13 @@ import time
 import pytest
 from fastapi.testclient import TestClient
 
+from dronewatch.config import default_zones_path
 from dronewatch.console.auth import COOKIE, CSRF_HEADER
 from dronewatch.console.live import Hub
 from dronewatch.link import VehicleState
 from dronewatch.store.reviews import ReviewState, reviews
 from dronewatch.store.users import get_user
+from dronewatch.zones import load_zones
 from tests.console.conftest import PASSWORD, Flights, person
 
 CHANGES = [  # every state-changing endpoint, with a well-formed body
@@ -251,3 +253,19 @@ def test_passwords_are_stored_as_argon2_hashes_only(store):
     user = get_user(store, "olga")
     assert user.password_hash.startswith("$argon2id$") and PASSWORD not in user.password_hash
     assert not math.isnan(user.created_unix_s)
+
+
+def test_the_patrol_panel_shows_the_missions_folder_and_the_stored_runs(client_of, store):
+    from dronewatch.ops.patrolspec import load_patrols
+    from tests.conftest import REPO
+
+    zones = load_zones(default_zones_path())
+    client, _ = client_of(patrols=lambda: load_patrols(REPO / "missions", zones))
+    name = load_patrols(REPO / "missions", zones)[0].name
+    store.add_patrol_run(name, 1.79e9, "skipped", detail="wind 15 m/s above 12")
+    assert client.get("/api/patrols").status_code == 401
+    log_in(client, "vera")
+    shown = {p["name"]: p for p in client.get("/api/patrols").json()}
+    assert shown[name]["runs"] == [{"due_unix_s": 1.79e9, "mission_id": None,
+                                    "status": "skipped", "detail": "wind 15 m/s above 12"}]
+    assert shown[name]["next_run_unix_s"] > time.time() - 60

@@ -95,6 +95,21 @@ async function openMap() {
   for (const finding of await api("/api/findings")) showFinding(finding);
   listFindings();
   listen();
+  listPatrols();
+  setInterval(listPatrols, 60000);
+}
+
+/* ---------------------------------------------------------------- patrols */
+const when = (unix_s) => (unix_s ? new Date(unix_s * 1000).toLocaleString() : "–");
+
+async function listPatrols() {
+  let patrols;
+  try { patrols = await api("/api/patrols"); } catch (error) { problem(error.message); return; }
+  $("patrols").replaceChildren(...patrols.map((p) => el("li", { "data-patrol": p.name },
+    el("strong", { text: p.name }), " ",
+    el("span", { text: `next ${when(p.next_run_unix_s)} · ${p.schedule}` }),
+    ...p.runs.slice().reverse().map((r) => el("div", { class: "hint",
+      text: `${when(r.due_unix_s)}: ${r.status}${r.detail ? ` (${r.detail})` : ""}` })))));
 }
 
 function listen() {
