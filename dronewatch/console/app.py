@@ -20,6 +20,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 
 from dronewatch.console import auth
+from dronewatch.console.camera import LatestFrames
 from dronewatch.console.fleet import Fleet
 from dronewatch.console.live import Hub
 from dronewatch.link import Vehicle
@@ -59,6 +60,7 @@ class Station:
     assets: Path
     session_ttl_s: float = auth.SESSION_TTL_S
     patrols: Callable[[], list[PatrolSpec]] = list  # ops.patrolspec.load_patrols, bound
+    frames: LatestFrames = field(default_factory=LatestFrames)  # filled by the flights
     plans: dict[str, tuple[SearchRequest, Plan]] = field(default_factory=dict)
 
 
@@ -189,6 +191,7 @@ def _routes_live(app: FastAPI) -> None:
 
 def create_app(station: Station) -> FastAPI:
     """The console app over a station's store, fleet, planner and flight function."""
+    from dronewatch.console.camera import routes as camera_routes
     from dronewatch.console.missions import routes as mission_routes
     from dronewatch.console.patrols import routes as patrol_routes
 
@@ -223,6 +226,7 @@ def create_app(station: Station) -> FastAPI:
     _routes_live(app)
     mission_routes(app)
     patrol_routes(app)
+    camera_routes(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     leaflet = station.assets / LEAFLET
     if leaflet.is_dir():

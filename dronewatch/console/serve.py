@@ -16,6 +16,7 @@ from pathlib import Path
 
 from dronewatch.config import Settings, default_dem_path, default_zones_path
 from dronewatch.console.app import Station, create_app
+from dronewatch.console.camera import LatestFrames
 from dronewatch.console.fleet import Fleet
 from dronewatch.geo import Terrain
 from dronewatch.link import Vehicle
@@ -61,7 +62,7 @@ def _planner(zones_path: Path, settings: Settings) -> tuple[Callable[[SearchRequ
 
 
 def _flight(store: Store, settings: Settings, out_dir: Path,
-            camera_for: Callable[[Terrain], FrameSource]
+            camera_for: Callable[[Terrain], FrameSource], frames: LatestFrames
             ) -> Callable[[Vehicle, SearchRequest, Plan, str], str]:
     zones = load_zones(default_zones_path())
 
@@ -69,7 +70,8 @@ def _flight(store: Store, settings: Settings, out_dir: Path,
         options = FlightOptions(min_battery_pct=settings.min_battery_pct,
                                 link_lost_after_s=settings.link_lost_after_s)
         with Terrain(default_dem_path()) as terrain:
-            report = run_search(request, vehicle, zones, terrain, camera_for(terrain), store,
+            camera = frames.watch(drone_id, camera_for(terrain))  # the live camera panel
+            report = run_search(request, vehicle, zones, terrain, camera, store,
                                 out_dir / f"mission-map-{drone_id}.html", plan=plan,
                                 options=options, vehicle_name=drone_id)
         return f"{report.outcome} (mission {report.mission_id})"
@@ -103,9 +105,10 @@ def serve(options: ConsoleOptions, settings: Settings,
     plan, close_planner = _planner(default_zones_path(), settings)
     fleet = Fleet(options.drones, connect)
     try:
-        zones = load_zones(default_zones_path())
+        zones, frames = load_zones(default_zones_path()), LatestFrames()
         station = Station(store, fleet, zones, default_zones_path(), plan,
-                          _flight(store, settings, options.out_dir, camera_for), assets_dir(),
+                          _flight(store, settings, options.out_dir, camera_for, frames),
+                          assets_dir(), frames=frames,
                           patrols=lambda: load_patrols(Path(settings.missions), zones,
                                                        min_battery_pct=settings.min_battery_pct))
         server = uvicorn.Server(uvicorn.Config(

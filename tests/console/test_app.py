@@ -269,3 +269,41 @@ def test_the_patrol_panel_shows_the_missions_folder_and_the_stored_runs(client_o
     assert shown[name]["runs"] == [{"due_unix_s": 1.79e9, "mission_id": None,
                                     "status": "skipped", "detail": "wind 15 m/s above 12"}]
     assert shown[name]["next_run_unix_s"] > time.time() - 60
+
+
+def test_the_camera_panel_shows_the_newest_frame_of_a_flight_in_a_palette(client_of,
+                                                                           tmp_path):
+    import cv2
+    import numpy as np
+
+    from dronewatch.geo import camera_preset
+    from dronewatch.thermal import Frame, PixelUnit
+
+    client, station = client_of(urls=["udpout:127.0.0.1:9"])
+    camera = camera_preset("dji-m30t")
+    pixels = np.full((camera.height_px, camera.width_px), 27315 + 500, np.uint16)
+    pixels[100:120, 200:210] = 27315 + 3600  # a warm body
+    taken = []
+
+    def source(pose, time_s):  # the flight's camera, as ops calls it
+        taken.append(time_s)
+        return Frame(pixels, PixelUnit.CENTI_KELVIN, time_s, camera)
+
+    watched = station.frames.watch("drone-1", source)
+    assert client.get("/api/drones/drone-1/frame.png").status_code == 401
+    log_in(client, "vera")
+    assert client.get("/api/drones/drone-1/frame.png").status_code == 404  # none yet
+    watched(None, 1.79e9)
+    watched(None, 1.79e9 + 1)
+    answer = client.get("/api/drones/drone-1/frame.png?palette=white-hot")
+    assert answer.status_code == 200 and answer.headers["X-Frame-Number"] == "2"
+    picture = cv2.imdecode(np.frombuffer(answer.content, np.uint8), cv2.IMREAD_GRAYSCALE)
+    scale = picture.shape[1] / camera.width_px
+    assert picture[int(110 * scale), int(205 * scale)] > picture[5, 5] + 100  # warm is light
+    assert client.get("/api/drones/drone-1/frame.png?palette=rainbow").status_code == 422
+    assert client.get("/api/drones/drone-7/frame.png").status_code == 404
+    assert taken == [1.79e9, 1.79e9 + 1]
+    from dronewatch.ops.feed import FrameArchive, directory_source
+
+    folder = station.frames.watch("drone-1", directory_source(tmp_path))
+    assert isinstance(folder, FrameArchive)  # lost shots are still looked up in the folder

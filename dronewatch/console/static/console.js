@@ -97,6 +97,23 @@ async function openMap() {
   listen();
   listPatrols();
   setInterval(listPatrols, 60000);
+  setInterval(refreshCamera, 1000);
+}
+
+/* ---------------------------------------------------------------- camera */
+async function refreshCamera() {
+  const drone = $("camera-drone").value;
+  if (!drone) return;
+  const response = await fetch(`/api/drones/${drone}/frame.png?palette=${$("camera-palette").value}`,
+                               { credentials: "same-origin" }).catch(() => null);
+  const shown = response !== null && response.ok;
+  $("camera").hidden = !shown;
+  $("camera-none").hidden = shown;
+  if (!shown) return;
+  const old = $("camera").src;
+  $("camera").src = URL.createObjectURL(await response.blob());
+  $("camera").dataset.frame = response.headers.get("X-Frame-Number");
+  if (old.startsWith("blob:")) URL.revokeObjectURL(old);
 }
 
 /* ---------------------------------------------------------------- patrols */
@@ -138,6 +155,7 @@ function showDrone(d, withTrack) {
     shown = state.drones[d.id] = { track: L.polyline([], { color: "#58a6ff", weight: 2 }).addTo(state.map),
                                    marker: null, item: el("li", { "data-drone": d.id }) };
     $("drones").append(shown.item);
+    $("camera-drone").append(el("option", { value: d.id, text: d.id }));
   }
   if (withTrack) shown.track.setLatLngs(d.track);
   if (d.lat_deg !== null && d.lon_deg !== null) {
