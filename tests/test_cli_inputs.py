@@ -103,6 +103,9 @@ BAD = [
     (["case", "list", "--status", "closed"], 2, "--status"),
     (["case", "list", "--store", "mysql://u:hunter2@h/d"], 2, "unknown store scheme"),
     (["case", "owner", "add", " "], 2, "empty; say who"),
+    (["report", "week", "--from", "last week"], 2, "expected YYYY-MM-DD"),
+    (["report", "warnings", "--from", "2025-13-01"], 2, "expected YYYY-MM-DD"),
+    (["report", "week", "--out", str(REPO / "README.md" / "week.html")], 2, "is not a folder"),
     # output folders that cannot be written
     (["search", *AT, "--out-dir", str(REPO / "README.md" / "out")], 2, "is not a folder"),
     (["demo", "--out-dir", str(REPO / "README.md" / "out")], 2, "is not a folder"),

@@ -8,6 +8,7 @@ from dronewatch.cli import (  # noqa: F401 - commands register on the app
     console,
     flight,
     patrol,
+    report,
 )
 from dronewatch.cli.common import app
 
