@@ -3,6 +3,7 @@ overdue case and a hazard that grew are warned about once, and the file is whole
 
 from __future__ import annotations
 
+import html
 import re
 import sqlite3
 
@@ -21,6 +22,7 @@ from dronewatch.store.cases import (
 )
 from dronewatch.zones import load_zones
 from tests.analysis.simyear import START_UNIX_S, WEEK_S, fill_store
+from tests.map.test_browser import CHROMIUM, ERROR_PROBE, chromium
 
 WEEKS = 4
 WEEK4 = START_UNIX_S + 3 * WEEK_S  # the week reported on
@@ -99,3 +101,20 @@ def test_the_report_is_one_file_with_map_charts_and_open_cases(report):
     assert "Hongsha Coal Co." in page and "#1" in page
     assert not re.search(r"<script src=\"https?://", page.replace("&quot;", '"'))
     assert [c.owner for c in first.open_cases][-1] is None  # unassigned ones last
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Chromium not installed (make test installs it)")
+def test_the_report_and_its_map_open_in_chromium_offline_without_script_errors(report,
+                                                                                tmp_path):
+    first, _, _ = report
+    page = first.path.read_text()
+    inner = html.unescape(re.search(r'srcdoc="([^"]*)"', page).group(1))
+    for name, text, expect in (("report.html", page, "Open cases by owner"),
+                               ("map.html", inner, "leaflet-container")):
+        probe = tmp_path / name
+        probe.write_text(text.replace("<head>", "<head>" + ERROR_PROBE, 1))
+        dom = chromium("--dump-dom", probe.as_uri(), profile=tmp_path / "chromium").stdout
+        assert expect in dom
+        errors = re.search(r'<html[^>]*data-script-errors="([^"]*)"', dom)
+        assert errors is None, errors.group(1)
+    assert "leaflet-interactive" in dom  # the areas and cases are drawn
