@@ -43,7 +43,7 @@ def console_command(
     port: Annotated[int, typer.Option(help="Port to listen on", min=1, max=65535)] = 8470,
     drone: Annotated[list[str] | None, typer.Option(
         help="MAVLink URL of a drone to follow; repeat for each [default: the 'drone' "
-             "setting]", callback=_drones, show_default=False)] = None,
+             "setting]", callback=_drones, show_default=False, metavar="URL")] = None,
     store: StoreOption = None,
     camera: Annotated[str, typer.Option(
         help="'sim' renders the simulated thermal world; else a folder the camera writes "

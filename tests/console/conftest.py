@@ -49,7 +49,7 @@ def terrain():
 
 
 def make_station(store, urls=(), connect=unreachable, terrain=None, fly=None,
-                 ttl_s=3600.0, patrols=list) -> Station:
+                 ttl_s=3600.0, patrols=list, **more) -> Station:
     zones = load_zones(default_zones_path())
     lock = threading.Lock()
 
@@ -58,7 +58,8 @@ def make_station(store, urls=(), connect=unreachable, terrain=None, fly=None,
             return plan_for_alarm(zones, terrain, request)
 
     return Station(store, Fleet(urls, connect), zones, default_zones_path(), plan,
-                   fly or Flights(), assets_dir(), session_ttl_s=ttl_s, patrols=patrols)
+                   fly or Flights(), assets_dir(), session_ttl_s=ttl_s, patrols=patrols,
+                   **more)
 
 
 @pytest.fixture

@@ -200,7 +200,7 @@ $("alarm").addEventListener("submit", async (event) => {
   try {
     const plan = await api("/api/alarm/plan", {
       lat_deg: Number($("alarm-lat").value), lon_deg: Number($("alarm-lon").value),
-      radius_m: Number($("alarm-radius").value),
+      radius_m: Number($("alarm-radius").value), pattern: $("alarm-pattern").value,
       lost_hours: hours === "" ? null : Number(hours) });
     if (state.plan && state.plan.line) state.plan.line.remove();
     plan.line = L.polyline(plan.route, { color: "#ffd33d", dashArray: "6 4" }).addTo(state.map);
