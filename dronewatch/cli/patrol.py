@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -36,8 +37,9 @@ from dronewatch.geo import Terrain
 from dronewatch.ops.patrol import PatrolResult, run_patrol
 from dronewatch.ops.patrolspec import PatrolSpec, load_patrols
 from dronewatch.ops.record import Announcement
+from dronewatch.ops.riskplan import plan_for_risk
 from dronewatch.ops.scheduler import PatrolScheduler
-from dronewatch.ops.station import connect_station, tlog_beside
+from dronewatch.ops.station import connect_station, station_equipment, tlog_beside
 from dronewatch.store import Store
 from dronewatch.store.backends import redact_url
 from dronewatch.zones import load_zones
@@ -220,3 +222,59 @@ def patrol_serve(
             console.print("stopping: a patrol in the air finishes its mission first")
         finally:
             scheduler.shutdown(wait=True)
+
+
+_UNIT_S = {"h": 3600.0, "min": 60.0, "m": 60.0, "s": 1.0}
+
+
+def _seconds(text: str) -> float | None:
+    """``40min``, ``90m``, ``1.5h``, ``2400s`` in seconds; None if it is not a time."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(h|min|m|s)\s*", text)
+    return float(match.group(1)) * _UNIT_S[match.group(2)] if match else None
+
+
+def _budget(text: str) -> str:
+    """A typer callback: a flying-time budget from 1 min to 24 h."""
+    seconds = _seconds(text)
+    if seconds is None:
+        raise typer.BadParameter(f"{text!r}: expected a time like 40min, 1.5h or 2400s")
+    if not 60 <= seconds <= 86_400:
+        raise typer.BadParameter(f"{text!r}: must be between 1 min and 24 h")
+    return text
+
+
+@patrol_app.command("plan")
+def patrol_plan(
+    budget: Annotated[str, typer.Option(help="Flying time to spend, e.g. 40min or 1.5h",
+                                        callback=_budget)],
+    store: StoreOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Propose the flights that cover the most risk (open hazards, high-incidence areas,
+    places not seen for long) within the time budget."""
+    budget_s = _seconds(budget) or 0.0
+    settings = current_settings()
+    zones = run(lambda: load_zones(default_zones_path()))
+    equipment = run(lambda: station_equipment(settings))
+    with run(lambda: Store(store or settings.store)) as db, \
+            run(lambda: Terrain(default_dem_path())) as terrain:
+        proposal = run(lambda: plan_for_risk(db, zones, terrain, equipment, budget_s,
+                                             time.time()))
+    if as_json:
+        print(json.dumps({"budget_s": budget_s, "time_s": round(proposal.time_s),
+                          "risk_covered": proposal.risk_covered,
+                          "risk_total": proposal.risk_total,
+                          "flights": [{"target": f.label, "risk": f.risk,
+                                       "time_s": round(f.time_s), "reasons": list(f.reasons)}
+                                      for f in proposal.flights],
+                          "left_out": [{"target": t, "why": w} for t, w in proposal.left_out]}))
+        return
+    table = Table(title=f"flights for {budget}: {proposal.time_s / 60:.0f} min, risk "
+                        f"{proposal.risk_covered:.1f} of {proposal.risk_total:.1f}")
+    for column in ("target", "risk", "minutes", "why"):
+        table.add_column(column, overflow="fold")
+    for f in proposal.flights:
+        table.add_row(f.label, f"{f.risk:.1f}", f"{f.time_s / 60:.0f}", "; ".join(f.reasons))
+    console.print(table)
+    for label, why in proposal.left_out:
+        console.print(f"left out: {label}: {why}", highlight=False)

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from dronewatch.geo.metric import metres_per_degree
 from dronewatch.store.cases import CaseStatus
 from dronewatch.store.sqlstore import Store
 
-__all__ = ["Place", "WeekTally", "places", "week_tally"]
+__all__ = ["Place", "WeekTally", "last_flown_near", "places", "week_tally"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +53,18 @@ def places(store: Store, since_unix_s: float, until_unix_s: float) -> list[Place
                       "finding_id IS NULL AND reported_unix_s >= ? AND reported_unix_s < ?",
                       (since_unix_s, until_unix_s))
     return found + [Place(lat, lon, t, f"case:{kind}") for lat, lon, t, kind in rows]
+
+
+def last_flown_near(store: Store, lat_deg: float, lon_deg: float,
+                    radius_m: float) -> float | None:
+    """When a flight's track last passed within ``radius_m`` (a box) of a place."""
+    north_m, east_m = metres_per_degree(lat_deg)
+    d_lat, d_lon = radius_m / north_m, radius_m / max(east_m, 1e-3)
+    value = store._db.execute(
+        "SELECT MAX(time_unix_s) FROM track_points WHERE lat_deg BETWEEN ? AND ? AND "
+        "lon_deg BETWEEN ? AND ?", (lat_deg - d_lat, lat_deg + d_lat, lon_deg - d_lon,
+                                   lon_deg + d_lon))[0][0]
+    return None if value is None else float(value)
 
 
 def _one(store: Store, sql: str, args: tuple) -> float:
