@@ -1,2 +1,8 @@
 """From findings to decisions: cases followed until verified, high-incidence areas,
 warnings and the weekly report. Numbers come from the store only."""
+
+from zoneinfo import ZoneInfo
+
+__all__ = ["STATION_TZ"]
+
+STATION_TZ = ZoneInfo("Asia/Urumqi")  # the patrols' default zone: the station's calendar

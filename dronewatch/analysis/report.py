@@ -10,6 +10,9 @@ from __future__ import annotations
 import base64
 import html
 import io
+import shutil
+import subprocess
+import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,19 +22,21 @@ import matplotlib
 import numpy as np
 import shapely
 
+from dronewatch.analysis import STATION_TZ
 from dronewatch.analysis.areas import AreaTrend, HighIncidenceArea, compare_windows, find_areas
 from dronewatch.analysis.warnings import forwardable, publish_warnings
 from dronewatch.map import inline
 from dronewatch.store import Store
 from dronewatch.store.cases import Case, CaseKind, CaseStatus, cases
 from dronewatch.store.tallies import WeekTally, places, week_tally
-from dronewatch.store.warnings import published
+from dronewatch.store.warnings import PublishedWarning, published
 from dronewatch.zones import ZoneKind, ZoneSet
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # after choosing the file-only backend
+from matplotlib.ticker import MaxNLocator
 
-__all__ = ["WEEK_S", "WeekReport", "write_week_report"]
+__all__ = ["WEEK_S", "WeekReport", "print_pdf", "write_week_report"]
 
 WEEK_S = 7 * 86_400.0
 HAZARD_KINDS = (CaseKind.COAL_SELF_IGNITION.value, CaseKind.ILLEGAL_DISCHARGE.value)
@@ -52,7 +57,8 @@ class WeekReport:
 
 
 def _day(unix_s: float) -> str:
-    return datetime.fromtimestamp(unix_s, UTC).strftime("%Y-%m-%d")
+    """A date on the station's calendar (the meeting's weeks are the station's)."""
+    return datetime.fromtimestamp(unix_s, STATION_TZ).strftime("%Y-%m-%d")
 
 
 def write_week_report(store: Store, since_unix_s: float, out_path: Path, *,
@@ -72,7 +78,8 @@ def write_week_report(store: Store, since_unix_s: float, out_path: Path, *,
     parts = [
         f"<h1>Week of {_day(since_unix_s)} to {_day(until - 1)}</h1>",
         _summary(tally, len([a for a in areas if a.count])),
-        "<h2>Map of the week</h2>", _map(week, areas, open_cases),
+        "<h2>Map of the week</h2>",
+        _map(week, areas, open_cases, published(store, since_unix_s, until), zones),
         "<h2>High-incidence areas</h2>", _areas_table(areas),
         "<h2>Warnings published</h2>", _warnings(store, since_unix_s, until),
         "<h2>Open cases by owner and due date</h2>", _cases_table(open_cases, until),
@@ -131,24 +138,41 @@ def _cases_table(open_cases: tuple[Case, ...], until: float) -> str:
     return _table(("owner", "due", "case", "kind", "status", "place", ""), rows, "cases")
 
 
-def _map(week: list, areas: list[HighIncidenceArea], open_cases: tuple[Case, ...]) -> str:
+def _map(week: list, areas: list[HighIncidenceArea], open_cases: tuple[Case, ...],
+         warnings: list[PublishedWarning], zones: ZoneSet | None) -> str:
     lats = [p.lat_deg for p in week] + [c.lat_deg for c in open_cases] or [44.8]
     lons = [p.lon_deg for p in week] + [c.lon_deg for c in open_cases] or [88.7]
     fmap = folium.Map(location=[float(np.median(lats)), float(np.median(lons))],
                       zoom_start=11, tiles=None, control_scale=True)
+    outlines = folium.FeatureGroup(name="zones").add_to(fmap)
+    for zone in (z for z in zones or () if z.kind in _CHART_ZONES):
+        folium.GeoJson(shapely.geometry.mapping(zone.geometry), tooltip=zone.name,
+                       style_function=lambda _: {"color": "#555", "weight": 1,
+                                                 "fillOpacity": 0.05}).add_to(outlines)
     findings = folium.FeatureGroup(name="findings of the week").add_to(fmap)
     for p in week[:MAP_POINTS_MAX]:
         folium.CircleMarker([p.lat_deg, p.lon_deg], radius=2, color="#444", weight=1,
                             fill=True, tooltip=p.source).add_to(findings)
     layer = folium.FeatureGroup(name="high-incidence areas").add_to(fmap)
-    for a in areas:
+    biggest = max((a.count for a in areas), default=1) or 1
+    for a in areas:  # drawn big enough to see at district scale, sized by incidents
+        tip = f"area #{a.rank}: {a.count} incidents, {a.trend} (radius {a.radius_m:.0f} m)"
         folium.Circle([a.lat_deg, a.lon_deg], radius=max(a.radius_m, 50.0),
                       color=_TREND_COLOUR[a.trend], fill=True, fill_opacity=0.25,
-                      tooltip=f"area #{a.rank}: {a.count} ({a.trend})").add_to(layer)
+                      tooltip=tip).add_to(layer)
+        folium.CircleMarker([a.lat_deg, a.lon_deg], radius=8 + 12 * a.count / biggest,
+                            color=_TREND_COLOUR[a.trend], weight=3, fill=False,
+                            tooltip=tip).add_to(layer)
     marks = folium.FeatureGroup(name="open cases").add_to(fmap)
     for c in open_cases:
         folium.CircleMarker([c.lat_deg, c.lon_deg], radius=6, color="#b00", fill=True,
                             tooltip=f"case #{c.id} {c.kind} ({c.status})").add_to(marks)
+    warned = folium.FeatureGroup(name="warnings").add_to(fmap)
+    for w in (w for w in warnings if w.lat_deg is not None):
+        # a plain DivIcon: core Leaflet only (marker plugins would load from a CDN)
+        folium.Marker([w.lat_deg, w.lon_deg], tooltip=w.text, icon=folium.DivIcon(
+            html="<div style='font-size:20px;color:#e6550d'>&#9888;</div>",
+            class_name="dronewatch-warning")).add_to(warned)
     if lats and lons:
         fmap.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]])
     folium.LayerControl().add_to(fmap)
@@ -170,6 +194,8 @@ def _charts(store: Store, zones: ZoneSet, since: float) -> str:
         counts = np.bincount(week_of[inside].astype(int), minlength=CHART_WEEKS)[:CHART_WEEKS]
         fig, ax = plt.subplots(figsize=(4, 2), dpi=80)
         ax.bar(range(CHART_WEEKS), counts, color="#fc8d59")
+        ax.set_ylim(0, max(1, int(counts.max())) * 1.1)
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_title(zone.name, fontsize=9)
         ax.set_xticks(range(CHART_WEEKS), [_day(start + i * WEEK_S)[5:]
                                            for i in range(CHART_WEEKS)], fontsize=6)
@@ -181,3 +207,24 @@ def _charts(store: Store, zones: ZoneSet, since: float) -> str:
         images.append(f"<img alt='{html.escape(zone.name)}' src='data:image/png;base64,"
                       f"{base64.b64encode(buf.getvalue()).decode()}'>")
     return "<div class='charts'>" + "".join(images) + "</div>"
+
+
+def print_pdf(html_path: Path, timeout_s: float = 120.0) -> Path | None:
+    """The report printed to PDF beside it by headless Chromium, or None when there is no
+    Chromium (the HTML is the report; the PDF is for those who print it).
+
+    Why Chromium: it draws the map and charts exactly as the HTML shows them, with no
+    network (every host resolves to nothing), and it is what the station already has.
+    """
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        return None
+    pdf = html_path.with_suffix(".pdf")
+    with tempfile.TemporaryDirectory() as profile:
+        subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu",
+                        "--no-first-run", "--host-resolver-rules=MAP * ~NOTFOUND",
+                        "--virtual-time-budget=4000", f"--user-data-dir={profile}",
+                        "--no-pdf-header-footer", f"--print-to-pdf={pdf}",
+                        html_path.resolve().as_uri()],
+                       capture_output=True, timeout=timeout_s, check=False)
+    return pdf if pdf.is_file() and pdf.stat().st_size > 0 else None

@@ -9,11 +9,11 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 import typer
 from rich.table import Table
 
+from dronewatch.analysis import STATION_TZ
 from dronewatch.analysis.cases import (
     assign,
     case_from_finding,
@@ -39,7 +39,6 @@ from dronewatch.store.cases import (
 
 __all__ = ["STATION_TZ", "parse_when"]
 
-STATION_TZ = ZoneInfo("Asia/Urumqi")  # the patrols' default zone: dates typed at the station
 
 case_app = typer.Typer(help="Cases: findings and reported incidents followed until verified.",
                        no_args_is_help=True)

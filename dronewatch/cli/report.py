@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from dronewatch.analysis.report import WEEK_S, write_week_report
+from dronewatch.analysis.report import WEEK_S, print_pdf, write_week_report
 from dronewatch.analysis.warnings import forwardable
 from dronewatch.cli.cases import STATION_TZ, parse_when
 from dronewatch.cli.common import app, console, run
@@ -51,8 +51,9 @@ def report_week(
         help="HTML file to write [default: out/week-DATE.html]", show_default=False,
         callback=lambda p: p if p is None else (writable_folder(p.parent) and p))] = None,
     store: StoreOption = None,
+    pdf: Annotated[bool, typer.Option(help="Also print it to PDF (needs Chromium)")] = True,
 ) -> None:
-    """Write the weekly report (one self-contained HTML file) from the store."""
+    """Write the weekly report (one self-contained HTML file, and a PDF) from the store."""
     since = parse_when(start) if start else last_monday_unix_s()
     day = datetime.fromtimestamp(since, STATION_TZ).strftime("%Y-%m-%d")
     path = out or Path("out") / f"week-{day}.html"
@@ -63,6 +64,11 @@ def report_week(
     console.print(f"week of {day}: {t.flights} flights, {t.hotspots_found} hotspots, "
                   f"{t.hazards_found} hazard cases, {t.warnings} warnings")
     console.print(f"report written: [bold]{path.resolve()}[/]")
+    printed = print_pdf(path) if pdf else None
+    if printed is not None:
+        console.print(f"PDF written: [bold]{printed.resolve()}[/]")
+    elif pdf:
+        console.print("[yellow]no PDF: Chromium is not installed (the HTML is complete)[/]")
 
 
 @report_app.command("warnings")

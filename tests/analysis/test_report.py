@@ -118,3 +118,5 @@ def test_the_report_and_its_map_open_in_chromium_offline_without_script_errors(r
         errors = re.search(r'<html[^>]*data-script-errors="([^"]*)"', dom)
         assert errors is None, errors.group(1)
     assert "leaflet-interactive" in dom  # the areas and cases are drawn
+    # the overdue case and the grown hazard, as drawn icons
+    assert len(re.findall(r'<div[^>]*class="[^"]*dronewatch-warning', dom)) == 2
