@@ -155,9 +155,14 @@ def test_raw_counts_are_detected_like_the_agc_picture_they_stand_for(val_frames)
         return [d for d in detect(frame, scale=scale) if d.kind is FindingKind.PERSON
                 and d.confidence >= default_detector().info.alarm_confidence]
 
+    def true_ones(found):
+        boxes = np.array([d.box_px for d in found], np.float32).reshape(-1, 4)
+        return int(centre_hits(boxes, labelled.persons_px).sum())
+
     from_raw, from_agc = persons(raw), persons(agc)
     assert len(from_raw) >= 2 and all(d.peak_c is None for d in from_raw)
-    assert abs(len(from_raw) - len(from_agc)) <= max(1, len(from_agc) // 4)
+    # the same people, give or take a quarter: raw frames are also checked for warmth
+    assert true_ones(from_raw) >= true_ones(from_agc) - max(1, true_ones(from_agc) // 4)
 
 
 def test_nothing_is_reported_on_burned_in_overlay_text(val_frames):
