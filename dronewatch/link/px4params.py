@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import math
 import struct
-import time
 from typing import TYPE_CHECKING
 
 from dronewatch.link.errors import ParamError
+from dronewatch.link.paramread import read_params
 
 if TYPE_CHECKING:
     from dronewatch.link.vehicle import Vehicle
@@ -56,24 +56,8 @@ def px4_get_params(vehicle: Vehicle, *names: str) -> dict[str, tuple[float, int]
     ParamError
         One never came (PX4 answers an unknown name with nothing but a STATUSTEXT).
     """
-    got: dict[str, tuple[float, int]] = {}
-    with vehicle.subscribe("PARAM_VALUE") as sub:
-        for _ in range(vehicle.retries + 1):
-            for name in names:
-                if name not in got:
-                    vehicle.link.send("param_request_read", target_system=vehicle.sysid,
-                                      target_component=1, param_id=name.encode(),
-                                      param_index=-1)
-            deadline = time.monotonic() + vehicle.reply_timeout_s
-            while len(got) < len(names) and (left := deadline - time.monotonic()) > 0:
-                msg = sub.get(left)
-                if msg is not None and msg["param_id"] in names:
-                    kind = int(msg["param_type"])
-                    got[msg["param_id"]] = (decode_bytewise(msg["param_value"], kind), kind)
-            if len(got) == len(names):
-                return got
-    missing = ", ".join(n for n in names if n not in got)
-    raise ParamError(f"vehicle {vehicle.sysid}: no value for PX4 parameter(s) {missing}")
+    return {name: (decode_bytewise(value, kind), kind)
+            for name, (value, kind) in read_params(vehicle, names).items()}
 
 
 def px4_set_param(vehicle: Vehicle, name: str, value: float, param_type: int) -> float:

@@ -20,6 +20,7 @@ from typing import Self
 from dronewatch.link import fence as _fence
 from dronewatch.link import launch as _launch
 from dronewatch.link import mission as _mission
+from dronewatch.link import paramread as _paramread
 from dronewatch.link._mavutil import MavCmd, MavFrame, message_id
 from dronewatch.link.commands import CommandSpec, send_command
 from dronewatch.link.connection import Link, Subscription
@@ -316,23 +317,7 @@ class Vehicle:
         ParamError
             One never came; the message names it.
         """
-        got: dict[str, float] = {}
-        with self.subscribe("PARAM_VALUE") as sub:
-            for _ in range(self.retries + 1):
-                for name in names:
-                    if name not in got:
-                        self.link.send("param_request_read", target_system=self.sysid,
-                                       target_component=1, param_id=name.encode(),
-                                       param_index=-1)
-                deadline = time.monotonic() + self.reply_timeout_s
-                while len(got) < len(names) and (left := deadline - time.monotonic()) > 0:
-                    msg = sub.get(left)
-                    if msg is not None and msg["param_id"] in names:
-                        got[msg["param_id"]] = float(msg["param_value"])
-                if len(got) == len(names):
-                    return got
-        missing = ", ".join(n for n in names if n not in got)
-        raise ParamError(f"vehicle {self.sysid}: no value for parameter(s) {missing}")
+        return {name: value for name, (value, _) in _paramread.read_params(self, names).items()}
 
     def set_param(self, name: str, value: float, *, timeout_s: float | None = None,
                   retries: int | None = None) -> None:
