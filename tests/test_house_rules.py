@@ -71,3 +71,28 @@ def test_training_libraries_stay_in_the_training_package():
     assert _offences(files, ("torch", "onnx", "onnxscript")) == []
     runtime_half = [training / "evaluate.py", training / "hituav.py"]
     assert _offences(runtime_half, ("torch",)) == []
+
+
+def _private_link_names(path: Path) -> set[str]:
+    """The link's private modules and private names a file imports."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name.startswith("dronewatch.link.")
+                         and any(p.startswith("_") for p in a.name.split(".")[2:]))
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0 and (
+                node.module == "dronewatch.link" or node.module.startswith("dronewatch.link.")):
+            if any(p.startswith("_") for p in node.module.split(".")[2:]):
+                found.add(node.module)
+            found.update(f"{node.module}.{a.name}" for a in node.names
+                         if a.name.startswith("_"))
+    return found
+
+
+def test_the_link_is_sealed():
+    """Outside the link, nobody imports its private modules or names (``_mavutil``,
+    ``MavMessage`` through them): ops gets public values in degrees and metres."""
+    link = PACKAGE / "link"
+    offences = [f"{p.relative_to(REPO)} imports {name}" for p in _files(PACKAGE)
+                if link not in p.parents for name in sorted(_private_link_names(p))]
+    assert offences == []

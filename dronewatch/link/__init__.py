@@ -22,14 +22,18 @@ from dronewatch.link.errors import (
 from dronewatch.link.fence import FenceError, FenceSettings
 from dronewatch.link.launch import LaunchReport
 from dronewatch.link.mission import UploadReport
+from dronewatch.link.results import CommandResult, MissionResult
+from dronewatch.link.shots import CameraShot, PositionFix, ShotFeed
 from dronewatch.link.signing import signing_key
 from dronewatch.link.state import Home, VehicleState
 from dronewatch.link.vehicle import Vehicle, connect, connect_paced
 
 __all__ = [
     "CameraCheck",
+    "CameraShot",
     "CameraState",
     "CommandError",
+    "CommandResult",
     "FenceError",
     "FenceSettings",
     "Home",
@@ -38,10 +42,13 @@ __all__ = [
     "Link",
     "LinkError",
     "LinkLostError",
+    "MissionResult",
     "MissionTransferError",
     "NoHeartbeatError",
     "NotReadyError",
     "ParamError",
+    "PositionFix",
+    "ShotFeed",
     "SignatureMismatchError",
     "Subscription",
     "UploadReport",

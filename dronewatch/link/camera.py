@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from dronewatch.link._mavutil import MavCmd
 from dronewatch.link.errors import CommandError, LinkError, ParamError
+from dronewatch.link.results import CommandResult
 
 if TYPE_CHECKING:
     from dronewatch.link.vehicle import Vehicle
@@ -83,7 +84,7 @@ def check_camera(vehicle: Vehicle, *, attempts: int = 3, answer_within_s: float 
             try:
                 vehicle.command(MavCmd.DO_DIGICAM_CONTROL, 0, 0, 0, 0, _SHOOT, 0, 0)
             except CommandError as exc:
-                if exc.result == "TIMEOUT":
+                if exc.result is CommandResult.TIMEOUT:
                     continue
                 # no DIGICAM_CONTROL here: a trigger-now with the distance trigger off
                 vehicle.command(MavCmd.DO_SET_CAM_TRIGG_DIST, 0, 0, 1)

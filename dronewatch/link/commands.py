@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from dronewatch.link._mavutil import MavCmd, MavResult
 from dronewatch.link.connection import Link
 from dronewatch.link.errors import CommandError
+from dronewatch.link.results import CommandResult
 
 __all__ = ["CommandSpec", "send_command"]
 
@@ -97,4 +98,4 @@ def send_command(link: Link, sysid: int, spec: CommandSpec, *, timeout_s: float 
                 except ValueError:
                     name = f"RESULT_{result}"
                 raise CommandError(spec.name, name, tuple(texts))
-        raise CommandError(spec.name, "TIMEOUT", tuple(texts))
+        raise CommandError(spec.name, CommandResult.TIMEOUT, tuple(texts))

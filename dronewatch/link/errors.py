@@ -8,6 +8,7 @@ about it (the STATUSTEXT, e.g. "PreArm: Need Position Estimate").
 from __future__ import annotations
 
 from dronewatch.errors import DronewatchError
+from dronewatch.link.results import CommandResult, MissionResult
 
 __all__ = [
     "CommandError",
@@ -50,25 +51,28 @@ class CommandError(LinkError):
     command
         The MAV_CMD name, e.g. ``"COMPONENT_ARM_DISARM"``.
     result
-        The MAV_RESULT name, or ``"TIMEOUT"`` when no ACK came.
+        What the vehicle answered (:class:`CommandResult`), ``TIMEOUT`` when no ACK came;
+        a name MAVLink does not define is ``UNKNOWN`` here and kept as text in the message.
     statustexts
         What the vehicle said while the command was handled.
     """
 
-    def __init__(self, command: str, result: str, statustexts: tuple[str, ...] = ()) -> None:
+    def __init__(self, command: str, result: CommandResult | str,
+                 statustexts: tuple[str, ...] = ()) -> None:
         self.command = command
-        self.result = result
+        self.result = CommandResult.of(str(result))
         self.statustexts = statustexts
         said = f": {'; '.join(statustexts)}" if statustexts else ""
         super().__init__(f"{command} {result}{said}")
 
 
 class MissionTransferError(LinkError):
-    """A mission, fence or rally transfer failed; ``result`` is the MAV_MISSION_RESULT name."""
+    """A mission, fence or rally transfer failed; ``result`` is the vehicle's
+    MAV_MISSION_RESULT or the link's own conclusion (:class:`MissionResult`)."""
 
-    def __init__(self, operation: str, result: str, detail: str = "") -> None:
+    def __init__(self, operation: str, result: MissionResult | str, detail: str = "") -> None:
         self.operation = operation
-        self.result = result
+        self.result = MissionResult.of(str(result))
         super().__init__(f"{operation} failed: {result}{f' ({detail})' if detail else ''}")
 
 

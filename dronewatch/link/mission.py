@@ -25,6 +25,7 @@ from dronewatch.link._mavutil import MavMessage, MavMissionResult
 from dronewatch.link.connection import Link, Subscription
 from dronewatch.link.errors import LinkLostError, MissionTransferError
 from dronewatch.link.readback import differences
+from dronewatch.link.results import MissionResult
 from dronewatch.missionitem import MissionItem, MissionType
 
 __all__ = ["UploadReport", "clear", "download", "upload"]
@@ -104,7 +105,7 @@ class _Upload:
         self.rtt = _Rtt(link, reply_timeout_s / 4.0)
         self.stall_timeout_s = stall_timeout_s
         self.item_sends = self.count_sends = 0
-        self.refusal = "TIMEOUT"  # how the last attempt ended, for the final error
+        self.refusal = MissionResult.TIMEOUT  # how the last attempt ended, for the final error
 
     def _send_count(self) -> None:
         self.link.send("mission_count", target_system=self.sysid, target_component=1,
@@ -166,7 +167,7 @@ class _Upload:
             if msg.type in ("MISSION_REQUEST", "MISSION_REQUEST_INT"):
                 seq = msg["seq"]
                 if not 0 <= seq < count:
-                    raise MissionTransferError("upload", "INVALID_SEQUENCE",
+                    raise MissionTransferError("upload", MissionResult.INVALID_SEQUENCE,
                                                f"vehicle asked for item {seq} of {count}")
                 if last_seq is not None and seq == last_seq + 1 and sends.get(last_seq) == 1:
                     self.rtt.sample(now - last_send_s)
@@ -183,7 +184,7 @@ class _Upload:
             if result == MavMissionResult.ERROR:
                 # Not receiving (any more): after our final item its ACCEPTED was lost;
                 # before it, the vehicle dropped the transfer. What it holds decides.
-                self.refusal = "ERROR"
+                self.refusal = MissionResult.ERROR
                 return "doubt" if top == count - 1 else "restart"
             if result != MavMissionResult.ACCEPTED:
                 raise MissionTransferError("upload", _result_name(result),
@@ -232,7 +233,7 @@ def _verify(link: Link, sysid: int, items: Sequence[MissionItem],
             mission_type: MissionType) -> None:
     problems = differences(items, download(link, sysid, mission_type), mission_type)
     if problems:
-        raise MissionTransferError("upload", "VERIFY_FAILED",
+        raise MissionTransferError("upload", MissionResult.VERIFY_FAILED,
                                    "the vehicle holds different items than were sent: "
                                    + "; ".join(problems[:3]))
 
@@ -305,7 +306,7 @@ def download(link: Link, sysid: int, mission_type: MissionType = MissionType.MIS
                     break
             _check_alive(link, sysid, "download", "waiting for the count")
         if count is None:
-            raise MissionTransferError("download", "TIMEOUT", "no MISSION_COUNT")
+            raise MissionTransferError("download", MissionResult.TIMEOUT, "no MISSION_COUNT")
         got: dict[int, MissionItem] = {}
         sent_at: dict[int, float] = {}
         tries: dict[int, int] = {}
@@ -320,7 +321,7 @@ def download(link: Link, sysid: int, mission_type: MissionType = MissionType.MIS
                 if now - when > rtt.timeout_s:
                     if tries[seq] >= retries:
                         _check_alive(link, sysid, "download", f"item {seq} of {count}")
-                        raise MissionTransferError("download", "TIMEOUT",
+                        raise MissionTransferError("download", MissionResult.TIMEOUT,
                                                    f"item {seq} never came")
                     tries[seq] += 1
                     sent_at[seq] = now
@@ -358,4 +359,4 @@ def clear(link: Link, sysid: int, mission_type: MissionType = MissionType.MISSIO
             if ack["type"] != MavMissionResult.ACCEPTED:
                 raise MissionTransferError("clear", _result_name(ack["type"]))
             return
-    raise MissionTransferError("clear", "TIMEOUT")
+    raise MissionTransferError("clear", MissionResult.TIMEOUT)

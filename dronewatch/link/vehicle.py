@@ -32,6 +32,8 @@ from dronewatch.link.errors import (
     SignatureMismatchError,
 )
 from dronewatch.link.modes import mode_params
+from dronewatch.link.results import CommandResult
+from dronewatch.link.shots import ShotFeed
 from dronewatch.link.state import VehicleState
 from dronewatch.missionitem import MissionItem, MissionType
 
@@ -117,6 +119,10 @@ class Vehicle:
         """Queue this vehicle's messages of ``types`` (use ``with``)."""
         return self.link.subscribe(*types, sysid=self.sysid)
 
+    def camera_shots(self) -> ShotFeed:
+        """Queue this vehicle's camera shots and position fixes, decoded (use ``with``)."""
+        return ShotFeed(self.subscribe("CAMERA_FEEDBACK", "GLOBAL_POSITION_INT"))
+
     def wait_for(self, predicate: Callable[[VehicleState], bool], timeout_s: float,
                  what: str = "condition") -> VehicleState:
         """Wait until the state satisfies ``predicate``.
@@ -177,7 +183,8 @@ class Vehicle:
         try:
             self.message_interval(names[0], TELEMETRY[names[0]] * self.telemetry_scale)
         except CommandError as exc:
-            if exc.result not in ("DENIED", "UNSUPPORTED", "TIMEOUT", "FAILED"):
+            if exc.result not in (CommandResult.DENIED, CommandResult.UNSUPPORTED,
+                                  CommandResult.TIMEOUT, CommandResult.FAILED):
                 raise
             self.link.send("request_data_stream", target_system=self.sysid,
                            target_component=1, req_stream_id=0,  # MAV_DATA_STREAM_ALL

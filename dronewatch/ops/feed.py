@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 from dronewatch.geo import Attitude, CameraPose, GimbalAttitude
-from dronewatch.link import VehicleState
+from dronewatch.link import CameraShot, PositionFix, VehicleState
 from dronewatch.thermal import Frame, FrameError, read_frame
 from dronewatch.thermal.frameio import FRAME_SUFFIXES
 
@@ -43,30 +43,23 @@ class FrameArchive(Protocol):
         ...
 
 
-class FeedbackMessage(Protocol):
-    """A received CAMERA_FEEDBACK: its fields by name, in MAVLink's units."""
-
-    def __getitem__(self, name: str) -> Any: ...
-
-
-def pose_from_feedback(msg: FeedbackMessage, state: VehicleState) -> CameraPose:
-    """The camera pose of a CAMERA_FEEDBACK shot; the gimbal from the latest telemetry."""
+def pose_from_feedback(shot: CameraShot, state: VehicleState) -> CameraPose:
+    """The camera pose of a shot (CAMERA_FEEDBACK); the gimbal from the latest telemetry."""
     pitch = state.gimbal_pitch_deg if state.gimbal_pitch_deg is not None else -90.0
     yaw = state.gimbal_yaw_deg or 0.0
     return CameraPose(
-        msg["lat"] / 1e7, msg["lng"] / 1e7, float(msg["alt_msl"]),
-        Attitude(float(msg["roll"]), float(msg["pitch"]), float(msg["yaw"]) % 360.0),
+        shot.latitude_deg, shot.longitude_deg, shot.altitude_amsl_m,
+        Attitude(shot.roll_deg, shot.pitch_deg, shot.yaw_deg % 360.0),
         GimbalAttitude(max(min(pitch, 45.0), -120.0), 0.0, yaw))
 
 
-def pose_from_position(msg: FeedbackMessage, state: VehicleState) -> CameraPose:
-    """The camera pose at a GLOBAL_POSITION_INT: its position and heading, roll and
-    pitch and the gimbal from the latest telemetry (they change slowly on a survey leg)."""
+def pose_from_position(fix: PositionFix, state: VehicleState) -> CameraPose:
+    """The camera pose at a position fix: its position and heading, roll and pitch and
+    the gimbal from the latest telemetry (they change slowly on a survey leg)."""
     pitch = state.gimbal_pitch_deg if state.gimbal_pitch_deg is not None else -90.0
-    hdg = msg["hdg"]
-    yaw_deg = hdg / 100.0 if hdg != 65535 else state.yaw_deg
+    yaw_deg = fix.heading_deg if fix.heading_deg is not None else state.yaw_deg
     return CameraPose(
-        msg["lat"] / 1e7, msg["lon"] / 1e7, msg["alt"] / 1000.0,
+        fix.latitude_deg, fix.longitude_deg, fix.altitude_amsl_m,
         Attitude(state.roll_deg, state.pitch_deg, yaw_deg % 360.0),
         GimbalAttitude(max(min(pitch, 45.0), -120.0), 0.0, state.gimbal_yaw_deg or 0.0))
 

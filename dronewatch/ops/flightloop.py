@@ -16,10 +16,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from dronewatch.geo import Terrain, metres_per_degree
-from dronewatch.link import LinkError, Vehicle
+from dronewatch.link import CameraShot, LinkError, PositionFix, ShotFeed, Vehicle
 from dronewatch.link.camera import stop_triggering
 from dronewatch.map import mission_map, save_map
 from dronewatch.ops.autopilot import VehicleFailsafes
@@ -102,7 +101,7 @@ class Watch:
     def say(self, text: str, kind: str = "stage") -> None:
         self.announce(Announcement(kind, text))
 
-    def run(self, subscription: Any) -> Outcome:
+    def run(self, subscription: ShotFeed) -> Outcome:
         """Watch until the flight ends; a fault whose policy is RTL ends it at once."""
         while True:
             try:
@@ -120,10 +119,10 @@ class Watch:
                 if ended is not None:
                     return ended
 
-    def on_message(self, msg: Any) -> None:
-        if msg.type == "GLOBAL_POSITION_INT":
-            self.track.offer(time.time(), msg["lat"] / 1e7, msg["lon"] / 1e7,
-                             msg["alt"] / 1000.0)
+    def on_message(self, msg: CameraShot | PositionFix) -> None:
+        if isinstance(msg, PositionFix):
+            self.track.offer(time.time(), msg.latitude_deg, msg.longitude_deg,
+                             msg.altitude_amsl_m)
             self.shots.on_position(msg)  # poses for frames of shots the link lost
             return
         self.on_shot(self.shots(msg))

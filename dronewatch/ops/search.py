@@ -20,7 +20,7 @@ from pathlib import Path
 import shapely
 
 from dronewatch.geo import Terrain, distance_m
-from dronewatch.link import LinkError, Subscription, Vehicle
+from dronewatch.link import LinkError, ShotFeed, Vehicle
 from dronewatch.link.camera import check_camera
 from dronewatch.link.terrain import serve_terrain
 from dronewatch.ops.faults import (
@@ -203,7 +203,7 @@ def fly_plan(vehicle: Vehicle, plan: Plan, zones: ZoneSet, terrain: Terrain,
                             blind_action=options.camera_blind_action,
                             recover=options.recover_lost_shots,
                             settle_s=options.frame_settle_s)
-        with vehicle.subscribe("CAMERA_FEEDBACK", "GLOBAL_POSITION_INT") as feed:
+        with vehicle.camera_shots() as feed:
             battery_start = vehicle.state.battery_remaining_pct
             commanded = vehicle.state.time_boot_s
             watch = Watch(vehicle, db, flight.id, recorder, shots, announce, terrain, zones,
@@ -242,7 +242,7 @@ def fly_plan(vehicle: Vehicle, plan: Plan, zones: ZoneSet, terrain: Terrain,
         watch.fault.message if watch.fault else "", db.journaled, shots.recovered)
 
 
-def _launch_and_watch(vehicle: Vehicle, prepared: Prepared, watch: Watch, feed: Subscription,
+def _launch_and_watch(vehicle: Vehicle, prepared: Prepared, watch: Watch, feed: ShotFeed,
                       db: JournaledStore, flight_id: int, options: FlightOptions,
                       say: Callable[[str], None], warn: Callable[[str], None],
                       started: float) -> tuple[Outcome, float, float]:

@@ -26,10 +26,9 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from dronewatch.geo import Footprint, Terrain, footprint
-from dronewatch.link import Vehicle
+from dronewatch.link import CameraShot, PositionFix, Vehicle
 from dronewatch.ops.faults import Fault, FaultClass, SafeAction
 from dronewatch.ops.feed import FrameArchive, FrameSource, pose_from_feedback, pose_from_position
 from dronewatch.ops.lostshots import Found, Recovery, Unfound, frame_key
@@ -114,14 +113,14 @@ class ShotHandler:
         """Shots are still to be looked up in the camera's record."""
         return bool(self._recovery.pending)
 
-    def _unix(self, msg: Any) -> float:
-        """When a message arrived (not when it is looked at: messages queue while a
+    def _unix(self, msg: CameraShot | PositionFix) -> float:
+        """When a shot or fix arrived (not when it is looked at: they queue while a
         frame is analysed), on the wall clock."""
-        received_s = getattr(msg, "received_s", None)
+        received_s = msg.received_s
         return self.clock() - (time.monotonic() - received_s if received_s else 0.0)
 
-    def on_position(self, msg: Any) -> None:
-        """A GLOBAL_POSITION_INT: kept to pose frames found for lost shots."""
+    def on_position(self, fix: PositionFix) -> None:
+        """A position fix: kept to pose frames found for lost shots."""
         recovery = self._recovery
         if recovery.archive is None:
             return
@@ -129,14 +128,14 @@ class ShotHandler:
             speedup = max(self.vehicle.speedup, 1.0)
             recovery.max_pose_gap_s = self.pose_gap_vehicle_s / speedup
             recovery.pose_match_s = 0.1 / speedup
-        recovery.add_pose(self._unix(msg), pose_from_position(msg, self.vehicle.state))
+        recovery.add_pose(self._unix(fix), pose_from_position(fix, self.vehicle.state))
 
-    def __call__(self, msg: Any) -> ShotResult:
-        when = self._unix(msg)
-        index = int(msg["img_idx"])
+    def __call__(self, shot: CameraShot) -> ShotResult:
+        when = self._unix(shot)
+        index = shot.image_index
         own = self._tolerance_s()
         self._note_index(index, when)
-        pose = pose_from_feedback(msg, self.vehicle.state)
+        pose = pose_from_feedback(shot, self.vehicle.state)
         archive = self._recovery.archive is not None
         try:
             frame = self.camera(pose, when)
@@ -146,8 +145,8 @@ class ShotHandler:
         if archive and (problem is None or problem.kind in ("repeated", "no frame")):
             # the camera is alive: this shot's frame is the one captured at its time
             # (the newest may be a later shot's while frames queue here)
-            shot = self._recovery.defer(index, when, own, pose)
-            found = self._recovery.look_up_now(shot, self._taken)
+            deferred = self._recovery.defer(index, when, own, pose)
+            found = self._recovery.look_up_now(deferred, self._taken)
             result = self._analyse(found.frame) if found is not None else ShotResult()
             return result + self.poll()
         if problem is not None:

@@ -11,8 +11,10 @@ from pymavlink import mavutil
 from dronewatch.geo import distance_m
 from dronewatch.link import (
     CommandError,
+    CommandResult,
     LinkError,
     LinkLostError,
+    MissionResult,
     MissionTransferError,
     NoHeartbeatError,
     ParamError,
@@ -76,7 +78,8 @@ def test_arming_refused_names_the_prearm_reason(sim_url):
     with connect(sim_url(boot_time=60, speedup=5), heartbeat_hz=5) as vehicle:
         with pytest.raises(CommandError) as err:
             vehicle.arm()
-        assert err.value.command == "COMPONENT_ARM_DISARM" and err.value.result == "FAILED"
+        assert err.value.command == "COMPONENT_ARM_DISARM"
+        assert err.value.result is CommandResult.FAILED
         assert any(t.startswith("Arm: ") for t in err.value.statustexts)
         assert "Arm: " in str(err.value)
 
@@ -95,7 +98,7 @@ def test_mission_rejections_carry_the_vehicle_result(sim_url):
         too_many = [MissionItem(Cmd.NAV_WAYPOINT)] * 1001
         with pytest.raises(MissionTransferError) as err:
             vehicle.upload(too_many)
-        assert err.value.result == "NO_SPACE"
+        assert err.value.result is MissionResult.NO_SPACE
         bad_frame = [MissionItem(Cmd.NAV_WAYPOINT, Frame.GLOBAL_INT),
                      MissionItem.at(Cmd.NAV_WAYPOINT, LAT, LON, 30, frame=1)]  # LOCAL_NED
         with pytest.raises(MissionTransferError, match="UNSUPPORTED_FRAME"):

@@ -16,7 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from dronewatch.cli import app
-from dronewatch.link import connect
+from dronewatch.link import CameraShot, connect
 from dronewatch.link.logs import FlightLogError, camera_pose, read_flight_log
 from dronewatch.ops import run_search
 from dronewatch.ops.analyse import AnalysisOptions, analyse_flight
@@ -91,10 +91,9 @@ def test_a_shots_pose_is_made_as_the_live_search_makes_it():
     class State:
         gimbal_pitch_deg, gimbal_yaw_deg = -80.0, 5.0
 
-    msg = {"lat": 431234567, "lng": 1051234567, "alt_msl": 1234.5, "roll": 1.5,
-           "pitch": -2.0, "yaw": -10.0}
+    shot = CameraShot(1, 43.1234567, 105.1234567, 1234.5, 40.0, 1.5, -2.0, -10.0, 0.0, 0.0)
     assert camera_pose(43.1234567, 105.1234567, 1234.5, 1.5, -2.0, -10.0, -80.0, 5.0) == \
-        pose_from_feedback(msg, State())
+        pose_from_feedback(shot, State())
 
 
 @pytest.mark.parametrize("writer", [write_dataflash, write_ulog])
