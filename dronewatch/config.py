@@ -26,6 +26,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+from dronewatch._demfile import find_dem
 from dronewatch.errors import DronewatchError
 
 __all__ = [
@@ -135,16 +136,31 @@ _CHECKS: dict[str, Callable[[str], str | None]] = {
 
 
 def mapdata_dir() -> Path:
-    """The folder holding ``dem.tif`` and ``zones.geojson``."""
+    """The folder holding the DEM and ``zones.geojson`` (``$DRONEWATCH_MAPDATA``'s folder
+    when it names the DEM file itself)."""
     configured = os.environ.get(_MAPDATA_ENV)
     if configured:
-        return Path(configured)
+        path = Path(configured)
+        return path.parent if path.is_file() else path
     return Path(__file__).resolve().parent.parent / "mapdata"
 
 
 def default_dem_path() -> Path:
-    """The operating area's DEM GeoTIFF."""
-    return mapdata_dir() / "dem.tif"
+    """The operating area's DEM: any raster GDAL reads, see :func:`find_dem`.
+
+    ``$DRONEWATCH_MAPDATA`` may name the DEM itself (a ``.vrt`` over tiles kept
+    elsewhere) or its folder. A folder with several tiles and no mosaic is returned as
+    the folder: opening it (``Terrain``) then says to run ``dronewatch mapdata build``,
+    where the command can show it, rather than here, where every caller would have to.
+    """
+    configured = os.environ.get(_MAPDATA_ENV)
+    if configured and Path(configured).is_file():
+        return Path(configured)
+    folder = mapdata_dir()
+    try:
+        return find_dem(folder)
+    except DronewatchError:
+        return folder
 
 
 def default_zones_path() -> Path:

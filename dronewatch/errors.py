@@ -13,6 +13,7 @@ from dataclasses import dataclass
 __all__ = [
     "DronewatchError",
     "GeoError",
+    "MapdataError",
     "NoDataError",
     "OutsideCoverageError",
     "RayMissError",
@@ -46,6 +47,10 @@ class OutsideCoverageError(TerrainError, ValueError):
 
 class NoDataError(TerrainError, ValueError):
     """A point falls on (or next to) a nodata cell of the DEM."""
+
+
+class MapdataError(TerrainError):
+    """The station's DEM could not be built from the given tiles, or the zones do not fit it."""
 
 
 class RayMissError(GeoError):

@@ -109,6 +109,17 @@ BAD = [
     (["report", "week", "--from", "last week"], 2, "expected YYYY-MM-DD"),
     (["report", "warnings", "--from", "2025-13-01"], 2, "expected YYYY-MM-DD"),
     (["report", "week", "--out", str(REPO / "README.md" / "week.html")], 2, "is not a folder"),
+    # the station's terrain
+    (["mapdata", "build", "--zones", str(REPO / "mapdata" / "zones.geojson")], 2,
+     "Missing option '--dem'"),
+    (["mapdata", "build", "--dem", str(REPO / "tests" / "simulators"), "--zones",
+      str(REPO / "mapdata" / "zones.geojson")], 1, "no DEM tiles given"),
+    (["mapdata", "build", "--dem", str(REPO / "README.md"), "--zones",
+      str(REPO / "mapdata" / "zones.geojson")], 1, "README.md: cannot open as a DEM raster"),
+    (["mapdata", "build", "--dem", str(REPO / "mapdata" / "dem.tif"), "--zones",
+      str(REPO / "README.md")], 1, "not valid JSON"),
+    (["mapdata", "build", "--dem", "x.hgt", "--zones", "z.geojson", "--margin", "-1"], 2,
+     "--margin"),
     # output folders that cannot be written
     (["search", *AT, "--out-dir", str(REPO / "README.md" / "out")], 2, "is not a folder"),
     (["demo", "--out-dir", str(REPO / "README.md" / "out")], 2, "is not a folder"),
@@ -173,3 +184,23 @@ def test_signing_keys_are_hex_or_a_passphrase_as_the_simulator_and_mavproxy_read
         "DRONEWATCH_SIGNING_KEY_FILE": str(tmp_path / "missing.key")})
     assert result.exit_code == 2 and "signing_key_file" in result.output
     assert "cannot read" in result.output
+
+
+def test_mapdata_tiles_that_miss_the_zones_are_one_line_and_exit_1(tmp_path):
+    from tests.test_mapbuild import write_hgt, write_zones
+
+    tile, zones = write_hgt(tmp_path, 44, 88), write_zones(tmp_path / "zones.geojson")
+    result = runner.invoke(app, ["mapdata", "build", "--dem", str(tile), "--zones", str(zones),
+                                 "--out", str(tmp_path / "out")])
+    assert result.exit_code == 1, result.output
+    assert "the tiles do not cover the operating area" in result.output
+    assert "Traceback" not in result.output and not (tmp_path / "out").exists()
+    folder = tmp_path / "two"
+    folder.mkdir()
+    write_hgt(folder, 44, 88), write_hgt(folder, 44, 89)
+    result = runner.invoke(app, ["zones", "check", str(zones)],
+                           env={"DRONEWATCH_MAPDATA": str(folder)})
+    assert result.exit_code == 1, result.output
+    assert "2 DEM files (N44E088.hgt, N44E089.hgt) and no dem.tif" in " ".join(
+        result.output.split())
+    assert "dronewatch mapdata build" in " ".join(result.output.split())

@@ -7,6 +7,7 @@ from dronewatch.cli import (  # noqa: F401 - commands register on the app
     check,
     console,
     flight,
+    mapdata,
     patrol,
     report,
 )

@@ -69,7 +69,7 @@ def zones_check(
     """
     zones = run(lambda: load_zones(path))
     dem_path = dem or default_dem_path()
-    if dem_path.is_file():
+    if dem_path.exists():  # a folder of tiles with no mosaic: Terrain says why
         with run(lambda: Terrain(dem_path)) as terrain:
             problem = off_the_map(zones, terrain.bounds_wgs84)
         if problem:

@@ -14,6 +14,7 @@ import math
 import threading
 from collections import OrderedDict
 from os import PathLike
+from pathlib import Path
 from types import TracebackType
 from typing import Self
 
@@ -24,6 +25,7 @@ from pyproj import Transformer
 from rasterio.errors import RasterioError
 from rasterio.windows import Window
 
+from dronewatch._demfile import find_dem
 from dronewatch.errors import NoDataError, OutsideCoverageError, TerrainError
 from dronewatch.geo.metric import metres_per_degree
 from dronewatch.geo.raycast import EARTH_RADIUS_M, GroundHits, cast_ray, cast_rays
@@ -43,8 +45,9 @@ class Terrain:
     Parameters
     ----------
     path
-        Any raster rasterio can open; band 1 holds heights in metres (band scale and
-        offset are applied when set).
+        Any raster rasterio can open (GeoTIFF, SRTM ``.hgt`` under its own name, VRT),
+        or a folder holding one (see ``find_dem``); band 1 holds heights in metres
+        (band scale and offset are applied when set).
     block_px
         Side of the blocks read from disk and kept in the cache.
     cache_blocks
@@ -53,12 +56,15 @@ class Terrain:
     Raises
     ------
     TerrainError
-        When the file cannot be opened as a raster, or is too small to interpolate.
+        When the file cannot be opened as a raster, or is too small to interpolate, or
+        a folder holds several DEM tiles and no mosaic.
     """
 
     def __init__(
         self, path: str | PathLike[str], *, block_px: int = 256, cache_blocks: int = 64
     ) -> None:
+        if Path(path).is_dir():
+            path = find_dem(Path(path))  # a mapdata folder: its one DEM, or why not
         self.path = str(path)
         try:
             self._ds = rasterio.open(self.path)
