@@ -34,10 +34,11 @@ from dronewatch.cli.inputs import camera_preset_name, current_settings, number, 
 from dronewatch.config import default_dem_path, default_zones_path
 from dronewatch.geo import Terrain
 from dronewatch.map import assets_dir, fetch, missing, mission_map, save_map, write_area_map
+from dronewatch.mapbuild import check_zones_on_dem
 from dronewatch.ops.alarm import SearchRequest, plan_for_alarm
 from dronewatch.planning import Plan
 from dronewatch.planning.export import write_plan_files
-from dronewatch.zones import ZoneSet, load_zones, off_the_map
+from dronewatch.zones import ZoneSet, load_zones
 
 zones_app = typer.Typer(help="Check and list zone files.", no_args_is_help=True)
 app.add_typer(zones_app, name="zones")
@@ -65,15 +66,16 @@ def zones_check(
     """Validate a zone file; list every defect, or its zones when it is sound.
 
     The zones are also checked against the station's DEM (--dem): an operating area
-    off the terrain is an error, and one whose positions are swapped is named so.
+    off the terrain is an error, and one whose positions are swapped is named so; a
+    zone reaching past the DEM or over a void in it is an error too.
     """
     zones = run(lambda: load_zones(path))
     dem_path = dem or default_dem_path()
     if dem_path.exists():  # a folder of tiles with no mosaic: Terrain says why
         with run(lambda: Terrain(dem_path)) as terrain:
-            problem = off_the_map(zones, terrain.bounds_wgs84)
-        if problem:
-            fail(f"{path}: {problem} ({dem_path})")
+            problems = check_zones_on_dem(zones, terrain)
+        if problems:
+            fail(f"{'; '.join(problems)} ({dem_path})")
     if as_json:
         print(json.dumps({"file": str(path), "zones": [
             {"id": z.id, "kind": z.kind.value, "name": z.name} for z in zones
