@@ -78,7 +78,8 @@ def test_a_run_that_fails_is_recorded_failed_never_left_starting(tmp_path):
             run_patrol(spec, 1_700_000_000.0, None, zones, terrain,  # type: ignore[arg-type]
                        lambda *_: None, store, tmp_path)  # type: ignore[arg-type]
         runs = store.patrol_runs("depot")
-    assert [(r[3], "nothing of it can be flown" in r[4]) for r in runs] == [("failed", True)]
+    assert [(r.status, "nothing of it can be flown" in r.detail) for r in runs] == \
+        [("failed", True)]
 
 
 def test_serve_records_a_run_whose_drone_is_off_and_keeps_serving(tmp_path):
@@ -103,5 +104,6 @@ def test_serve_records_a_run_whose_drone_is_off_and_keeps_serving(tmp_path):
     finally:
         serve.send_signal(signal.SIGINT)
         out, err = serve.communicate(timeout=30)
-    assert [(r[3], "cannot open tcp:127.0.0.1:9" in r[4]) for r in runs] == [("failed", True)]
+    assert [(r.status, "cannot open tcp:127.0.0.1:9" in r.detail) for r in runs] == \
+        [("failed", True)]
     assert "patrol offline failed" in out and "Traceback" not in out + err

@@ -73,7 +73,7 @@ def patrol_list(missions: MissionsOption = None, store: StoreOption = None,
                 "schedule": f"{spec.schedule} ({spec.timezone})",
                 "next_run": nxt.astimezone(ZoneInfo(spec.timezone)).isoformat(" ", "minutes")
                 if nxt else None,
-                "last_run": f"{runs[-1][3]} {runs[-1][4]}".strip() if runs else None})
+                "last_run": f"{runs[-1].status} {runs[-1].detail}".strip() if runs else None})
     if as_json:
         print(json.dumps(rows))
         return

@@ -37,6 +37,6 @@ def routes(app: FastAPI) -> None:
                 "name": spec.name, "zones": list(spec.zones), "drone": spec.drone,
                 "schedule": f"{spec.schedule} ({spec.timezone})",
                 "next_run_unix_s": due.timestamp() if due else None,
-                "runs": [{"due_unix_s": due_s, "mission_id": mission, "status": status,
-                          "detail": detail} for _, due_s, mission, status, detail in runs]})
+                "runs": [{"due_unix_s": r.due_unix_s, "mission_id": r.mission_id,
+                          "status": r.status, "detail": r.detail} for r in runs]})
         return shown

@@ -47,15 +47,15 @@ class PatrolScheduler:
         recorded = []
         for spec in self.specs:
             runs = self.store.patrol_runs(spec.name)
-            for run_id, due, _, status, _ in runs:
-                if status in ("starting", "flying"):
-                    self.store.update_patrol_run(run_id, "interrupted",
+            for r in runs:
+                if r.status in ("starting", "flying"):
+                    self.store.update_patrol_run(r.id, "interrupted",
                                                  detail="dronewatch stopped during the run")
-                    recorded.append((spec.name, due, "interrupted"))
+                    recorded.append((spec.name, r.due_unix_s, "interrupted"))
             if not runs:
                 continue
             trigger = spec.trigger()
-            last = datetime.fromtimestamp(max(r[1] for r in runs), UTC)
+            last = datetime.fromtimestamp(max(r.due_unix_s for r in runs), UTC)
             due_at = trigger.get_next_fire_time(last, last + timedelta(seconds=1))
             for _ in range(MAX_CATCH_UP):
                 if due_at is None or due_at >= now - timedelta(seconds=60):

@@ -6,8 +6,18 @@ moment they are made.
 
 from dronewatch.store.backends import StoreError
 from dronewatch.store.journal import Journal, JournaledStore, replay_journal
-from dronewatch.store.models import Finding, FindingKind, FindingStatus, Flight, Mission
+from dronewatch.store.models import (
+    Alert,
+    Finding,
+    FindingKind,
+    FindingStatus,
+    Flight,
+    Mission,
+    PatrolRun,
+    TrackPoint,
+)
 from dronewatch.store.sqlstore import Store
 
-__all__ = ["Finding", "FindingKind", "FindingStatus", "Flight", "Journal", "JournaledStore",
-           "Mission", "Store", "StoreError", "replay_journal"]
+__all__ = ["Alert", "Finding", "FindingKind", "FindingStatus", "Flight", "Journal",
+           "JournaledStore", "Mission", "PatrolRun", "Store", "StoreError", "TrackPoint",
+           "replay_journal"]

@@ -11,7 +11,8 @@ from enum import StrEnum
 
 from dronewatch.kinds import FindingKind
 
-__all__ = ["Finding", "FindingKind", "FindingStatus", "Flight", "Mission"]
+__all__ = ["Alert", "Finding", "FindingKind", "FindingStatus", "Flight", "Mission", "PatrolRun",
+           "TrackPoint"]
 
 
 class FindingStatus(StrEnum):
@@ -73,3 +74,39 @@ class Finding:
             raise ValueError(f"finding position {self.lat_deg}, {self.lon_deg} is not WGS84")
         if self.accuracy_m < 0 or not 0 <= self.confidence <= 1:
             raise ValueError("finding accuracy must be >= 0 and confidence within 0..1")
+
+
+@dataclass(frozen=True, slots=True)
+class TrackPoint:
+    """One point of a flown track."""
+
+    time_unix_s: float
+    lat_deg: float
+    lon_deg: float
+    alt_amsl_m: float
+
+
+@dataclass(frozen=True, slots=True)
+class PatrolRun:
+    """One due run of a patrol and how it went.
+
+    Why a value and not a row: callers read ``run.status``, not ``run[3]``, so a column
+    added to the table cannot shift what they read.
+    """
+
+    id: int
+    due_unix_s: float
+    mission_id: int | None
+    status: str  # "starting", "flying", "done", "failed", "missed", "interrupted", ...
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """Something the station told the operator (a person found, a camera gone blind)."""
+
+    id: int
+    time_unix_s: float
+    level: str  # "alarm", "warning", ...
+    message: str
+    finding_id: int | None = None

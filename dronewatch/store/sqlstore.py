@@ -22,7 +22,16 @@ import shapely
 
 from dronewatch.geo.metric import metres_per_degree
 from dronewatch.store.backends import Backend, StoreError, open_backend
-from dronewatch.store.models import Finding, FindingKind, FindingStatus, Flight, Mission
+from dronewatch.store.models import (
+    Alert,
+    Finding,
+    FindingKind,
+    FindingStatus,
+    Flight,
+    Mission,
+    PatrolRun,
+    TrackPoint,
+)
 from dronewatch.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 __all__ = ["Store"]
@@ -147,8 +156,9 @@ class Store:
             db.executemany("INSERT INTO track_points VALUES (?, ?, ?, ?, ?)",
                            [(flight_id, *p) for p in points])
 
-    def track(self, flight_id: int) -> list[tuple[float, float, float, float]]:
-        return [tuple(r) for r in self._db.execute(
+    def track(self, flight_id: int) -> list[TrackPoint]:
+        """The flown track, oldest first."""
+        return [TrackPoint(*r) for r in self._db.execute(
             "SELECT time_unix_s, lat_deg, lon_deg, alt_amsl_m FROM track_points "
             "WHERE flight_id = ? ORDER BY time_unix_s", (flight_id,))]
 
@@ -269,8 +279,9 @@ class Store:
                        "mission_id = COALESCE(?, mission_id) WHERE id = ?",
                        (status, detail, mission_id, run_id))
 
-    def patrol_runs(self, patrol: str) -> list[tuple[int, float, int | None, str, str]]:
-        return [tuple(r) for r in self._db.execute(
+    def patrol_runs(self, patrol: str) -> list[PatrolRun]:
+        """Every run of a patrol, by due time."""
+        return [PatrolRun(*r) for r in self._db.execute(
             "SELECT id, due_unix_s, mission_id, status, detail FROM patrol_runs "
             "WHERE patrol = ? ORDER BY due_unix_s, id", (patrol,))]
 
@@ -285,8 +296,9 @@ class Store:
         rows = self._db.execute("SELECT id FROM alerts WHERE journal_key = ?", (journal_key,))
         return int(rows[0][0]) if rows else None
 
-    def alerts(self) -> list[tuple[int, float, str, str, int | None]]:
-        return [tuple(r) for r in self._db.execute(
+    def alerts(self) -> list[Alert]:
+        """Every alert, oldest first."""
+        return [Alert(*r) for r in self._db.execute(
             "SELECT id, time_unix_s, level, message, finding_id FROM alerts ORDER BY id")]
 
 

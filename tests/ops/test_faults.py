@@ -146,7 +146,7 @@ def test_a_stale_frame_raises_no_alarm_and_a_blind_camera_brings_the_drone_home(
         assert any(a.kind == "alert" and "CAMERA BLIND" in a.text for a in heard)
         assert at_home(vehicle, r.plan.home)
         assert flight_outcome(store, report).startswith(Outcome.FAULT_RTL.value)
-        assert any("camera blind" in alert[3] for alert in store.alerts())
+        assert any("camera blind" in alert.message for alert in store.alerts())
 
 
 def test_a_camera_folder_removed_mid_flight_brings_the_drone_home(tmp_path):

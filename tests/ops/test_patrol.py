@@ -103,8 +103,8 @@ def test_a_hotspot_that_grew_since_the_last_patrol_raises_a_warning(yard_zones, 
     assert first.status == "done" and second.status == "done"
     assert len(first.warnings) == 1 and first.warnings[0].startswith("new hotspot")
     assert len(second.warnings) == 1 and "grew since the last patrol" in second.warnings[0]
-    assert [a[2] for a in alerts] == ["warning", "warning"]
-    assert [r[3] for r in runs] == ["done", "done"] and all(r[2] for r in runs)
+    assert [a.level for a in alerts] == ["warning", "warning"]
+    assert [r.status for r in runs] == ["done", "done"] and all(r.mission_id for r in runs)
 
 
 def test_a_run_that_fails_its_checks_is_skipped_and_recorded(yard_zones, tmp_path):
@@ -118,7 +118,7 @@ def test_a_run_that_fails_its_checks_is_skipped_and_recorded(yard_zones, tmp_pat
         runs = store.patrol_runs("yard")
         assert store.flights() == []
     assert result.status == "skipped" and "wind 18 m/s" in result.detail
-    assert runs[0][3] == "skipped" and "wind 18 m/s above" in runs[0][4]
+    assert runs[0].status == "skipped" and "wind 18 m/s above" in runs[0].detail
 
 
 def test_two_patrols_due_at_once_on_one_drone_do_not_overlap(yard_zones, tmp_path):
@@ -166,9 +166,9 @@ def test_a_restart_records_missed_runs_and_does_not_fly_them(tmp_path):
         recorded = scheduler.catch_up()
         runs = store.patrol_runs("hourly")
     assert flown == []
-    statuses = {r[0]: r[3] for r in runs}
+    statuses = {r.id: r.status for r in runs}
     assert statuses[crashed] == "interrupted"
-    missed = [r for r in runs if r[3] == "missed"]
-    assert [r[1] for r in missed] == [now - k * 3600 - 1800 for k in (3, 2, 1, 0)]
+    missed = [r for r in runs if r.status == "missed"]
+    assert [r.due_unix_s for r in missed] == [now - k * 3600 - 1800 for k in (3, 2, 1, 0)]
     assert sum(1 for _, _, status in recorded if status == "missed") == 4
 

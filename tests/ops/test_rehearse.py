@@ -87,7 +87,7 @@ def test_a_rehearsal_finds_what_was_planted_and_says_so(tmp_path):
         heard.clear()
         result = run_rehearsal(r.request, vehicle, r.zones, r.terrain, store,
                                tmp_path / "m.html", count=2, seed=11, announce=heard.append)
-        alerts = [a for a in store.alerts() if a[2] == "rehearsal"]
+        alerts = [a for a in store.alerts() if a.level == "rehearsal"]
     report, scored = result.report, result.score
     assert report.outcome == "completed" and scored is not None
     assert not any("nothing to find" in a.text for a in heard)

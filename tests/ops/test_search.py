@@ -47,14 +47,14 @@ def test_search_finds_the_person_holds_over_them_and_comes_home(tmp_path):
     assert r.distance_m(person.lat_deg, person.lon_deg) <= 3.0
     assert person.accuracy_m < 10 and person.thumbnail_png.startswith(b"\x89PNG")
     assert [f.id for f in stored] == [f.id for f in report.findings]  # all in the store
-    assert alerts and alerts[0][4] == person.id and alerts[0][2] == "alarm"
+    assert alerts and alerts[0].finding_id == person.id and alerts[0].level == "alarm"
     assert any(a.kind == "alert" and "PERSON" in a.text for a in heard)
     # it held over the person: the flown track has points right above them
-    assert min(r.distance_m(lat, lon) for _, lat, lon, _ in track) < 8.0
+    assert min(r.distance_m(p.lat_deg, p.lon_deg) for p in track) < 8.0
     # the stored track is the vehicle's: every position it reported is on it (survey legs
     # included), give or take the thinning distance
     frame = LocalFrame(*r.person)
-    line = shapely.LineString([frame.to_local(lat, lon) for _, lat, lon, _ in track])
+    line = shapely.LineString([frame.to_local(p.lat_deg, p.lon_deg) for p in track])
     assert len(flown) > 100
     worst_m = max(line.distance(shapely.Point(frame.to_local(lat, lon))) for lat, lon in flown)
     assert worst_m < TRACK_EVERY_M + 1.0

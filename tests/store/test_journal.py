@@ -62,7 +62,7 @@ def test_a_locked_store_journals_then_replays_with_the_latest_evidence(tmp_path)
         (stored,) = store.findings()
         assert stored.id == db.resolve(kept.id) and stored.confidence == 0.95
         assert stored.evidence_count == 3 and stored.thumbnail_png == b"\x89PNG-ish"
-        assert store.alerts()[0][4] == stored.id
+        assert store.alerts()[0].finding_id == stored.id
         assert store.flights()[0].outcome == "completed"
         assert not (tmp_path / "j.jsonl").exists()
         assert list(tmp_path.glob("j.replayed-*.jsonl"))  # kept aside, never edited
@@ -143,7 +143,7 @@ def test_replay_after_a_crash_mid_replay_and_replayed_twice_stores_everything_on
     person_found = next(f for f in first if f.lat_deg == 44.67)
     assert person_found.confidence == 0.95 and person_found.evidence_count == 3
     assert person_found.thumbnail_png == b"\x89PNG-ish"  # the earlier view is kept
-    assert [(a[2], a[4]) for a in alerts] == [("alarm", person_found.id)]
+    assert [(a.level, a.finding_id) for a in alerts] == [("alarm", person_found.id)]
     assert flight.id == flight_id and flight.outcome == "returned on a fault (RTL)"
 
 

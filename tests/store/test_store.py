@@ -14,7 +14,7 @@ from dataclasses import replace
 
 import pytest
 
-from dronewatch.store import Finding, FindingKind, Store, StoreError
+from dronewatch.store import Finding, FindingKind, PatrolRun, Store, StoreError, TrackPoint
 from dronewatch.store.export import to_csv, to_geojson, to_kml
 from dronewatch.store.schema import SCHEMA_VERSION
 from tests.conftest import REPO
@@ -74,11 +74,11 @@ def test_missions_flights_tracks_findings_and_queries(store_where):
                                      mission_id=mission.id))
         again = store.findings(mission_id=mission.id)[0]
         assert again.evidence_count == 4 and again.last_seen_unix_s == 2000.0
-        assert store.track(flight.id)[1] == (2.0, 44.71, 88.6, 801.0)
+        assert store.track(flight.id)[1] == TrackPoint(2.0, 44.71, 88.6, 801.0)
         run = store.add_patrol_run("coal-faces", 1234.0, "done", mission_id=mission.id)
-        assert store.patrol_runs("coal-faces")[0][0] == run
+        assert store.patrol_runs("coal-faces")[0] == PatrolRun(run, 1234.0, mission.id, "done")
         alert = store.add_alert("warning", "hotspot grew", hot.id)
-        assert store.alerts()[0][0] == alert
+        assert store.alerts()[0].id == alert and store.alerts()[0].finding_id == hot.id
 
 
 def test_exports_are_valid_geojson_kml_and_csv(store_where):
