@@ -57,8 +57,8 @@ def console_command(
     """Serve the console on HOST:PORT until Ctrl-C (log in with an account from adduser)."""
     if ctx.invoked_subcommand:
         return
-    from dronewatch.cli.flight import _camera_source
     from dronewatch.console.serve import ConsoleOptions, drone_urls, serve
+    from dronewatch.ops.cameras import camera_source
     from dronewatch.store import Store
     from dronewatch.store.users import users
 
@@ -74,7 +74,7 @@ def console_command(
                              read_signing_key(None, settings.signing_key_file))
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: uvicorn has stopped by now
         run(lambda: serve(options, settings,
-                          lambda terrain: _camera_source(camera, terrain, seed=20261123,
+                          lambda terrain: camera_source(camera, terrain, seed=20261123,
                                                          model=settings.camera),
                           say=lambda text: console.print(text, highlight=False)))
 

@@ -48,9 +48,9 @@ from dronewatch.cli.inputs import (
     writable_folder,
 )
 from dronewatch.config import default_dem_path, default_zones_path
-from dronewatch.geo import Terrain, camera_preset
+from dronewatch.geo import Terrain
 from dronewatch.ops import Announcement, FlightOptions, FlightReport, SearchRequest, run_search
-from dronewatch.ops.feed import FrameSource, directory_source
+from dronewatch.ops.cameras import camera_source
 from dronewatch.ops.rehearse import DEFAULT_SEED, run_rehearsal
 from dronewatch.ops.station import connect_station, tlog_beside
 from dronewatch.store import FindingKind, FindingStatus, Store
@@ -148,21 +148,6 @@ def report_json(report: FlightReport, **extra: object) -> str:
         "fault": report.fault, "map": str(report.map_path), **extra})
 
 
-def _camera_source(camera: str, terrain: Terrain, seed: int, model: str) -> FrameSource:
-    """Frames from a folder, or (``sim``) rendered by a simulated ``model`` camera."""
-    from dronewatch.ops.video import is_video, video_camera  # PyAV only when it is needed
-
-    if camera != "sim" and is_video(camera.partition("#")[0]):
-        return video_camera(camera, camera_preset(model))
-    if camera != "sim":
-        return directory_source(Path(camera))
-    from simulators.thermal import Clock, ThermalCamera, ThermalWorld
-
-    world = ThermalWorld(default_dem_path(), load_zones(default_zones_path()), Clock(2.0),
-                         seed=seed)
-    return ThermalCamera(world, terrain, camera_preset(model), seed=seed).render
-
-
 class OnFind(StrEnum):
     """What the drone does when it finds a person."""
 
@@ -240,7 +225,7 @@ def search_command(
     with run(lambda: Terrain(default_dem_path())) as terrain, \
             run(lambda: Store(store or settings.store)) as db, \
             ConsoleReporter(as_json) as reporter:
-        source = None if camera == "sim" else _camera_source(
+        source = None if camera == "sim" else camera_source(
             camera, terrain, seed=seed, model=settings.camera)
         with run(lambda: connect_station(drone, speedup, key, tlog)) as vehicle:
             options = FlightOptions(on_find=str(on_find),

@@ -22,7 +22,6 @@ from dronewatch.cli.flight import (
     SigningKeyOption,
     StoreOption,
     TlogOption,
-    _camera_source,
     report_json,
 )
 from dronewatch.cli.inputs import (
@@ -34,12 +33,13 @@ from dronewatch.cli.inputs import (
 from dronewatch.config import default_dem_path, default_zones_path
 from dronewatch.errors import DronewatchError
 from dronewatch.geo import Terrain
+from dronewatch.ops.cameras import camera_source
 from dronewatch.ops.patrol import PatrolResult, run_patrol
 from dronewatch.ops.patrolspec import PatrolSpec, load_patrols
 from dronewatch.ops.record import Announcement
 from dronewatch.ops.riskplan import plan_for_risk
 from dronewatch.ops.scheduler import PatrolScheduler
-from dronewatch.ops.station import connect_station, station_equipment, tlog_beside
+from dronewatch.ops.station import connect_ready, station_equipment, tlog_beside
 from dronewatch.store import Store
 from dronewatch.store.backends import redact_url
 from dronewatch.zones import load_zones
@@ -111,17 +111,13 @@ def _flyer(db: Store, out_dir: Path, camera: str, speedup: float | None,
             if tlogs is not None:
                 tlogs.append(log)
             try:
-                vehicle = connect_station(drone or spec.drone, speedup, key, log)
+                vehicle = connect_ready(drone or spec.drone, speedup, key, log)
             except DronewatchError as exc:
                 return not_started(spec, due, exc)
             with vehicle:
-                try:
-                    vehicle.wait_for(lambda s: s.prearm_ok, 120, "the drone ready")
-                except DronewatchError as exc:
-                    return not_started(spec, due, exc)
                 model = spec.camera or settings.camera
                 return run_patrol(spec, due, vehicle, zones, terrain,
-                                  _camera_source(camera, terrain, seed=int(due), model=model),
+                                  camera_source(camera, terrain, seed=int(due), model=model),
                                   db, out_dir, wind_mps=wind_mps, settings=settings,
                                   announce=reporter)
 

@@ -17,7 +17,7 @@ from dronewatch.geo import CameraModel, camera_preset
 from dronewatch.link import LinkError, Vehicle, connect, connect_paced
 from dronewatch.planning import Airframe, airframe_preset
 
-__all__ = ["Equipment", "connect_station", "station_equipment", "tlog_beside",
+__all__ = ["Equipment", "connect_ready", "connect_station", "station_equipment", "tlog_beside",
            "vehicle_speedup"]
 
 #: Wall seconds to wait for SIM_SPEEDUP: a real autopilot never answers for a name it
@@ -86,3 +86,25 @@ def connect_station(drone: str, speedup: float | None, key: bytes | None,
         with connect(drone, signing_key=key) as probe:
             speedup = vehicle_speedup(probe)
     return connect_paced(drone, speedup, signing_key=key, tlog_path=tlog)
+
+
+def connect_ready(drone: str, speedup: float | None, key: bytes | None,
+                  tlog: Path | None = None, *, ready_within_s: float = 120.0) -> Vehicle:
+    """Connect as :func:`connect_station` does, then wait (wall seconds) until the drone
+    passes its pre-arm checks; the connection is closed when it does not.
+
+    Why before a patrol run: a drone still getting its GPS fix would otherwise fail the
+    run at arming, after its plan and mission were made and recorded.
+
+    Raises
+    ------
+    LinkError
+        The drone cannot be reached, or is not ready within ``ready_within_s``.
+    """
+    vehicle = connect_station(drone, speedup, key, tlog)
+    try:
+        vehicle.wait_for(lambda s: s.prearm_ok, ready_within_s, "the drone ready")
+    except BaseException:
+        vehicle.close()
+        raise
+    return vehicle
