@@ -112,6 +112,7 @@ def test_a_camera_heartbeat_does_not_rename_the_vehicles_mode():
 def test_the_simulated_copter_reads_and_sets_copter_modes(sim_url):
     with connect(sim_url(), heartbeat_hz=SPEEDUP, telemetry_scale=10 / SPEEDUP) as vehicle:
         vehicle.wait_for(lambda s: s.vehicle_kind is VehicleKind.COPTER, 10, "a heartbeat")
+        vehicle.wait_ready(30)  # GUIDED needs a position, as on ArduCopter
         vehicle.set_mode("GUIDED")
         assert vehicle.state.mode == "GUIDED"
         with pytest.raises(LinkError, match="ArduCopter has no mode 'QLOITER'"):
