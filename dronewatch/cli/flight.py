@@ -49,14 +49,22 @@ from dronewatch.cli.inputs import (
 )
 from dronewatch.config import default_dem_path, default_zones_path
 from dronewatch.geo import Terrain
-from dronewatch.ops import Announcement, FlightOptions, FlightReport, SearchRequest, run_search
+from dronewatch.ops import (
+    Announcement,
+    AnnouncementKind,
+    FlightOptions,
+    FlightReport,
+    SearchRequest,
+    run_search,
+)
 from dronewatch.ops.cameras import camera_source
 from dronewatch.ops.rehearse import DEFAULT_SEED, run_rehearsal
 from dronewatch.ops.station import connect_station, tlog_beside
 from dronewatch.store import FindingKind, FindingStatus, Store
 from dronewatch.zones import load_zones
 
-STYLE = {"stage": "cyan", "finding": "yellow", "alert": "bold red", "warning": "magenta"}
+STYLE = {AnnouncementKind.STAGE: "cyan", AnnouncementKind.FINDING: "yellow",
+         AnnouncementKind.ALERT: "bold red", AnnouncementKind.WARNING: "magenta"}
 
 
 class ConsoleReporter:
@@ -75,8 +83,8 @@ class ConsoleReporter:
     def __call__(self, a: Announcement) -> None:
         if self.as_json:
             return
-        if a.kind == "progress":
-            done, total = (int(x) for x in a.text.split("/"))
+        if a.progress is not None:
+            done, total = a.progress.item, a.progress.total
             if self._progress is None:
                 self._progress = Progress(TextColumn("mission item"), BarColumn(),
                                           MofNCompleteColumn(), TimeElapsedColumn(),

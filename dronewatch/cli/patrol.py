@@ -36,7 +36,7 @@ from dronewatch.geo import Terrain
 from dronewatch.ops.cameras import camera_source
 from dronewatch.ops.patrol import PatrolResult, run_patrol
 from dronewatch.ops.patrolspec import PatrolSpec, load_patrols
-from dronewatch.ops.record import Announcement
+from dronewatch.ops.record import Announcement, AnnouncementKind
 from dronewatch.ops.riskplan import plan_for_risk
 from dronewatch.ops.scheduler import PatrolScheduler
 from dronewatch.ops.station import connect_ready, station_equipment, tlog_beside
@@ -131,7 +131,7 @@ def _flyer(db: Store, out_dir: Path, camera: str, speedup: float | None,
                 # run_patrol has recorded the run "failed" already
                 result = PatrolResult(-1, "failed", str(exc), None, ())
             if result.status == "failed":
-                reporter(Announcement("alert", f"patrol {spec.name} failed: "
+                reporter(Announcement(AnnouncementKind.ALERT, f"patrol {spec.name} failed: "
                                                f"{redact_url(result.detail)}"))
             return result
     return fly

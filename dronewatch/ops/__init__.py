@@ -2,14 +2,16 @@
 
 from dronewatch.ops.alarm import PreflightError, SearchRequest, plan_for_alarm, run_search
 from dronewatch.ops.faults import Outcome, SafeAction
-from dronewatch.ops.record import Announcement, FindingRecorder
+from dronewatch.ops.record import Announcement, AnnouncementKind, FindingRecorder, MissionProgress
 from dronewatch.ops.search import FlightOptions, FlightReport, fly_plan, preflight_problems
 
 __all__ = [
     "Announcement",
+    "AnnouncementKind",
     "FindingRecorder",
     "FlightOptions",
     "FlightReport",
+    "MissionProgress",
     "Outcome",
     "PreflightError",
     "SafeAction",

@@ -20,7 +20,7 @@ from dronewatch.geo import Terrain, camera_preset, distance_m
 from dronewatch.link import NotReadyError, Vehicle
 from dronewatch.ops.feed import FrameSource
 from dronewatch.ops.launch import PreflightError
-from dronewatch.ops.record import Announcement
+from dronewatch.ops.record import Announcement, AnnouncementKind
 from dronewatch.ops.recovery import recover
 from dronewatch.ops.search import (
     DEFAULT_OPTIONS,
@@ -109,8 +109,10 @@ def run_search(request: SearchRequest, vehicle: Vehicle, zones: ZoneSet, terrain
     if problems:
         raise PreflightError(f"{vehicle_name} may not fly: " + "; ".join(problems))
     if len(plan.sorties) > 1:
-        announce(Announcement("warning", f"the search needs {len(plan.sorties)} sorties on "
-                              "one battery each; flying the first now"))
+        announce(Announcement(
+            AnnouncementKind.WARNING,
+            f"the search needs {len(plan.sorties)} sorties on "
+            "one battery each; flying the first now"))
     try:  # nothing flies unless its mission is on record
         mission = store.add_mission("search", plan.name, launched_by=request.launched_by,
                                     reason=request.reason, plan_json=_plan_summary(plan))

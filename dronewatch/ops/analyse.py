@@ -33,7 +33,7 @@ from dronewatch.geo import CameraModel, CameraPose, Terrain
 from dronewatch.link.logs import FlightLog, LoggedShot, read_flight_log
 from dronewatch.map import mission_map, save_map
 from dronewatch.ops.flightloop import Track
-from dronewatch.ops.record import Announcement, FindingRecorder
+from dronewatch.ops.record import Announcement, AnnouncementKind, FindingRecorder
 from dronewatch.store import Finding, FindingKind, Store
 from dronewatch.thermal import (
     Frame,
@@ -166,7 +166,7 @@ def analyse_flight(frame_paths: Sequence[Path], log_path: Path, zones: ZoneSet,
     track = PoseTrack([PoseSample(p.time_s, p.pose) for p in log.poses],
                       max_gap_s=options.max_gap_s)
     gaps = log.gaps(options.max_gap_s)
-    warn = lambda text: announce(Announcement("warning", text))  # noqa: E731
+    warn = lambda text: announce(Announcement(AnnouncementKind.WARNING, text))  # noqa: E731
     if gaps:
         longest = max(b - a for a, b in gaps)
         warn(f"{log_path}: {len(gaps)} gap(s) with no position for over "

@@ -19,7 +19,7 @@ from dronewatch.config import default_dem_path, default_zones_path
 from dronewatch.geo import LocalFrame, Terrain, camera_preset
 from dronewatch.link import connect_paced
 from dronewatch.ops.alarm import SearchRequest, plan_for_alarm, run_search
-from dronewatch.ops.record import Announcement
+from dronewatch.ops.record import Announcement, AnnouncementKind
 from dronewatch.ops.search import FlightOptions, FlightReport
 from dronewatch.store import FindingStatus, Store
 from dronewatch.zones import load_zones
@@ -67,7 +67,9 @@ def run_demo(out_dir: Path, *, seed: int = 20261123, speedup: float = 30.0,
     # The demo's own store beside its map, never the station's: a rehearsal's findings
     # must not mix with real ones, and the operator is told where they are.
     store_path = out_dir / "dronewatch.sqlite"
-    announce(Announcement("stage", f"store: {store_path.resolve()} (the demo's own)"))
+    announce(Announcement(
+        AnnouncementKind.STAGE,
+        f"store: {store_path.resolve()} (the demo's own)"))
     with Terrain(default_dem_path()) as terrain, Store(store_path) as store:
         world = ThermalWorld(default_dem_path(), zones, Clock(2.0), seed=seed)
         place_thing(world, ThingKind.PERSON, person_lat, person_lon, rng,
@@ -76,12 +78,14 @@ def run_demo(out_dir: Path, *, seed: int = 20261123, speedup: float = 30.0,
                  seed=seed)
         request = SearchRequest(alarm_lat, alarm_lon, radius_m=radius_m, lost_hours=2.0,
                                 reason="demo: worker reported lost at night")
-        announce(Announcement("stage", f"alarm at {alarm_lat:.5f}, {alarm_lon:.5f}: "
+        announce(Announcement(AnnouncementKind.STAGE, f"alarm at {alarm_lat:.5f}, {alarm_lon:.5f}: "
                               f"planning a {radius_m:.0f} m search"))
         plan = plan_for_alarm(zones, terrain, request)
         camera = ThermalCamera(world, terrain, camera_preset(request.camera), seed=seed)
-        announce(Announcement("stage", f"starting the simulated drone at {plan.home.name} "
-                              f"({speedup:.0f}x real time)"))
+        announce(Announcement(
+            AnnouncementKind.STAGE,
+            f"starting the simulated drone at {plan.home.name} "
+            f"({speedup:.0f}x real time)"))
         with SimulatedVehicle(plan.home, speedup=speedup, seed=seed) as sim, \
                 connect_paced(sim.url, speedup) as vehicle:
             vehicle.wait_for(lambda s: s.prearm_ok and s.gps_fix_type >= 3, 60, "ready")

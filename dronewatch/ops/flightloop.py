@@ -23,7 +23,7 @@ from dronewatch.link.camera import stop_triggering
 from dronewatch.map import mission_map, save_map
 from dronewatch.ops.autopilot import VehicleFailsafes
 from dronewatch.ops.faults import Fault, FaultClass, Outcome, SafeAction, bring_home
-from dronewatch.ops.record import Announcement, FindingRecorder
+from dronewatch.ops.record import Announcement, AnnouncementKind, FindingRecorder, MissionProgress
 from dronewatch.ops.shots import ShotHandler, ShotResult
 from dronewatch.store import FindingKind, FindingStatus, JournaledStore
 from dronewatch.store.journal import is_store_failure
@@ -98,7 +98,7 @@ class Watch:
     _map_failed: bool = False
     closing: bool = False  # set once the watching is over: late shots command nothing
 
-    def say(self, text: str, kind: str = "stage") -> None:
+    def say(self, text: str, kind: AnnouncementKind = AnnouncementKind.STAGE) -> None:
         self.announce(Announcement(kind, text))
 
     def run(self, subscription: ShotFeed) -> Outcome:
@@ -133,8 +133,10 @@ class Watch:
             return
         if result.blind is not None:
             self.db.add_alert("warning", f"camera blind: {result.blind.message}")
-            self.announce(Announcement("alert", f"CAMERA BLIND: {result.blind.message}; "
-                                       f"policy: {result.blind.action.value}"))
+            self.announce(Announcement(
+                AnnouncementKind.ALERT,
+                f"CAMERA BLIND: {result.blind.message}; "
+                f"policy: {result.blind.action.value}"))
             ended = self.apply(result.blind)
             if ended is not None:
                 raise _Ended(ended)
@@ -154,12 +156,15 @@ class Watch:
         self.track.offer(time.time(), state.lat_deg, state.lon_deg, state.alt_amsl_m)
         if state.mission_seq != self._last_seq and state.mission_total:
             self._last_seq = state.mission_seq
-            self.announce(Announcement("progress", f"{state.mission_seq}/{state.mission_total}"))
+            self.announce(Announcement(
+                AnnouncementKind.PROGRESS,
+                f"mission item {state.mission_seq} of {state.mission_total}",
+                progress=MissionProgress(state.mission_seq, state.mission_total)))
         if state.stale and time.monotonic() - state.last_heartbeat_s > self.link_lost_after_s:
             does = (self.failsafes.link_loss_message() if self.failsafes is not None
                     else "fly its own failsafe, whatever it is set to")
             self.say(f"link to the vehicle lost: {does}; findings so far are stored",
-                     "warning")
+                     AnnouncementKind.WARNING)
             return Outcome.LINK_LOST
         if not state.armed and state.alt_rel_m < 1.0:
             return self.fault_outcome() or Outcome.COMPLETED
@@ -181,7 +186,7 @@ class Watch:
             except OSError as exc:  # a view only: the findings are kept by store or journal
                 if not self._map_failed:
                     self.say(f"the live map cannot be written ({exc}); findings are still "
-                             "kept", "warning")
+                             "kept", AnnouncementKind.WARNING)
                 self._map_failed = True
         return None
 
@@ -198,7 +203,7 @@ class Watch:
         if fault.action is SafeAction.CONTINUE:
             self._repeats += 1
             self.say(f"{fault.fault_class.value} fault: {fault.message}; the mission goes on",
-                     "warning")
+                     AnnouncementKind.WARNING)
             if self._repeats < _REPEATED_FAULTS:
                 return None
             fault = Fault(fault.fault_class, SafeAction.RTL,
@@ -215,10 +220,11 @@ class Watch:
             self.vehicle.goto(state.lat_deg, state.lon_deg, state.alt_rel_m)
             self.hold_until = state.time_boot_s + self.hold_s
             self.say(f"{fault.fault_class.value}: {fault.message}: holding here for "
-                     f"{self.hold_s:.0f} s, then home", "warning")
+                     f"{self.hold_s:.0f} s, then home", AnnouncementKind.WARNING)
             return None
-        self.say(f"{fault.fault_class.value}: {fault.message}: returning to launch", "warning")
-        bring_home(self.vehicle, lambda t: self.say(t, "warning"), land_within_s=None)
+        warn = AnnouncementKind.WARNING
+        self.say(f"{fault.fault_class.value}: {fault.message}: returning to launch", warn)
+        bring_home(self.vehicle, lambda t: self.say(t, warn), land_within_s=None)
         return Outcome.FAULT_RTL
 
     def stop_camera(self) -> None:
@@ -227,7 +233,7 @@ class Watch:
         try:
             stop_triggering(self.vehicle)
         except LinkError as exc:
-            self.say(f"the camera trigger could not be stopped: {exc}", "warning")
+            self.say(f"the camera trigger could not be stopped: {exc}", AnnouncementKind.WARNING)
 
     def save_track(self) -> None:
         """Write the unsaved points; while the store is down they wait in memory."""

@@ -23,7 +23,7 @@ from dronewatch.ops.alarm import nearest_launch_site
 from dronewatch.ops.faults import Outcome
 from dronewatch.ops.feed import FrameSource
 from dronewatch.ops.patrolspec import PatrolSpec
-from dronewatch.ops.record import Announcement
+from dronewatch.ops.record import Announcement, AnnouncementKind
 from dronewatch.ops.recovery import recover
 from dronewatch.ops.search import FlightOptions, FlightReport, fly_plan, preflight_problems
 from dronewatch.ops.station import Equipment, station_equipment
@@ -118,7 +118,7 @@ def _run_patrol(run_id: int, spec: PatrolSpec, due_unix_s: float, vehicle: Vehic
     if problems:
         detail = "; ".join(problems)
         store.update_patrol_run(run_id, "skipped", detail=detail)
-        announce(Announcement("warning", f"patrol {spec.name} skipped: {detail}"))
+        announce(Announcement(AnnouncementKind.WARNING, f"patrol {spec.name} skipped: {detail}"))
         return PatrolResult(run_id, "skipped", detail, None, ())
     recover(store, Journal(out_dir / "findings-journal.jsonl"), announce)
     mission = store.add_mission("patrol", spec.name, launched_by="scheduler",
@@ -131,7 +131,7 @@ def _run_patrol(run_id: int, spec: PatrolSpec, due_unix_s: float, vehicle: Vehic
     if "hotspots" in spec.look_for:
         for text, finding in hotspot_warnings(store, report.findings, mission.id, spec):
             store.add_alert("warning", text, finding.id)
-            announce(Announcement("alert", text, finding))
+            announce(Announcement(AnnouncementKind.ALERT, text, finding))
             warnings.append(text)
     rechecks = []
     if "hotspots" in spec.look_for and report.outcome is Outcome.COMPLETED:
@@ -143,8 +143,10 @@ def _run_patrol(run_id: int, spec: PatrolSpec, due_unix_s: float, vehicle: Vehic
                                    area_growth=spec.warn_area_growth)
         for r in rechecks:
             loud = r.result is RecheckResult.HOTTER or r.status_after is CaseStatus.ASSIGNED
-            announce(Announcement("warning" if loud else "stage", f"case #{r.case_id} "
-                                  f"rechecked: {r.result}, now {r.status_after}"))
+            announce(Announcement(
+                AnnouncementKind.WARNING if loud else AnnouncementKind.STAGE,
+                f"case #{r.case_id} "
+                f"rechecked: {r.result}, now {r.status_after}"))
     status = "done" if report.outcome is Outcome.COMPLETED else str(report.outcome)
     store.update_patrol_run(run_id, status, detail=f"{len(report.findings)} findings, "
                             f"{len(warnings)} warnings, {len(rechecks)} cases rechecked")

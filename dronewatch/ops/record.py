@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from enum import StrEnum
 
 import cv2
 import numpy as np
@@ -23,14 +24,36 @@ __all__ = ["Announcement", "FindingRecorder"]
 THUMB_PX = 64
 
 
+class AnnouncementKind(StrEnum):
+    """How loud: a stage of the flight, a finding, an alarm, a warning, or progress."""
+
+    STAGE = "stage"
+    FINDING = "finding"
+    ALERT = "alert"
+    WARNING = "warning"
+    PROGRESS = "progress"
+
+
+@dataclass(frozen=True, slots=True)
+class MissionProgress:
+    """How far the vehicle is through its mission (MISSION_CURRENT's item of total).
+
+    Why a value and not "a/b" text: every edge (the CLI's bar, the console) needs the
+    two numbers, and text formatted in ops and parsed back in the CLI broke twice.
+    """
+
+    item: int
+    total: int
+
+
 @dataclass(frozen=True, slots=True)
 class Announcement:
-    """Something the operator should hear about: ``kind`` is "stage", "finding",
-    "alert", "warning", or "progress" (``text`` is "item/total" of the mission)."""
+    """Something the operator should hear about; a PROGRESS one carries ``progress``."""
 
-    kind: str
+    kind: AnnouncementKind
     text: str
     finding: Finding | None = None
+    progress: MissionProgress | None = None
 
 
 def thumbnail_png(frame: Frame, detection: Detection) -> bytes:
@@ -110,14 +133,19 @@ class FindingRecorder:
         if finding.status is FindingStatus.ALARM:
             text = f"PERSON #{finding.id} at {where}, confidence {finding.confidence:.0%}"
             self.store.add_alert("alarm", text, finding.id)
-            self.announce(Announcement("alert", text, finding))
+            self.announce(Announcement(AnnouncementKind.ALERT, text, finding))
         elif finding.status is FindingStatus.TO_CHECK:
             self.announce(Announcement(
-                "finding", f"possible person #{finding.id} at {where}, confidence "
+                AnnouncementKind.FINDING,
+                f"possible person #{finding.id} at {where}, confidence "
                 f"{finding.confidence:.0%}: to check (see its thumbnail)", finding))
         elif finding.kind is FindingKind.VEHICLE:
-            self.announce(Announcement("finding", f"vehicle #{finding.id} at {where}", finding))
+            self.announce(Announcement(
+                AnnouncementKind.FINDING,
+                f"vehicle #{finding.id} at {where}", finding))
         else:
             peak = f", peak {finding.peak_temp_c:.0f} °C" if finding.peak_temp_c else ""
-            self.announce(Announcement("finding", f"hotspot #{finding.id} at {where}{peak}, "
-                                       f"{finding.area_m2 or 0:.0f} m²", finding))
+            self.announce(Announcement(
+                AnnouncementKind.FINDING,
+                f"hotspot #{finding.id} at {where}{peak}, "
+                f"{finding.area_m2 or 0:.0f} m²", finding))

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from dronewatch.ops.faults import Outcome
-from dronewatch.ops.record import Announcement
+from dronewatch.ops.record import Announcement, AnnouncementKind
 from dronewatch.store import Flight, Journal, Store, replay_journal
 from dronewatch.store.journal import is_store_failure
 
@@ -40,17 +40,23 @@ def recover(store: Store, journal: Journal,
         try:
             ids = replay_journal(store, journal)
             replayed = len(waiting)
-            announce(Announcement("warning", f"the journal {journal.path} replayed into the "
-                                  f"store: {len(ids)} new finding(s), "
-                                  f"{replayed} record(s) in all"))
+            announce(Announcement(
+                AnnouncementKind.WARNING,
+                f"the journal {journal.path} replayed into the "
+                f"store: {len(ids)} new finding(s), "
+                f"{replayed} record(s) in all"))
         except Exception as exc:
             if not is_store_failure(exc):
                 raise
-            announce(Announcement("warning", f"the journal {journal.path} could not be "
-                                  f"replayed yet ({exc}); it is kept"))
+            announce(Announcement(
+                AnnouncementKind.WARNING,
+                f"the journal {journal.path} could not be "
+                f"replayed yet ({exc}); it is kept"))
     closed = tuple(store.close_open_flights(Outcome.INTERRUPTED.value))
     for flight in closed:
-        announce(Announcement("warning", f"flight {flight.id} (mission {flight.mission_id}, "
-                              f"{flight.vehicle}) was left open by a crash: closed as "
-                              f"{Outcome.INTERRUPTED.value!r}"))
+        announce(Announcement(
+            AnnouncementKind.WARNING,
+            f"flight {flight.id} (mission {flight.mission_id}, "
+            f"{flight.vehicle}) was left open by a crash: closed as "
+            f"{Outcome.INTERRUPTED.value!r}"))
     return Recovered(closed, replayed)

@@ -24,7 +24,7 @@ from dronewatch.errors import DronewatchError
 from dronewatch.geo import Terrain, camera_preset, distance_m
 from dronewatch.link import Vehicle
 from dronewatch.ops.alarm import SearchRequest, plan_for_alarm, run_search
-from dronewatch.ops.record import Announcement
+from dronewatch.ops.record import Announcement, AnnouncementKind
 from dronewatch.ops.search import DEFAULT_OPTIONS, FlightOptions, FlightReport
 from dronewatch.planning import Plan
 from dronewatch.store import Finding, FindingKind, Store
@@ -219,12 +219,16 @@ def run_rehearsal(request: SearchRequest, vehicle: Vehicle, zones: ZoneSet, terr
                             lat, lon, rng, ident=label)
         planted.append(Planted(kind, lat, lon, label, 0.0 if person else thing.length_m / 2))
     if count:
-        announce(Announcement("stage", f"rehearsal: {count} person(s) and {count} fire(s) "
-                              f"planted at random in the search area (seed {seed})"))
+        announce(Announcement(
+            AnnouncementKind.STAGE,
+            f"rehearsal: {count} person(s) and {count} fire(s) "
+            f"planted at random in the search area (seed {seed})"))
     else:
-        announce(Announcement("warning", "rehearsal over an empty simulated world: nothing "
-                              "is planted, so there is nothing to find (--rehearse N plants "
-                              "N people and N fires)"))
+        announce(Announcement(
+            AnnouncementKind.WARNING,
+            "rehearsal over an empty simulated world: nothing "
+            "is planted, so there is nothing to find (--rehearse N plants "
+            "N people and N fires)"))
     camera = ThermalCamera(world, terrain, camera_preset(request.camera), seed=seed)
     report = run_search(request, vehicle, zones, terrain, camera.render, store, map_path,
                         plan=plan, options=options, announce=announce,
@@ -232,14 +236,16 @@ def run_rehearsal(request: SearchRequest, vehicle: Vehicle, zones: ZoneSet, terr
     if not planted:
         return RehearsalResult(report, None)
     result = score(tuple(planted), report.findings)
-    announce(Announcement("stage", result.summary()))
+    announce(Announcement(AnnouncementKind.STAGE, result.summary()))
     for line in result.lines():
-        announce(Announcement("stage", line))
+        announce(Announcement(AnnouncementKind.STAGE, line))
     try:
         store.add_alert("rehearsal", f"mission {report.mission_id}: {result.summary()}: "
                         + "; ".join(result.lines()))
     except Exception as exc:
         if not is_store_failure(exc):
             raise
-        announce(Announcement("warning", f"the rehearsal's score could not be stored: {exc}"))
+        announce(Announcement(
+            AnnouncementKind.WARNING,
+            f"the rehearsal's score could not be stored: {exc}"))
     return RehearsalResult(report, result)

@@ -20,7 +20,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from dronewatch.ops.patrol import PatrolResult
 from dronewatch.ops.patrolspec import PatrolSpec
-from dronewatch.ops.record import Announcement
+from dronewatch.ops.record import Announcement, AnnouncementKind
 from dronewatch.store import Store
 
 __all__ = ["PatrolScheduler"]
@@ -65,7 +65,7 @@ class PatrolScheduler:
                 recorded.append((spec.name, due_at.timestamp(), "missed"))
                 due_at = trigger.get_next_fire_time(due_at, due_at + timedelta(seconds=1))
         for name, due, status in recorded:
-            self.announce(Announcement("warning", f"patrol {name} due "
+            self.announce(Announcement(AnnouncementKind.WARNING, f"patrol {name} due "
                                        f"{datetime.fromtimestamp(due, UTC):%Y-%m-%d %H:%M} "
                                        f"UTC: {status}"))
         return recorded
@@ -77,10 +77,12 @@ class PatrolScheduler:
         if not lock.acquire(timeout=spec.max_delay_s):
             detail = f"drone {spec.drone} still busy after {spec.max_delay_s:.0f} s"
             self.store.add_patrol_run(spec.name, due, "skipped", detail=detail)
-            self.announce(Announcement("warning", f"patrol {spec.name} skipped: {detail}"))
+            self.announce(Announcement(
+                AnnouncementKind.WARNING,
+                f"patrol {spec.name} skipped: {detail}"))
             return None
         try:
-            self.announce(Announcement("stage", f"patrol {spec.name} starting"))
+            self.announce(Announcement(AnnouncementKind.STAGE, f"patrol {spec.name} starting"))
             return self.fly(spec, due)
         finally:
             lock.release()

@@ -35,7 +35,7 @@ from dronewatch.ops.faults import (
 from dronewatch.ops.feed import FrameSource
 from dronewatch.ops.flightloop import Watch
 from dronewatch.ops.launch import PreflightError, Prepared, prepare, take_off
-from dronewatch.ops.record import Announcement, FindingRecorder
+from dronewatch.ops.record import Announcement, AnnouncementKind, FindingRecorder
 from dronewatch.ops.shots import ShotHandler
 from dronewatch.planning import Airframe, Plan
 from dronewatch.store import Finding, Journal, JournaledStore, Store
@@ -169,8 +169,8 @@ def fly_plan(vehicle: Vehicle, plan: Plan, zones: ZoneSet, terrain: Terrain,
         The launch failed with the drone still (or again) on the ground.
     """
     options = options or FlightOptions()
-    say = lambda text: announce(Announcement("stage", text))  # noqa: E731
-    warn = lambda text: announce(Announcement("warning", text))  # noqa: E731
+    say = lambda text: announce(Announcement(AnnouncementKind.STAGE, text))  # noqa: E731
+    warn = lambda text: announce(Announcement(AnnouncementKind.WARNING, text))  # noqa: E731
     started = time.monotonic()
     # the detector's model is loaded (or refused, by name) before anything flies
     alarm = default_detector().info.alarm_confidence

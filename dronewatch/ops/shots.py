@@ -32,7 +32,7 @@ from dronewatch.link import CameraShot, PositionFix, Vehicle
 from dronewatch.ops.faults import Fault, FaultClass, SafeAction
 from dronewatch.ops.feed import FrameArchive, FrameSource, pose_from_feedback, pose_from_position
 from dronewatch.ops.lostshots import Found, Recovery, Unfound, frame_key
-from dronewatch.ops.record import Announcement, FindingRecorder
+from dronewatch.ops.record import Announcement, AnnouncementKind, FindingRecorder
 from dronewatch.store import Finding
 from dronewatch.thermal import Frame, FrameError, detect
 
@@ -197,7 +197,7 @@ class ShotHandler:
     def _lost(self, unfound: Unfound) -> ShotResult:
         if unfound.shot.lost_on_link:
             self.skipped[unfound.kind] += 1  # no row of failures: the link lost it
-            self.announce(Announcement("warning", f"shot lost: {unfound.text}"))
+            self.announce(Announcement(AnnouncementKind.WARNING, f"shot lost: {unfound.text}"))
             return ShotResult(skip=Skip(unfound.kind, unfound.text))
         return self._skip(Skip(unfound.kind, unfound.text))
 
@@ -228,20 +228,24 @@ class ShotHandler:
             lost = index - last - 1
             if self._recovery.archive is not None and last_s is not None:
                 self._recovery.lose(last + 1, index - 1, last_s, when)
-                self.announce(Announcement("warning", f"{lost} camera shot(s) lost on the "
-                                           f"link (image {last + 1}..{index - 1}): looking "
-                                           "them up in the camera's record"))
+                self.announce(Announcement(
+                    AnnouncementKind.WARNING,
+                    f"{lost} camera shot(s) lost on the "
+                    f"link (image {last + 1}..{index - 1}): looking "
+                    "them up in the camera's record"))
             else:
                 self.skipped["lost on the link"] += lost
-                self.announce(Announcement("warning", f"{lost} camera shot(s) lost on the "
-                                           f"link (image {last + 1}..{index - 1})"))
+                self.announce(Announcement(
+                    AnnouncementKind.WARNING,
+                    f"{lost} camera shot(s) lost on the "
+                    f"link (image {last + 1}..{index - 1})"))
         if last is None or index > last:
             self._last_index, self._last_shot_s = index, when
 
     def _skip(self, skip: Skip) -> ShotResult:
         self.skipped[skip.kind] += 1
         self._failed_in_row += 1
-        self.announce(Announcement("warning", f"shot skipped: {skip.text}"))
+        self.announce(Announcement(AnnouncementKind.WARNING, f"shot skipped: {skip.text}"))
         if self._failed_in_row >= self.blind_after and not self._blind:
             self._blind = True
             fault = Fault(FaultClass.CAMERA_BLIND, self.blind_action,

@@ -68,3 +68,4 @@ def test_vehicles_are_noted_not_alarmed(tmp_path):
     assert car.kind is FindingKind.VEHICLE and car.status is FindingStatus.NOTED
     assert store.alerts() == [] and heard[0].text.startswith("vehicle #")
     store.close()
+

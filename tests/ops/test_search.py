@@ -49,6 +49,9 @@ def test_search_finds_the_person_holds_over_them_and_comes_home(tmp_path):
     assert [f.id for f in stored] == [f.id for f in report.findings]  # all in the store
     assert alerts and alerts[0].finding_id == person.id and alerts[0].level == "alarm"
     assert any(a.kind == "alert" and "PERSON" in a.text for a in heard)
+    progress = [a.progress for a in heard if a.progress is not None]  # numbers, not text
+    assert progress and all(0 <= p.item <= p.total for p in progress)
+    assert [p.item for p in progress] == sorted(p.item for p in progress)
     # it held over the person: the flown track has points right above them
     assert min(r.distance_m(p.lat_deg, p.lon_deg) for p in track) < 8.0
     # the stored track is the vehicle's: every position it reported is on it (survey legs
