@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import time
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -54,6 +53,7 @@ from dronewatch.ops import (
     AnnouncementKind,
     FlightOptions,
     FlightReport,
+    OnFind,
     SearchRequest,
     run_search,
 )
@@ -156,13 +156,6 @@ def report_json(report: FlightReport, **extra: object) -> str:
         "fault": report.fault, "map": str(report.map_path), **extra})
 
 
-class OnFind(StrEnum):
-    """What the drone does when it finds a person."""
-
-    CONTINUE = "continue"
-    LOITER = "loiter"
-
-
 DroneOption = Annotated[str | None, typer.Option(
     help="MAVLink URL of the drone (udp:, udpout:, tcp:, /dev/ttyUSB0,57600) "
          "[default: the 'drone' setting]", callback=drone_url, show_default=False)]
@@ -236,7 +229,7 @@ def search_command(
         source = None if camera == "sim" else camera_source(
             camera, terrain, seed=seed, model=settings.camera)
         with run(lambda: connect_station(drone, speedup, key, tlog)) as vehicle:
-            options = FlightOptions(on_find=str(on_find),
+            options = FlightOptions(on_find=on_find,
                                     min_battery_pct=settings.min_battery_pct,
                                     link_lost_after_s=settings.link_lost_after_s,
                                     wind_mps=wind_mps)

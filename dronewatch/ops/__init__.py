@@ -2,6 +2,7 @@
 
 from dronewatch.ops.alarm import PreflightError, SearchRequest, plan_for_alarm, run_search
 from dronewatch.ops.faults import Outcome, SafeAction
+from dronewatch.ops.flightloop import OnFind
 from dronewatch.ops.record import Announcement, AnnouncementKind, FindingRecorder, MissionProgress
 from dronewatch.ops.search import FlightOptions, FlightReport, fly_plan, preflight_problems
 
@@ -12,6 +13,7 @@ __all__ = [
     "FlightOptions",
     "FlightReport",
     "MissionProgress",
+    "OnFind",
     "Outcome",
     "PreflightError",
     "SafeAction",

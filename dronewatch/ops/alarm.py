@@ -30,7 +30,7 @@ from dronewatch.ops.search import (
     preflight_problems,
 )
 from dronewatch.planning import AltitudePolicy, Plan, PlanningContext, airframe_preset, plan_search
-from dronewatch.store import Journal, Store
+from dronewatch.store import Journal, MissionKind, Store
 from dronewatch.store.journal import is_store_failure
 from dronewatch.zones import ZoneSet
 
@@ -114,7 +114,7 @@ def run_search(request: SearchRequest, vehicle: Vehicle, zones: ZoneSet, terrain
             f"the search needs {len(plan.sorties)} sorties on "
             "one battery each; flying the first now"))
     try:  # nothing flies unless its mission is on record
-        mission = store.add_mission("search", plan.name, launched_by=request.launched_by,
+        mission = store.add_mission(MissionKind.SEARCH, plan.name, launched_by=request.launched_by,
                                     reason=request.reason, plan_json=_plan_summary(plan))
     except Exception as exc:
         if not is_store_failure(exc):

@@ -34,7 +34,7 @@ from dronewatch.link.logs import FlightLog, LoggedShot, read_flight_log
 from dronewatch.map import mission_map, save_map
 from dronewatch.ops.flightloop import Track
 from dronewatch.ops.record import Announcement, AnnouncementKind, FindingRecorder
-from dronewatch.store import Finding, FindingKind, Store
+from dronewatch.store import Finding, FindingKind, MissionKind, Store
 from dronewatch.thermal import (
     Frame,
     FrameError,
@@ -139,7 +139,7 @@ def _frame_times(paths: Sequence[Path], tally: FrameTally,
 def _mission(store: Store, log: FlightLog, frames: int, options: AnalysisOptions) -> int:
     name = Path(log.path).name
     return store.add_mission(
-        "analysis", f"analysis of {name}", launched_by=options.launched_by,
+        MissionKind.ANALYSIS, f"analysis of {name}", launched_by=options.launched_by,
         reason=f"post-flight analysis of {log.path}",
         plan_json=json.dumps({"log": log.path, "log_kind": log.kind, "frames": frames,
                               "clock_offset_s": options.clock_offset_s})).id

@@ -15,6 +15,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 
 from dronewatch.geo import Terrain, metres_per_degree
@@ -33,6 +34,15 @@ __all__ = ["TRACK_EVERY_M", "Track", "Watch"]
 
 TRACK_EVERY_M = 5.0  # a track point per this much flown (3-D)
 _REPEATED_FAULTS = 20  # the same "continue" fault this often in a row: come home
+
+
+
+class OnFind(StrEnum):
+    """What the drone does when it finds a person: keep searching, or hold over them
+    (camera on them) for ``hold_s`` and then come home."""
+
+    CONTINUE = "continue"
+    LOITER = "loiter"
 
 
 @dataclass
@@ -84,7 +94,7 @@ class Watch:
     map_path: Path
     failsafes: VehicleFailsafes | None
     took_off_s: float
-    on_find: str = "continue"
+    on_find: OnFind = OnFind.CONTINUE
     hold_s: float = 120.0
     link_lost_after_s: float = 15.0
     map_every_s: float = 3.0
@@ -141,7 +151,7 @@ class Watch:
             if ended is not None:
                 raise _Ended(ended)
         for finding in result.findings:
-            if (finding.status is FindingStatus.ALARM and self.on_find == "loiter"
+            if (finding.status is FindingStatus.ALARM and self.on_find is OnFind.LOITER
                     and self.hold_until is None):
                 self.vehicle.goto(finding.lat_deg, finding.lon_deg, self.vehicle.state.alt_rel_m)
                 self.vehicle.point_at(finding.lat_deg, finding.lon_deg,

@@ -28,7 +28,7 @@ from dronewatch.ops.recovery import recover
 from dronewatch.ops.search import FlightOptions, FlightReport, fly_plan, preflight_problems
 from dronewatch.ops.station import Equipment, station_equipment
 from dronewatch.planning import AltitudePolicy, Plan, PlanningContext, plan_coverage
-from dronewatch.store import Finding, FindingKind, Journal, Store
+from dronewatch.store import Finding, FindingKind, Journal, MissionKind, Store
 from dronewatch.store.cases import CaseStatus
 from dronewatch.zones import ZoneSet
 
@@ -121,7 +121,7 @@ def _run_patrol(run_id: int, spec: PatrolSpec, due_unix_s: float, vehicle: Vehic
         announce(Announcement(AnnouncementKind.WARNING, f"patrol {spec.name} skipped: {detail}"))
         return PatrolResult(run_id, "skipped", detail, None, ())
     recover(store, Journal(out_dir / "findings-journal.jsonl"), announce)
-    mission = store.add_mission("patrol", spec.name, launched_by="scheduler",
+    mission = store.add_mission(MissionKind.PATROL, spec.name, launched_by="scheduler",
                                 reason=f"patrol {spec.name} due {due_unix_s:.0f}")
     store.update_patrol_run(run_id, "flying", mission_id=mission.id)
     report = fly_plan(vehicle, plan, zones, terrain, camera, store, mission.id,

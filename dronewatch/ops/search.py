@@ -33,7 +33,7 @@ from dronewatch.ops.faults import (
     signals_interrupt,
 )
 from dronewatch.ops.feed import FrameSource
-from dronewatch.ops.flightloop import Watch
+from dronewatch.ops.flightloop import OnFind, Watch
 from dronewatch.ops.launch import PreflightError, Prepared, prepare, take_off
 from dronewatch.ops.record import Announcement, AnnouncementKind, FindingRecorder
 from dronewatch.ops.shots import ShotHandler
@@ -51,7 +51,7 @@ __all__ = ["DEFAULT_OPTIONS", "FlightOptions", "FlightReport", "fly_plan", "pref
 class FlightOptions:
     """How a mission is flown and watched."""
 
-    on_find: str = "continue"  # "loiter": hold over the first person found, then RTL
+    on_find: OnFind = OnFind.CONTINUE
     hold_s: float = 120.0  # vehicle seconds over a found person before coming home
     link_lost_after_s: float = 15.0  # wall seconds without a heartbeat
     map_every_s: float = 3.0  # wall seconds between live map rewrites

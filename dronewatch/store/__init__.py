@@ -13,11 +13,12 @@ from dronewatch.store.models import (
     FindingStatus,
     Flight,
     Mission,
+    MissionKind,
     PatrolRun,
     TrackPoint,
 )
 from dronewatch.store.sqlstore import Store
 
 __all__ = ["Alert", "Finding", "FindingKind", "FindingStatus", "Flight", "Journal",
-           "JournaledStore", "Mission", "PatrolRun", "Store", "StoreError", "TrackPoint",
-           "replay_journal"]
+           "JournaledStore", "Mission", "MissionKind", "PatrolRun", "Store", "StoreError",
+           "TrackPoint", "replay_journal"]

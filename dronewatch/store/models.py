@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from dronewatch.kinds import FindingKind
+from dronewatch.kinds import FindingKind, MissionKind
 
-__all__ = ["Alert", "Finding", "FindingKind", "FindingStatus", "Flight", "Mission", "PatrolRun",
-           "TrackPoint"]
+__all__ = ["Alert", "Finding", "FindingKind", "FindingStatus", "Flight", "Mission", "MissionKind",
+           "PatrolRun", "TrackPoint"]
 
 
 class FindingStatus(StrEnum):
@@ -32,7 +32,7 @@ class FindingStatus(StrEnum):
 @dataclass(frozen=True, slots=True)
 class Mission:
     id: int
-    kind: str  # "search" or "patrol"
+    kind: MissionKind
     name: str
     launched_by: str
     reason: str

@@ -29,6 +29,7 @@ from dronewatch.store.models import (
     FindingStatus,
     Flight,
     Mission,
+    MissionKind,
     PatrolRun,
     TrackPoint,
 )
@@ -106,12 +107,20 @@ class Store:
         return self._db.schema_version()
 
     # -- missions and flights ----------------------------------------------------------
-    def add_mission(self, kind: str, name: str, *, launched_by: str, reason: str,
-                    plan_json: str = "") -> Mission:
+    def add_mission(self, kind: MissionKind | str, name: str, *, launched_by: str,
+                    reason: str, plan_json: str = "") -> Mission:
+        """Record a mission before it flies.
+
+        Raises
+        ------
+        ValueError
+            ``kind`` is not a :class:`MissionKind`.
+        """
+        kind = MissionKind(kind)
         now = time.time()
         mission_id = self._insert("INSERT INTO missions (kind, name, launched_by, reason, "
                                   "created_unix_s, plan_json) VALUES (?, ?, ?, ?, ?, ?)",
-                                  (kind, name, launched_by, reason, now, plan_json))
+                                  (kind.value, name, launched_by, reason, now, plan_json))
         return Mission(mission_id, kind, name, launched_by, reason, now, plan_json)
 
     def start_flight(self, mission_id: int, vehicle: str) -> Flight:

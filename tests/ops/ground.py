@@ -15,7 +15,7 @@ import argparse
 import json
 from pathlib import Path
 
-from dronewatch.ops import Announcement, FlightOptions, run_search
+from dronewatch.ops import Announcement, FlightOptions, OnFind, run_search
 from dronewatch.ops.rehearse import run_rehearsal
 from dronewatch.store import Store
 from tests.ops.rehearsal import link, rehearsal
@@ -39,7 +39,7 @@ def main() -> None:
     with rehearsal(person_offset_m=(east, north)) as r, link(args.url) as vehicle, \
             Store(args.store) as store:
         vehicle.wait_for(lambda s: s.prearm_ok and s.gps_fix_type >= 3, 30, "ready")
-        options = FlightOptions(on_find=args.on_find, hold_s=600)
+        options = FlightOptions(on_find=OnFind(args.on_find), hold_s=600)
         if args.rehearse:
             report = run_rehearsal(r.request, vehicle, r.zones, r.terrain, store,
                                    args.out / "map.html", count=args.rehearse, seed=3,

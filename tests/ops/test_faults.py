@@ -19,7 +19,7 @@ import pytest
 
 from dronewatch.geo import Attitude, CameraPose, GimbalAttitude
 from dronewatch.link import LinkError
-from dronewatch.ops import FlightOptions, PreflightError, run_search
+from dronewatch.ops import FlightOptions, OnFind, PreflightError, run_search
 from dronewatch.ops.faults import Fault, FaultClass, Outcome, SafeAction, SignalInterrupt
 from dronewatch.ops.feed import directory_source
 from dronewatch.ops.record import Announcement
@@ -96,7 +96,7 @@ def test_a_signal_in_any_phase_ends_with_the_drone_home_and_the_flight_closed(tm
         elif phase == "survey":  # a service manager stopping the station
             sent = signal_when(vehicle, lambda s: s.mode == "AUTO" and s.mission_seq >= 3,
                                signal.SIGTERM)
-        options = FlightOptions(on_find="loiter" if phase == "hold" else "continue",
+        options = FlightOptions(on_find=OnFind.LOITER if phase == "hold" else OnFind.CONTINUE,
                                 hold_s=600)
         if phase in ("upload", "take-off"):
             try:

@@ -10,7 +10,7 @@ import shapely
 from dronewatch.geo import LocalFrame
 from dronewatch.link.camera import set_up_camera
 from dronewatch.missionitem import MissionType
-from dronewatch.ops import FlightOptions, PreflightError, run_search
+from dronewatch.ops import FlightOptions, OnFind, PreflightError, run_search
 from dronewatch.ops.flightloop import TRACK_EVERY_M
 from dronewatch.ops.record import Announcement
 from dronewatch.store import FindingKind, Store
@@ -34,7 +34,7 @@ def test_search_finds_the_person_holds_over_them_and_comes_home(tmp_path):
                 vehicle.subscribe("CAMERA_FEEDBACK") as shots:  # the vehicle's own log
             report = run_search(r.request, vehicle, r.zones, r.terrain, r.camera.render, store,
                                 tmp_path / "map.html", plan=r.plan,
-                                options=FlightOptions(on_find="loiter", hold_s=60),
+                                options=FlightOptions(on_find=OnFind.LOITER, hold_s=60),
                                 announce=hear)
             flown = [(m["lat"] / 1e7, m["lon"] / 1e7) for m in positions.drain()
                      if m["relative_alt"] > 1000]
