@@ -34,6 +34,7 @@ from dronewatch.config import default_dem_path, default_zones_path
 from dronewatch.errors import DronewatchError
 from dronewatch.geo import Terrain
 from dronewatch.ops.cameras import camera_source
+from dronewatch.ops.faults import signals_interrupt
 from dronewatch.ops.patrol import PatrolResult, run_patrol
 from dronewatch.ops.patrolspec import PatrolSpec, load_patrols
 from dronewatch.ops.record import Announcement, AnnouncementKind
@@ -212,8 +213,9 @@ def patrol_serve(
         for name, when in scheduler.next_runs().items():
             console.print(f"patrol {name}: next run {when:%Y-%m-%d %H:%M %Z}")
         try:
-            while not stop.wait(1.0):
-                pass
+            with signals_interrupt():  # Ctrl-C and a service manager's SIGTERM stop it
+                while not stop.wait(1.0):
+                    pass
         except KeyboardInterrupt:
             console.print("stopping: a patrol in the air finishes its mission first")
         finally:

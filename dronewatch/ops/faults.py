@@ -127,11 +127,15 @@ def classify(exc: BaseException) -> FaultClass:
 
 @contextlib.contextmanager
 def signals_interrupt() -> Iterator[None]:
-    """SIGTERM raises :class:`SignalInterrupt` (SIGINT already raises KeyboardInterrupt).
+    """SIGTERM raises :class:`SignalInterrupt` and SIGINT KeyboardInterrupt, whatever
+    this process inherited for them.
 
     Why: a service manager stopping the station (or a shutdown) sends SIGTERM, whose
-    default kills the process at once, leaving the drone with nobody watching. Only
-    the main thread can take signals; elsewhere this does nothing.
+    default kills the process at once, leaving the drone with nobody watching. And a
+    process started in the background by a shell inherits SIGINT *ignored*, so Ctrl-C
+    (or a supervisor's SIGINT) would do nothing while the drone flies on: during a
+    flight both must bring it home. Only the main thread can take signals; elsewhere
+    this does nothing.
     """
     if threading.current_thread() is not threading.main_thread():
         yield
@@ -140,11 +144,13 @@ def signals_interrupt() -> Iterator[None]:
     def interrupt(signum: int, _frame: FrameType | None) -> None:
         raise SignalInterrupt(signum)
 
-    previous = signal.signal(signal.SIGTERM, interrupt)
+    previous_term = signal.signal(signal.SIGTERM, interrupt)
+    previous_int = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGTERM, previous_term)
+        signal.signal(signal.SIGINT, previous_int)
 
 
 def _homebound(vehicle: Vehicle) -> bool:

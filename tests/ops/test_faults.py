@@ -210,3 +210,19 @@ def test_findings_made_while_the_store_is_locked_reach_it_through_the_journal(tm
         assert all(f.id > 0 for f in report.findings)
         assert not (tmp_path / "journal.jsonl").exists()  # replayed and retired
         assert at_home(vehicle, r.plan.home)
+
+
+def test_ctrl_c_is_heard_in_flight_even_when_the_shell_started_us_ignoring_it():
+    """A station started in the background inherits SIGINT ignored; in flight a Ctrl-C
+    (or a supervisor's SIGINT) must still bring the drone home, and afterwards the
+    inherited disposition is back."""
+    from dronewatch.ops.faults import signals_interrupt
+
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        with pytest.raises(KeyboardInterrupt), signals_interrupt():
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(5)  # the handler interrupts this at once
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, previous)
