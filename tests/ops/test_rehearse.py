@@ -108,4 +108,4 @@ def test_a_rehearsal_finds_what_was_planted_and_says_so(tmp_path):
                      summary)
     assert sum(("found as #" in a.text or "missed" in a.text) for a in heard) == 4
     (stored,) = alerts  # the score is kept with the mission
-    assert f"mission {report.mission_id}: {summary}" in stored[3]
+    assert f"mission {report.mission_id}: {summary}" in stored.message
