@@ -15,7 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from dronewatch.cli.common import JsonOption, app, console, fail, run
-from dronewatch.cli.flight import ConsoleReporter, StoreOption
+from dronewatch.cli.flight import ConsoleReporter, StoreOption, add_person_rows
 from dronewatch.cli.inputs import camera_preset_name, current_settings, number, writable_folder
 from dronewatch.config import default_dem_path, default_zones_path
 from dronewatch.geo import Terrain, camera_preset
@@ -66,10 +66,7 @@ def _table(report: AnalysisReport) -> Table:
         ("map", str(report.map_path.resolve())),
     ):
         table.add_row(key, value)
-    for f in alarms + to_check:
-        label = f"person #{f.id}" + (" (to check)" if f in to_check else "")
-        table.add_row(label, f"{f.lat_deg:.6f}, {f.lon_deg:.6f} ± {f.accuracy_m:.1f} m, "
-                      f"confidence {f.confidence:.0%}")
+    add_person_rows(table, alarms, to_check)
     return table
 
 

@@ -60,7 +60,7 @@ from dronewatch.ops import (
 from dronewatch.ops.cameras import camera_source
 from dronewatch.ops.rehearse import DEFAULT_SEED, run_rehearsal
 from dronewatch.ops.station import connect_station, tlog_beside
-from dronewatch.store import FindingKind, FindingStatus, Store
+from dronewatch.store import Finding, FindingKind, FindingStatus, Store
 from dronewatch.zones import load_zones
 
 STYLE = {AnnouncementKind.STAGE: "cyan", AnnouncementKind.FINDING: "yellow",
@@ -132,11 +132,16 @@ def report_table(report: FlightReport) -> Table:
         ("map", str(report.map_path.resolve())),
     ):
         table.add_row(key, value)
+    add_person_rows(table, alarms, to_check)
+    return table
+
+
+def add_person_rows(table: Table, alarms: list[Finding], to_check: list[Finding]) -> None:
+    """One row per person found, alarms first: where (± the 95 % radius), how sure."""
     for f in alarms + to_check:
         label = f"person #{f.id}" + (" (to check)" if f in to_check else "")
         table.add_row(label, f"{f.lat_deg:.6f}, {f.lon_deg:.6f} ± {f.accuracy_m:.1f} m, "
                       f"confidence {f.confidence:.0%}")
-    return table
 
 
 def report_json(report: FlightReport, **extra: object) -> str:
