@@ -8,7 +8,11 @@ Leaves may also subclass a builtin so generic callers (``except ValueError``) wo
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TypeVar
+
+T = TypeVar("T")
 
 __all__ = [
     "DronewatchError",
@@ -21,6 +25,7 @@ __all__ = [
     "UnknownPresetError",
     "ZoneFileError",
     "ZoneProblem",
+    "preset",
 ]
 
 
@@ -35,6 +40,15 @@ class GeoError(DronewatchError):
 class UnknownPresetError(DronewatchError, ValueError):
     """A camera or airframe named in the settings, a patrol or an option is not known;
     the message lists the ones that are."""
+
+
+def preset(table: Mapping[str, T], name: str, what: str) -> T:
+    """``table[name]``, or :class:`UnknownPresetError` naming ``what`` and the known names."""
+    try:
+        return table[name]
+    except KeyError:
+        known = ", ".join(sorted(table))
+        raise UnknownPresetError(f"unknown {what} {name!r}; known: {known}") from None
 
 
 class TerrainError(GeoError):

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from dronewatch.errors import UnknownPresetError
+from dronewatch.errors import preset
 
 __all__ = ["CAMERA_PRESETS", "CameraModel", "camera_preset"]
 
@@ -202,8 +202,4 @@ def camera_preset(name: str) -> CameraModel:
     UnknownPresetError
         No preset has that name; the message lists the known ones.
     """
-    try:
-        return CAMERA_PRESETS[name]
-    except KeyError:
-        known = ", ".join(sorted(CAMERA_PRESETS))
-        raise UnknownPresetError(f"unknown camera preset {name!r}; known: {known}") from None
+    return preset(CAMERA_PRESETS, name, "camera preset")

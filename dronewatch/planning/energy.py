@@ -14,7 +14,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from dronewatch.errors import UnknownPresetError
+from dronewatch.errors import preset
 from dronewatch.planning.altitude import HeightPoint
 
 __all__ = ["AIRFRAME_PRESETS", "Airframe", "LegCost", "airframe_preset", "cumulative_energy_wh",
@@ -79,11 +79,7 @@ def airframe_preset(name: str) -> Airframe:
     UnknownPresetError
         No preset has that name; the message lists the known ones.
     """
-    try:
-        return AIRFRAME_PRESETS[name]
-    except KeyError:
-        known = ", ".join(sorted(AIRFRAME_PRESETS))
-        raise UnknownPresetError(f"unknown airframe {name!r}; known: {known}") from None
+    return preset(AIRFRAME_PRESETS, name, "airframe")
 
 
 @dataclass(frozen=True, slots=True)
