@@ -76,6 +76,29 @@ def test_crops_keep_their_boxes_on_the_objects():
             assert min(w, h) >= 0.45 * 10 * 0.9 and max(w, h) <= 1.7 * 30 * 1.01
 
 
+def test_crop_boxes_are_centred_on_their_object_to_a_tenth_of_a_pixel():
+    """Mirrored, turned and scaled crops: the box centre is the warm object's centroid
+    (a whole-pixel slip is a tenth of a small person's width, and costs AP50)."""
+    rng = np.random.default_rng(5)
+    image = np.full((512, 640), 0, np.uint8)
+    image[200:219, 300:311] = 200  # an 11 x 19 px person: centre (305.5, 209.5) in edges
+    boxes = np.array([[300, 200, 11, 19]], np.float32)
+    still = Augment(gamma_range=(1, 1), contrast_range=(1, 1), offset_levels=0,
+                    noise_levels_max=0, blur_chance=0, object_centred=1.0, rotate_any=0.5)
+    for _ in range(60):
+        crop = random_crop(image, boxes, np.array([0]), rng, still)
+        if len(crop.boxes_px) != 1:
+            continue
+        x, y, w, h = crop.boxes_px[0]
+        weights = crop.pixels.astype(np.float64)
+        if weights[:2].sum() + weights[-2:].sum() + weights[:, :2].sum() + weights[:, -2:].sum():
+            continue  # the object touches the crop's edge: its centroid is cut
+        rows, cols = np.indices(weights.shape)
+        centroid = ((cols * weights).sum() / weights.sum() + 0.5,
+                    (rows * weights).sum() / weights.sum() + 0.5)
+        assert abs(centroid[0] - (x + w / 2)) < 0.1 and abs(centroid[1] - (y + h / 2)) < 0.1
+
+
 def test_targets_peak_at_one_on_each_centre_and_ignore_dont_care():
     boxes = np.array([[40, 40, 12, 20], [100, 100, 30, 30]], np.float32)
     t = render_targets(boxes, np.array([0, 4]), 256, 4, 4)

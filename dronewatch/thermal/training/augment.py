@@ -23,9 +23,9 @@ __all__ = ["Augment", "Crop", "random_crop"]
 @dataclass(frozen=True, slots=True)
 class Augment:
     crop_px: int = 256
-    scale_range: tuple[float, float] = (0.5, 1.6)
+    scale_range: tuple[float, float] = (0.7, 1.4)
     object_centred: float = 0.7  # share of crops centred near a labelled object
-    rotate_any: float = 0.3  # share of crops turned by any angle (else a few degrees)
+    rotate_any: float = 0.1  # share of crops turned by any angle (else a few degrees)
     gamma_range: tuple[float, float] = (0.6, 1.6)
     contrast_range: tuple[float, float] = (0.6, 1.3)
     offset_levels: float = 25.0
@@ -73,9 +73,11 @@ def _move_boxes(boxes_px: NDArray[np.float32], classes: NDArray[np.int64],
     if not len(boxes_px):
         return boxes_px.reshape(0, 4), classes
     x, y, w, h = boxes_px.T.astype(np.float64)
-    cx, cy = x + w / 2, y + h / 2
-    ncx = matrix[0, 0] * cx + matrix[0, 1] * cy + matrix[0, 2]
-    ncy = matrix[1, 0] * cx + matrix[1, 1] * cy + matrix[1, 2]
+    # Boxes are in edge coordinates (pixel i spans i..i+1), the warp in pixel-centre
+    # ones (pixel i sits at i): a mirror moved every box a whole pixel off its object.
+    cx, cy = x + w / 2 - 0.5, y + h / 2 - 0.5
+    ncx = matrix[0, 0] * cx + matrix[0, 1] * cy + matrix[0, 2] + 0.5
+    ncy = matrix[1, 0] * cx + matrix[1, 1] * cy + matrix[1, 2] + 0.5
     c, s = abs(math.cos(math.radians(angle_deg))), abs(math.sin(math.radians(angle_deg)))
     nw = scale * np.sqrt((w * c) ** 2 + (h * s) ** 2)
     nh = scale * np.sqrt((w * s) ** 2 + (h * c) ** 2)
