@@ -258,11 +258,11 @@ class Store:
                 if polygon_wgs84.covers(shapely.Point(f.lon_deg, f.lat_deg))]
 
     def hotspot_history(self, lat_deg: float, lon_deg: float,
-                        radius_m: float = 30.0) -> list[tuple[float, float | None, float | None]]:
-        """One hotspot across patrols: (last seen, peak °C, area m²) of every hotspot finding
-        within ``radius_m`` of the place, oldest first."""
-        return sorted((f.last_seen_unix_s, f.peak_temp_c, f.area_m2)
-                      for f in self.hotspots_near(lat_deg, lon_deg, radius_m))
+                        radius_m: float = 30.0) -> list[Finding]:
+        """One hotspot across patrols: every hotspot finding within ``radius_m`` of the
+        place, oldest sighting first (its peak °C, area and mission are on each)."""
+        return sorted(self.hotspots_near(lat_deg, lon_deg, radius_m),
+                      key=lambda f: (f.last_seen_unix_s, f.id))
 
     def hotspots_near(self, lat_deg: float, lon_deg: float, radius_m: float) -> list[Finding]:
         """Every hotspot finding within ``radius_m`` of a place (any mission)."""

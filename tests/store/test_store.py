@@ -114,7 +114,9 @@ def test_findings_in_a_zone_and_one_hotspot_across_patrols(store_where):
                                       last_seen_unix_s=86400.0 * day + 60))
         store.add_finding(finding(0, kind=FindingKind.HOTSPOT, lat_deg=44.76, peak_temp_c=300.0))
         history = store.hotspot_history(44.75, 88.65, radius_m=30)
-        assert [(round(p), round(a)) for _, p, a in history] == [(70, 20), (85, 35), (120, 80)]
+        assert [(round(f.peak_temp_c), round(f.area_m2)) for f in history] == [(70, 20), (85, 35),
+                                                                                (120, 80)]
+        assert [f.last_seen_unix_s for f in history] == [60.0, 86460.0, 172860.0]
         zone = shapely.box(88.64, 44.755, 88.66, 44.765)
         assert [f.peak_temp_c for f in store.findings_in(zone)] == [300.0]
         assert store.findings_in(zone, since_unix_s=1e12) == []
