@@ -42,6 +42,29 @@ def test_check_passes_the_shipped_settings_zones_and_patrols():
     report = json.loads(result.stdout)
     assert report["problems"] == []
     assert any(line.startswith("patrol hongsha-coal-faces") for line in report["ok"])
+    assert f"terrain: {default_dem_path()} covers every zone" in report["ok"]
+
+
+def test_check_finds_zones_the_stations_dem_stops_short_of(tmp_path, monkeypatch):
+    """A station's own DEM that lost its eastern tile: the zones there are named."""
+    import rasterio
+    from rasterio.windows import Window
+
+    with rasterio.open(default_dem_path()) as full:
+        west = Window(0, 0, full.width // 2, full.height)
+        profile = full.profile | {"width": west.width,
+                                  "transform": full.window_transform(west)}
+        with rasterio.open(tmp_path / "dem.tif", "w", **profile) as half:
+            half.write(full.read(1, window=west), 1)
+    (tmp_path / "zones.geojson").write_bytes(default_zones_path().read_bytes())
+    monkeypatch.setenv("DRONEWATCH_MAPDATA", str(tmp_path))
+    result = runner.invoke(app, ["check", "--missions", str(REPO / "missions"), "--no-plan",
+                                 "--json"])
+    assert result.exit_code == 1
+    problems = json.loads(result.stdout)["problems"]
+    assert problems and all(p.startswith(f"{tmp_path / 'zones.geojson'}: zone '")
+                            and "no valid height on the DEM" in p for p in problems)
+    assert any("'launch-east-post': launch site has no valid height" in p for p in problems)
 
 
 def test_check_lists_every_problem_with_file_line_and_field(tmp_path):

@@ -19,6 +19,7 @@ from dronewatch.cli.inputs import current_settings, read_signing_key
 from dronewatch.config import Settings, default_dem_path, default_zones_path, settings_path
 from dronewatch.errors import DronewatchError
 from dronewatch.geo import Terrain
+from dronewatch.mapbuild import check_zones_on_dem
 from dronewatch.ops.patrol import plan_patrol
 from dronewatch.ops.patrolspec import PatrolSpec, check_patrols
 from dronewatch.ops.station import station_equipment
@@ -39,6 +40,25 @@ def _plan_problem(spec: PatrolSpec, zones: ZoneSet, terrain: Terrain,
     return None
 
 
+def _terrain_problems(zones: ZoneSet, specs: list[PatrolSpec], settings: Settings,
+                      ok: list[str]) -> list[str]:
+    """The DEM opens, every zone lies on valid heights of it, and each patrol plans.
+
+    Why here too: a station that swapped in its own DEM (or lost a tile of it) learns of a
+    zone off its edge or over a void now, not from a refused plan at night.
+    """
+    try:
+        with Terrain(default_dem_path()) as terrain:
+            problems = check_zones_on_dem(zones, terrain)
+            if not problems:
+                ok.append(f"terrain: {default_dem_path()} covers every zone")
+            problems.extend(p for s in specs if (p := _plan_problem(s, zones, terrain,
+                                                                      settings)))
+            return problems
+    except (DronewatchError, OSError, ValueError) as exc:
+        return [f"{default_dem_path()}: {exc}"]
+
+
 @app.command("check")
 def check_command(
     missions: Annotated[Path | None, typer.Option(
@@ -49,7 +69,7 @@ def check_command(
         help="Also plan each patrol (battery, reachable area); --no-plan is quicker")] = True,
     as_json: JsonOption = False,
 ) -> None:
-    """Check the settings, the zone file and every patrol file (*.yaml, *.yml).
+    """Check the settings, the zone file (also against the DEM) and every patrol file.
 
     Lists every problem with its file, line and field; exit code 1 when there is
     any. `patrol serve` runs the same checks and refuses to start on a problem.
@@ -77,10 +97,7 @@ def check_command(
             problems.extend(found)
         except DronewatchError as exc:
             problems.append(str(exc))
-        if plan and specs:
-            with Terrain(default_dem_path()) as terrain:
-                problems.extend(p for s in specs if (p := _plan_problem(s, zones, terrain,
-                                                                          settings)))
+        problems.extend(_terrain_problems(zones, specs if plan else [], settings, ok))
     ok.extend(f"patrol {s.name}: {s.source}" for s in specs)
     if as_json:
         print(json.dumps({"ok": ok, "problems": [redact_url(p) for p in problems]}))
