@@ -8,6 +8,7 @@ legal limit) so a refusal names the thing at fault.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 import shapely
@@ -138,8 +139,13 @@ def plan_coverage(ctx: PlanningContext, *, zone_id: str | None = None,
                   polygon_wgs84: shapely.Polygon | None = None, side_overlap: float = 0.2,
                   front_overlap: float = 0.2, sweep_width_m: float | None = None,
                   coverage: float | None = None, angle_deg: float | None = None,
-                  drones: int = 1, min_share: float = 0.95, name: str = "") -> list[Plan]:
+                  drones: int = 1, min_share: float = 0.95, name: str = "",
+                  weights: Sequence[float] | None = None) -> list[Plan]:
     """Boustrophedon coverage of a zone (or any polygon), one plan per drone.
+
+    ``weights`` (one per drone, in the order the parts are cut across the lanes) size
+    each drone's part by the work it can do (a fuller battery, a faster airframe):
+    part ``i`` takes about ``weights[i] / sum(weights)`` of the flight time.
 
     Raises
     ------
@@ -150,6 +156,10 @@ def plan_coverage(ctx: PlanningContext, *, zone_id: str | None = None,
         raise PlanningError("name exactly one of a zone id or a polygon to cover")
     if drones < 1:
         raise PlanningError("at least one drone is needed")
+    if weights is not None and (len(weights) != drones
+                                or not all(math.isfinite(w) and w > 0 for w in weights)):
+        raise PlanningError(f"weights: one positive number per drone ({drones}) expected, got "
+                            f"{list(weights)}")
     if zone_id is not None:
         region = ctx.zones.local_geometry(zone_id)
         title = name or ctx.zones.get(zone_id).name
@@ -164,7 +174,7 @@ def plan_coverage(ctx: PlanningContext, *, zone_id: str | None = None,
     speed, turn = ctx.airframe.cruise_speed_mps, ctx.airframe.turn_s
     angle = angle_deg if angle_deg is not None else best_sweep_angle(
         target, spacing, speed_mps=speed, turn_s=turn, forbidden=ctx.no_fly)
-    parts = _split(ctx, target, drones, angle, spacing) if drones > 1 else [target]
+    parts = _split(ctx, target, drones, angle, spacing, weights) if drones > 1 else [target]
     plans = []
     for index, part in enumerate(parts):
         ordered = order_lanes(lanes(part, spacing, angle, ctx.no_fly), ctx.home_xy)
@@ -198,8 +208,10 @@ def plan_coverage(ctx: PlanningContext, *, zone_id: str | None = None,
 
 
 def _split(ctx: PlanningContext, region: shapely.Geometry, k: int, angle: float,
-           spacing: float) -> list[shapely.Geometry]:
-    """Cut across the lanes into ``k`` parts of about equal flight time (with transits)."""
+           spacing: float, weights: Sequence[float] | None = None) -> list[shapely.Geometry]:
+    """Cut across the lanes into ``k`` parts of about equal flight time (with transits),
+    or of flight times in proportion to ``weights``."""
+    share = [1.0 / k] * k if weights is None else [w / sum(weights) for w in weights]
     centre = region.centroid
     turned = affinity.rotate(region, -angle, origin=centre)
     min_x, min_y, max_x, max_y = turned.bounds
@@ -218,9 +230,9 @@ def _split(ctx: PlanningContext, region: shapely.Geometry, k: int, angle: float,
     cuts = [min_x + (max_x - min_x) * i / k for i in range(k + 1)]
     for _ in range(4):  # move each cut toward equal times
         times = [cost(piece(cuts[i], cuts[i + 1])) for i in range(k)]
-        mean = sum(times) / k
-        widths = [(cuts[i + 1] - cuts[i]) * (mean / times[i] if times[i] else 1.0) ** 0.7
-                  for i in range(k)]
+        total = sum(times)
+        widths = [(cuts[i + 1] - cuts[i]) * (total * share[i] / times[i] if times[i] else 1.0)
+                  ** 0.7 for i in range(k)]
         scale = (max_x - min_x) / sum(widths)
         cuts = [min_x]
         for w in widths:
