@@ -25,6 +25,7 @@ import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dronewatch._demfile import find_dem
 from dronewatch.errors import DronewatchError
@@ -32,6 +33,7 @@ from dronewatch.errors import DronewatchError
 __all__ = [
     "DEFAULT_AIRFRAME",
     "DEFAULT_CAMERA",
+    "DEFAULT_TIMEZONE",
     "ConfigError",
     "Settings",
     "data_dir",
@@ -50,6 +52,8 @@ _DRONE_SCHEMES = ("udp:", "udpin:", "udpout:", "tcp:", "tcpin:")
 
 DEFAULT_CAMERA = "dji-m30t"
 DEFAULT_AIRFRAME = "large-quad"
+# The district's own clock (UTC+6), the one the patrol schedules and the weekly report keep.
+DEFAULT_TIMEZONE = "Asia/Urumqi"
 
 
 class ConfigError(DronewatchError, ValueError):
@@ -72,6 +76,14 @@ class Settings:
     # has the lanes `search` flies.
     camera: str = DEFAULT_CAMERA
     airframe: str = DEFAULT_AIRFRAME
+    # DRONEWATCH_TIMEZONE: the station's clock (an IANA name). Maps show times in it with
+    # UTC beside, because the team reads its watches and the logs and autopilot read UTC.
+    timezone: str = DEFAULT_TIMEZONE
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The station's time zone (checked when the settings were read)."""
+        return ZoneInfo(self.timezone)
 
 
 RANGES: dict[str, tuple[float, float]] = {
@@ -104,6 +116,15 @@ def check_store_url(where: str) -> str | None:
     return None
 
 
+def check_timezone(name: str) -> str | None:
+    """Why ``name`` is not a time zone this machine knows, or None."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder such as "Asia"
+        return f"{name!r}: unknown time zone; give an IANA name such as Asia/Urumqi"
+    return None
+
+
 def _check_preset(lookup: Callable[[str], object]) -> Callable[[str], str | None]:
     def check(name: str) -> str | None:
         try:
@@ -132,6 +153,7 @@ _CHECKS: dict[str, Callable[[str], str | None]] = {
     "missions": lambda v: None if v.strip() else "empty; give the patrol folder",
     "camera": _check_preset(_camera_lookup),
     "airframe": _check_preset(_airframe_lookup),
+    "timezone": check_timezone,
 }
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from dronewatch.config import (
+    DEFAULT_TIMEZONE,
     ConfigError,
     Settings,
     data_dir,
@@ -90,3 +91,14 @@ def test_the_camera_and_airframe_are_settings_and_a_typo_lists_the_known_ones(tm
         load_settings({"DRONEWATCH_CONFIG": str(path)})
     with pytest.raises(ConfigError, match=r"DRONEWATCH_CAMERA: camera: unknown camera preset"):
         load_settings({"DRONEWATCH_CAMERA": "flir"})
+
+
+def test_the_station_time_zone_is_a_checked_setting(tmp_path):
+    assert Settings().zone.key == DEFAULT_TIMEZONE == "Asia/Urumqi"
+    assert settings_from(tmp_path, 'timezone = "Asia/Shanghai"\n').zone.key == "Asia/Shanghai"
+    for wrong in ("Asia", "Mars/Olympus", "", "../../etc/passwd"):
+        with pytest.raises(ConfigError, match=r"DRONEWATCH_TIMEZONE: timezone: .*unknown time "
+                                              r"zone; give an IANA name"):
+            load_settings({"DRONEWATCH_TIMEZONE": wrong})
+    with pytest.raises(ConfigError, match=r"line 2: timezone: 'UTC\+6': unknown time zone"):
+        settings_from(tmp_path, 'camera = "dji-h20t"\ntimezone = "UTC+6"\n')

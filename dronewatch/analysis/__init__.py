@@ -3,6 +3,8 @@ warnings and the weekly report. Numbers come from the store only."""
 
 from zoneinfo import ZoneInfo
 
+from dronewatch.config import DEFAULT_TIMEZONE
+
 __all__ = ["STATION_TZ"]
 
-STATION_TZ = ZoneInfo("Asia/Urumqi")  # the patrols' default zone: the station's calendar
+STATION_TZ = ZoneInfo(DEFAULT_TIMEZONE)  # the patrols' default zone: the station's calendar

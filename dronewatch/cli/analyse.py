@@ -123,7 +123,7 @@ def analyse_command(
     settings = current_settings()
     zones = run(lambda: load_zones(default_zones_path()))
     options = AnalysisOptions(clock_offset_s=clock_offset, match_within_s=match_within,
-                              max_gap_s=max_gap,
+                              max_gap_s=max_gap, time_zone=settings.zone,
                               camera=camera_preset(camera_model) if camera_model else None)
     with run(lambda: Terrain(default_dem_path())) as terrain, \
             run(lambda: Store(store or settings.store)) as db, \

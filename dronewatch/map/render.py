@@ -1,28 +1,28 @@
-"""Folium maps an operator reads at a glance: the area, its zones and (later) findings.
+"""Folium maps an operator reads at a glance: the area, its zones and its launch sites.
 
 Why folium: it writes one self-contained HTML file that any browser at the station
 opens. The shaded relief of our own DEM is always the base, so the map works with no
-internet; online tiles are only an extra layer.
+internet; online tiles are only an extra layer. A mission's layers (route, track,
+findings) are drawn on this base by :mod:`dronewatch.map.mission`.
 """
 
 from __future__ import annotations
 
-import base64
+import html as _html
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from enum import Enum
 from os import PathLike
 from pathlib import Path
 
 import folium
-from folium.plugins import HeatMap, MarkerCluster
 
 from dronewatch.map._hillshade import relief_image
 from dronewatch.map.assets import inline
-from dronewatch.store.models import Finding, FindingKind, FindingStatus
 from dronewatch.zones import Zone, ZoneKind, ZoneSet
 
-__all__ = ["ZONE_STYLES", "SavedMap", "area_map", "mission_map", "save_map", "write_area_map"]
+__all__ = ["ZONE_STYLES", "LegendEntry", "SavedMap", "Swatch", "area_map", "base_map",
+           "save_map", "write_area_map"]
 
 #: Colour and label of each zone kind, used on the map and in its legend.
 ZONE_STYLES: dict[ZoneKind, tuple[str, str]] = {
@@ -33,8 +33,60 @@ ZONE_STYLES: dict[ZoneKind, tuple[str, str]] = {
     ZoneKind.RESCUE_PRONE: ("#0891b2", "Rescue-prone Gobi"),
     ZoneKind.KEY_SITE: ("#2563eb", "Key company site"),
     ZoneKind.PATROL_AREA: ("#16a34a", "Patrol area"),
-    ZoneKind.LAUNCH_SITE: ("#111827", "Launch site (police station)"),
+    ZoneKind.LAUNCH_SITE: ("#111827", "Launch sites (station and posts)"),
 }
+
+# Labels drawn on the map itself: dark text on a white halo reads on relief and on zones.
+_LABEL_CSS = """<style>
+.dronewatch-label{font:600 11px sans-serif;color:#111827;white-space:nowrap;
+ text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 2px #fff;pointer-events:none}
+.dronewatch-zone-label{display:inline-block;transform:translate(-50%,-50%);text-align:center}
+.leaflet-tooltip.dronewatch-site-label{font:600 11px sans-serif;padding:1px 4px}
+</style>"""
+
+
+class Swatch(Enum):
+    """How a legend entry is drawn: like the thing it explains on the map."""
+
+    BOX = "box"  # a zone's fill
+    LINE = "line"  # a solid line (the flown track)
+    DASHED = "dashed"  # a dashed line (the planned route)
+    DOT = "dot"  # a pin or an accuracy circle
+
+
+@dataclass(frozen=True, slots=True)
+class LegendEntry:
+    """One row of the legend."""
+
+    colour: str
+    label: str
+    swatch: Swatch = Swatch.BOX
+
+
+def _swatch_html(entry: LegendEntry) -> str:
+    base = "display:inline-block;margin-right:6px;vertical-align:middle;"
+    if entry.swatch is Swatch.LINE:
+        return f"<span style='{base}width:18px;border-top:3px solid {entry.colour}'></span>"
+    if entry.swatch is Swatch.DASHED:
+        return f"<span style='{base}width:18px;border-top:2px dashed {entry.colour}'></span>"
+    if entry.swatch is Swatch.DOT:
+        return (f"<span style='{base}width:12px;height:12px;border-radius:50%;"
+                f"background:{entry.colour};opacity:.8'></span>")
+    return (f"<span style='{base}width:12px;height:12px;background:{entry.colour};"
+            "opacity:.8'></span>")
+
+
+def _legend_html(mission: Sequence[LegendEntry]) -> str:
+    """The zones always, and the mission's own layers under them when it has any."""
+    def rows(entries: Sequence[LegendEntry]) -> str:
+        return "".join(f"<div>{_swatch_html(e)}{_html.escape(e.label)}</div>" for e in entries)
+    zones = rows([LegendEntry(colour, label) for colour, label in ZONE_STYLES.values()])
+    section = f"<b>Mission</b>{rows(mission)}" if mission else ""
+    return (
+        "<div id='dronewatch-legend' style='position:fixed;bottom:30px;right:10px;z-index:9999;"
+        "background:white;padding:8px 10px;border:1px solid #999;border-radius:4px;"
+        f"font:12px sans-serif'>{section}<b>Zones</b>{zones}</div>"
+    )
 
 
 def _zone_style(zone: Zone) -> dict[str, object]:
@@ -55,31 +107,40 @@ def _popup_html(zone: Zone) -> str:
     return f"<b>{zone.name}</b><table>{rows}</table>"
 
 
-def _legend_html() -> str:
-    items = "".join(
-        f"<div><span style='display:inline-block;width:12px;height:12px;margin-right:6px;"
-        f"background:{colour};opacity:.8'></span>{label}</div>"
-        for colour, label in ZONE_STYLES.values()
-    )
-    return (
-        "<div id='dronewatch-legend' style='position:fixed;bottom:30px;right:10px;z-index:9999;"
-        "background:white;padding:8px 10px;border:1px solid #999;border-radius:4px;"
-        f"font:12px sans-serif'><b>Zones</b>{items}</div>"
-    )
+def _zone_names(zones: ZoneSet) -> folium.FeatureGroup:
+    """Each zone's name written on it, so an operator reads the area without hovering.
+
+    The operating area's outline needs no label (it is the whole map) and the launch
+    sites carry their own; the layer can be switched off where names crowd.
+    """
+    group = folium.FeatureGroup(name="Zone names")
+    for zone in zones:
+        if zone.kind in (ZoneKind.OPERATING_AREA, ZoneKind.LAUNCH_SITE):
+            continue
+        where = zone.geometry.representative_point()  # inside the zone, even a crescent
+        folium.Marker([where.y, where.x], icon=folium.DivIcon(
+            html=(f"<div class='dronewatch-label dronewatch-zone-label'>"
+                  f"{_html.escape(zone.name)}</div>"),
+            icon_size=(0, 0), class_name="dronewatch-zone-name")).add_to(group)
+    return group
 
 
 def area_map(zones: ZoneSet, dem_path: str | PathLike[str]) -> folium.Map:
-    """A map of the operating area: relief, zones by kind with popups, launch sites."""
-    fmap = _base_map(zones, dem_path)
+    """A map of the operating area: relief, zones by kind with popups and their names,
+    launch sites."""
+    fmap = base_map(zones, dem_path)
+    _zone_names(zones).add_to(fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)
     return fmap
 
 
-def _base_map(zones: ZoneSet, dem_path: str | PathLike[str], *,
-              view: tuple[tuple[float, float], tuple[float, float]] | None = None) -> folium.Map:
+def base_map(zones: ZoneSet, dem_path: str | PathLike[str], *,
+             view: tuple[tuple[float, float], tuple[float, float]] | None = None,
+             legend: Sequence[LegendEntry] = ()) -> folium.Map:
     """Relief, zones and launch sites, without the layer control (added last).
 
-    The map opens on ``view`` ((south, west), (north, east)) or else the whole area.
+    The map opens on ``view`` ((south, west), (north, east)) or else the whole area;
+    ``legend`` lists the layers a mission adds, above the zones.
     """
     west, south, east, north = zones.operating_area.geometry.bounds
     fmap = folium.Map(
@@ -104,9 +165,12 @@ def _base_map(zones: ZoneSet, dem_path: str | PathLike[str], *,
         group = folium.FeatureGroup(name=label)
         for zone in members:
             if kind is ZoneKind.LAUNCH_SITE:
+                # Its own name always shown: a team sent "to the north post" must find it.
                 folium.Marker(
                     [zone.geometry.y, zone.geometry.x],
-                    tooltip=zone.name,
+                    tooltip=folium.Tooltip(_html.escape(zone.name), permanent=True,
+                                           direction="right", offset=[12, -18], sticky=False,
+                                           className="dronewatch-site-label"),
                     popup=folium.Popup(_popup_html(zone), max_width=320),
                     icon=folium.Icon(color="black", icon="house", prefix="fa"),
                 ).add_to(group)
@@ -118,90 +182,12 @@ def _base_map(zones: ZoneSet, dem_path: str | PathLike[str], *,
                 popup=folium.Popup(_popup_html(zone), max_width=320),
             ).add_to(group)
         group.add_to(fmap)
-    fmap.get_root().html.add_child(folium.Element(_legend_html()))
+    fmap.get_root().header.add_child(folium.Element(_LABEL_CSS))
+    fmap.get_root().html.add_child(folium.Element(_legend_html(legend)))
     if view is None:
         fmap.fit_bounds([[south, west], [north, east]])
     else:
         fmap.fit_bounds([list(view[0]), list(view[1])], padding=(30, 30))
-    return fmap
-
-
-def _finding_popup(f: Finding) -> str:
-    rows = [("Found", _utc(f.first_seen_unix_s)), ("Last seen", _utc(f.last_seen_unix_s)),
-            ("Position", f"{f.lat_deg:.6f}, {f.lon_deg:.6f}"),
-            ("Accuracy", f"± {f.accuracy_m:.1f} m"), ("Confidence", f"{f.confidence:.0%}"),
-            ("Seen", f"{f.evidence_count} times")]
-    if f.peak_temp_c is not None:
-        rows.append(("Peak temperature", f"{f.peak_temp_c:.1f} °C"))
-    if f.area_m2 is not None:
-        rows.append(("Area", f"{f.area_m2:.0f} m²"))
-    table = "".join(f"<tr><th style='text-align:left;padding-right:8px'>{k}</th><td>{v}</td>"
-                    "</tr>" for k, v in rows)
-    thumb = ""
-    if f.thumbnail_png:
-        data = base64.b64encode(f.thumbnail_png).decode()
-        thumb = f"<img class='dronewatch-thumb' src='data:image/png;base64,{data}' width='160'>"
-    title = f.kind.value.title() + (" (to check)" if f.status is FindingStatus.TO_CHECK else "")
-    return f"<b>{title} #{f.id}</b><table>{table}</table>{thumb}"
-
-
-def _finding_layers(findings: Sequence[Finding],
-                    ) -> list[tuple[str, str, str, list[Finding]]]:
-    """(layer name, marker colour, icon, members): persons that raised the alarm apart
-    from candidates to check, so the team goes to the red pins first."""
-    def of(kind: FindingKind, to_check: bool = False) -> list[Finding]:
-        return [f for f in findings
-                if f.kind is kind and (f.status is FindingStatus.TO_CHECK) == to_check]
-    return [("Persons: alarm", "red", "user", of(FindingKind.PERSON)),
-            ("Persons: to check", "purple", "question", of(FindingKind.PERSON, True)),
-            ("Hotspots", "orange", "fire", of(FindingKind.HOTSPOT)),
-            ("Vehicles", "blue", "car", of(FindingKind.VEHICLE))]
-
-
-def _utc(unix_s: float) -> str:
-    return datetime.fromtimestamp(unix_s, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-
-
-def mission_map(zones: ZoneSet, dem_path: str | PathLike[str], *,
-                findings: Sequence[Finding] = (),
-                planned: Sequence[tuple[float, float]] = (),
-                flown: Sequence[tuple[float, float]] = (),
-                hotspot_history: Sequence[Finding] = ()) -> folium.Map:
-    """The area map plus a mission: planned route, flown track, findings with popups and
-    accuracy circles (clustered when many), and a heat layer of hotspots across patrols."""
-    points = [*planned, *flown, *((f.lat_deg, f.lon_deg) for f in findings)]
-    view = None
-    if points:  # open on the mission, not on the whole district
-        lats, lons = [p[0] for p in points], [p[1] for p in points]
-        view = ((min(lats), min(lons)), (max(lats), max(lons)))
-    fmap = _base_map(zones, dem_path, view=view)
-    if planned:
-        folium.PolyLine(list(planned), color="#2563eb", weight=2, dash_array="6 4",
-                        tooltip="Planned route").add_to(
-            folium.FeatureGroup(name="Planned route").add_to(fmap))
-    if flown:
-        folium.PolyLine(list(flown), color="#111827", weight=3,
-                        tooltip="Flown track").add_to(
-            folium.FeatureGroup(name="Flown track").add_to(fmap))
-    for label, colour, icon, members in _finding_layers(findings):
-        if not members:
-            continue
-        group = folium.FeatureGroup(name=f"{label} ({len(members)})")
-        cluster = MarkerCluster(disableClusteringAtZoom=16).add_to(group)
-        for f in members:
-            folium.Marker([f.lat_deg, f.lon_deg], tooltip=f"{label.lower()} #{f.id}",
-                          popup=folium.Popup(_finding_popup(f), max_width=360),
-                          icon=folium.Icon(color=colour, icon=icon, prefix="fa")).add_to(cluster)
-            folium.Circle([f.lat_deg, f.lon_deg], radius=f.accuracy_m, color=colour,
-                          weight=1, fill=True, fill_opacity=0.15).add_to(group)
-        group.add_to(fmap)
-    heat = [[f.lat_deg, f.lon_deg, f.peak_temp_c or 0.0] for f in hotspot_history
-            if f.kind is FindingKind.HOTSPOT]
-    if heat:
-        peak = max(h[2] for h in heat) or 1.0
-        HeatMap([[a, b, t / peak] for a, b, t in heat], name="Hotspots across patrols",
-                radius=18).add_to(fmap)
-    folium.LayerControl(collapsed=False).add_to(fmap)
     return fmap
 
 

@@ -27,11 +27,13 @@ import json
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import tzinfo
 from pathlib import Path
 
 from dronewatch.geo import CameraModel, CameraPose, Terrain
 from dronewatch.link.logs import FlightLog, LoggedShot, read_flight_log
 from dronewatch.map import mission_map, save_map
+from dronewatch.map.mission import STATION_ZONE
 from dronewatch.ops.flightloop import Track
 from dronewatch.ops.record import Announcement, AnnouncementKind, FindingRecorder
 from dronewatch.store import Finding, FindingKind, MissionKind, Store
@@ -61,6 +63,7 @@ class AnalysisOptions:
     camera: CameraModel | None = None  # for frame files that name no camera
     launched_by: str = "duty officer"
     vehicle_name: str = ""  # default: the log's file name
+    time_zone: tzinfo = STATION_ZONE  # the map's popups: the station's clock, UTC beside
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,7 +202,8 @@ def analyse_flight(frame_paths: Sequence[Path], log_path: Path, zones: ZoneSet,
     findings = tuple(recorder.findings.values())
     save_map(mission_map(zones, terrain.path, findings=list(findings),
                          flown=[(lat, lon) for _, lat, lon, _ in flown.points],
-                         hotspot_history=store.findings(kind=FindingKind.HOTSPOT)), map_path)
+                         hotspot_history=store.findings(kind=FindingKind.HOTSPOT),
+                         time_zone=options.time_zone), map_path)
     return AnalysisReport(
         mission_id, flight.id, findings, map_path, Path(log_path), log.kind, log.clock,
         log.shot_source, sum(posed_by.values()), tuple(sorted(posed_by.items())),
