@@ -14,12 +14,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import Depends, FastAPI, HTTPException, Request, Response
+from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response
 from fastapi.responses import FileResponse, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 
-from dronewatch.console import auth
+from dronewatch.console import auth, throttle
 from dronewatch.console.camera import LatestFrames
 from dronewatch.console.fleet import Fleet
 from dronewatch.console.live import Hub
@@ -29,8 +29,9 @@ from dronewatch.ops.patrolspec import PatrolSpec
 from dronewatch.planning import Plan
 from dronewatch.store import Finding, FindingKind, Store
 from dronewatch.store.live import finding_by_id
+from dronewatch.store.logins import LoginOutcome, login_attempts, record_login
 from dronewatch.store.reviews import NEXT, Review, ReviewError, ReviewState, review, reviews
-from dronewatch.store.users import Session
+from dronewatch.store.users import Role, Session, session_for
 from dronewatch.zones import ZoneSet
 
 __all__ = ["Station", "create_app"]
@@ -110,8 +111,17 @@ StationDep = Annotated[Station, Depends(_station)]
 
 def _routes_auth(app: FastAPI) -> None:
     @app.post("/api/login")
-    def login(body: LoginIn, station: StationDep, response: Response) -> dict[str, str]:
+    def login(body: LoginIn, request: Request, station: StationDep,
+              response: Response) -> dict[str, str]:
+        client = request.client.host if request.client else "unknown"
+        refused = throttle.refusal(station.store, body.name, client)
+        if refused is not None:  # the password is not even checked
+            record_login(station.store, body.name, client, LoginOutcome.REFUSED)
+            raise HTTPException(429, refused.reason,
+                                headers={"Retry-After": refused.retry_after})
         found = auth.login(station.store, body.name, body.password, station.session_ttl_s)
+        record_login(station.store, body.name, client,
+                     LoginOutcome.WRONG if found is None else LoginOutcome.OK)
         if found is None:
             raise HTTPException(401, "wrong name or password")
         token, session = found
@@ -119,6 +129,16 @@ def _routes_auth(app: FastAPI) -> None:
                             httponly=True, samesite="strict", path="/")
         return {"name": session.user.name, "role": session.user.role.value,
                 "csrf": session.csrf_token}
+
+    @app.get("/api/logins")
+    def logins(session: Reader, station: StationDep,
+               limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[dict[str, Any]]:
+        """The newest log-in attempts, for operators: names typed and addresses are not
+        for every screen in the command room."""
+        if session.user.role is not Role.OPERATOR:
+            raise HTTPException(403, f"{session.user.name} is a {session.user.role.value}: "
+                                     "only an operator may read the log-in audit")
+        return [asdict(a) for a in reversed(login_attempts(station.store, limit=limit))]
 
     @app.get("/api/me")
     def me(session: Reader) -> dict[str, str]:
@@ -181,9 +201,13 @@ def _routes_live(app: FastAPI) -> None:
     def zones(station: StationDep) -> FileResponse:
         return FileResponse(station.zones_path, media_type="application/geo+json")
 
-    @app.get("/api/events", dependencies=[Depends(auth.signed_in)])
-    def events(request: Request) -> StreamingResponse:
-        return StreamingResponse(request.app.state.hub.stream(),
+    @app.get("/api/events")
+    def events(request: Request, station: StationDep, session: Reader) -> StreamingResponse:
+        token = request.cookies.get(auth.COOKIE, "")
+        stream = request.app.state.hub.stream(
+            until_unix_s=session.expires_unix_s,
+            still_open=lambda: session_for(station.store, token) is not None)
+        return StreamingResponse(stream,
                                  media_type="text/event-stream",
                                  headers={"Cache-Control": "no-store",
                                           "X-Accel-Buffering": "no"})

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import math
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import asdict
@@ -26,6 +27,7 @@ __all__ = ["Hub", "sse"]
 
 POLL_EVERY_S = 0.2
 KEEPALIVE_EVERY_S = 15.0
+SESSION_CHECK_S = 5.0  # a session dropped elsewhere (log-out, password reset) ends streams
 QUEUE_EVENTS = 500  # a page this far behind is dropped (it reconnects and reloads)
 
 
@@ -102,19 +104,42 @@ class Hub:
                 self._publish(sse("problem", {"text": f"store: {exc}"}))
             await asyncio.sleep(max(0.0, POLL_EVERY_S - (time.monotonic() - started)))
 
-    async def stream(self) -> AsyncIterator[str]:
-        """One page's events until it leaves or the console stops."""
+    async def stream(self, until_unix_s: float = math.inf,
+                     still_open: Callable[[], bool] = lambda: True) -> AsyncIterator[str]:
+        """One page's events until it leaves, the console stops or its session ends.
+
+        Why the session ends the stream: a page left open past the end of a shift, or
+        whose user logged out elsewhere (or had the password reset), must stop seeing
+        drones and findings like any other request of that session. The stream ends at
+        ``until_unix_s`` (the session's expiry) and within :data:`SESSION_CHECK_S` of
+        ``still_open`` turning false, with a last ``session`` event; the browser's
+        reconnection then gets a 401 and the page asks for a log-in.
+        """
         queue: asyncio.Queue[str | None] = asyncio.Queue(QUEUE_EVENTS)
         self._queues.add(queue)
+        checked = sent = time.monotonic()
         try:
             yield "retry: 1000\n\n"
             while not self.closing:
+                left_s = until_unix_s - time.time()
+                if time.monotonic() - checked >= SESSION_CHECK_S:
+                    checked = time.monotonic()
+                    if not await asyncio.to_thread(still_open):
+                        left_s = 0.0
+                if left_s <= 0:
+                    yield sse("session", {"ended": True, "text": "the session has ended: "
+                                          "log in again"})
+                    return
                 try:
-                    text = await asyncio.wait_for(queue.get(), KEEPALIVE_EVERY_S)
+                    text = await asyncio.wait_for(
+                        queue.get(), min(KEEPALIVE_EVERY_S, SESSION_CHECK_S, left_s))
                 except TimeoutError:
+                    if time.monotonic() - sent < KEEPALIVE_EVERY_S:
+                        continue
                     text = ": keep-alive\n\n"
                 if text is None:
                     return
+                sent = time.monotonic()
                 yield text
         finally:
             self._queues.discard(queue)

@@ -92,5 +92,12 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             note TEXT NOT NULL DEFAULT '')""",
         "CREATE INDEX finding_reviews_finding ON finding_reviews(finding_id)",
     ),
+    (  # version 6: every console log-in attempt (only ever inserted into): the audit of
+        # who tried from where, and what the log-in throttle counts
+        """CREATE TABLE console_logins (
+            id {id}, time_unix_s {real} NOT NULL, user_name TEXT NOT NULL,
+            client TEXT NOT NULL, outcome TEXT NOT NULL)""",
+        "CREATE INDEX console_logins_time ON console_logins(time_unix_s)",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)

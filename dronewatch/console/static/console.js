@@ -146,6 +146,8 @@ function listen() {
     listFindings();
   });
   events.addEventListener("problem", (e) => problem(JSON.parse(e.data).text));
+  // the server ends the stream when the session does: back to the log-in form
+  events.addEventListener("session", () => { events.close(); location.reload(); });
 }
 
 /* ---------------------------------------------------------------- drones */
