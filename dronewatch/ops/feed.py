@@ -9,17 +9,17 @@ link's lag, and gives each frame its own pose instead of a guessed one.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from dronewatch.geo import Attitude, CameraPose, GimbalAttitude
 from dronewatch.link import CameraShot, PositionFix, VehicleState
-from dronewatch.thermal import Frame, FrameError, read_frame
+from dronewatch.thermal import Detection, Frame, FrameError, read_frame
 from dronewatch.thermal.frameio import FRAME_SUFFIXES
 
-__all__ = ["DirectorySource", "FrameArchive", "FrameSource", "directory_source",
+__all__ = ["DetectionTap", "DirectorySource", "FrameArchive", "FrameSource", "directory_source",
            "pose_from_feedback", "pose_from_position"]
 
 FrameSource = Callable[[CameraPose, float], Frame]
@@ -40,6 +40,23 @@ class FrameArchive(Protocol):
 
     def frames_between(self, start_unix_s: float, end_unix_s: float) -> list[Frame]:
         """Every readable frame captured in [start, end], oldest first."""
+        ...
+
+
+@runtime_checkable
+class DetectionTap(Protocol):
+    """A frame source that is told what was detected in each frame it gave.
+
+    Why: the operator console shows the newest frame with its detection boxes; the
+    boxes must be the flight's own detections (the console detects nothing itself, and
+    running the detector twice would halve the frames a station PC can look at), so
+    the flight hands them to the source it took the frame from.
+    """
+
+    def __call__(self, pose: CameraPose, time_s: float) -> Frame: ...
+
+    def saw(self, frame: Frame, detections: Sequence[Detection]) -> None:
+        """``frame`` was analysed and these were found in it (possibly nothing)."""
         ...
 
 

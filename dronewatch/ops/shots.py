@@ -30,7 +30,13 @@ from dataclasses import dataclass, field
 from dronewatch.geo import Footprint, Terrain, footprint
 from dronewatch.link import CameraShot, PositionFix, Vehicle
 from dronewatch.ops.faults import Fault, FaultClass, SafeAction
-from dronewatch.ops.feed import FrameArchive, FrameSource, pose_from_feedback, pose_from_position
+from dronewatch.ops.feed import (
+    DetectionTap,
+    FrameArchive,
+    FrameSource,
+    pose_from_feedback,
+    pose_from_position,
+)
 from dronewatch.ops.lostshots import Found, Recovery, Unfound, frame_key
 from dronewatch.ops.record import Announcement, AnnouncementKind, FindingRecorder
 from dronewatch.store import Finding
@@ -186,6 +192,8 @@ class ShotHandler:
         except Exception as exc:  # one frame lost, by the policy
             return self._skip(Skip("detection", f"detection failed: {type(exc).__name__}: "
                                    f"{exc}"))
+        if isinstance(self.camera, DetectionTap):  # the console's live camera panel
+            self.camera.saw(frame, detections)
         self.analysed += 1
         self._failed_in_row = 0
         self._blind = False

@@ -128,6 +128,9 @@ def test_plan_launch_watch_hold_resume_confirm_the_person_found_and_rtl(served, 
         row.locator('button[data-next="confirmed"]').click()
         expect(row).to_have_attribute("data-review", "confirmed", timeout=10_000)
         expect(page.locator("#camera")).to_be_visible(timeout=10_000)  # the live frame
+        page.wait_for_function(  # ... that the flight's detector has looked at (ops.shots)
+            "() => /^[0-9]+$/.test(document.getElementById('camera').dataset.detections)",
+            timeout=30_000)
         item.locator('button[data-action="rtl"]').click()  # person found: bring it home
         expect(item).to_have_attribute("data-mode", "RTL", timeout=20_000)
         page.screenshot(path=str(artifacts / "console.png"))

@@ -113,6 +113,7 @@ async function refreshCamera() {
   const old = $("camera").src;
   $("camera").src = URL.createObjectURL(await response.blob());
   $("camera").dataset.frame = response.headers.get("X-Frame-Number");
+  $("camera").dataset.detections = response.headers.get("X-Detections") ?? "";
   if (old.startsWith("blob:")) URL.revokeObjectURL(old);
 }
 
