@@ -34,7 +34,8 @@ class Rehearsal:
 
 
 @contextmanager
-def rehearsal(*, person_offset_m=(60.0, 40.0), radius_m=200.0, seed=7):
+def rehearsal(*, person_offset_m=(60.0, 40.0), radius_m=200.0, seed=7,
+              posture=Posture.SITTING):
     """A night search 200 m around an alarm in the south Gobi, the person close by."""
     zones = load_zones(default_zones_path())
     post = next(s for s in zones.launch_sites if s.id == "launch-south-post")
@@ -45,7 +46,7 @@ def rehearsal(*, person_offset_m=(60.0, 40.0), radius_m=200.0, seed=7):
     with Terrain(default_dem_path()) as terrain:
         world = ThermalWorld(default_dem_path(), zones, Clock(2.0), seed=seed)
         world.place([make_thing(ThingKind.PERSON, *person, -9.0, True,
-                                np.random.default_rng(seed), posture=Posture.SITTING)])
+                                np.random.default_rng(seed), posture=posture)])
         request = SearchRequest(*alarm, radius_m=radius_m, pattern="expanding-square")
         plan = plan_for_alarm(zones, terrain, request)
         camera = ThermalCamera(world, terrain, camera_preset(request.camera), seed=seed)
