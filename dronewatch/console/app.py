@@ -19,10 +19,12 @@ from fastapi.responses import FileResponse, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 
+from dronewatch.config import default_dem_path
 from dronewatch.console import auth, throttle
 from dronewatch.console.camera import LatestFrames
 from dronewatch.console.fleet import Fleet
 from dronewatch.console.live import Hub
+from dronewatch.console.patrols import PatrolFlights
 from dronewatch.link import Vehicle
 from dronewatch.ops import SearchRequest
 from dronewatch.ops.patrolspec import PatrolSpec
@@ -63,6 +65,10 @@ class Station:
     patrols: Callable[[], list[PatrolSpec]] = list  # ops.patrolspec.load_patrols, bound
     frames: LatestFrames = field(default_factory=LatestFrames)  # filled by the flights
     plans: dict[str, tuple[SearchRequest, Plan]] = field(default_factory=dict)
+    patrol_flights: PatrolFlights | None = None  # "start now" in the patrol panel
+    # drone id -> (mission, [[lat, lon], ...]): the route of what the console launched
+    routes: dict[str, tuple[str, list[list[float]]]] = field(default_factory=dict)
+    dem_path: Path = field(default_factory=default_dem_path)  # the map's relief
 
 
 class LoginIn(BaseModel):
@@ -216,6 +222,8 @@ def _routes_live(app: FastAPI) -> None:
 def create_app(station: Station) -> FastAPI:
     """The console app over a station's store, fleet, planner and flight function."""
     from dronewatch.console.camera import routes as camera_routes
+    from dronewatch.console.exports import routes as export_routes
+    from dronewatch.console.layers import routes as layer_routes
     from dronewatch.console.missions import routes as mission_routes
     from dronewatch.console.patrols import routes as patrol_routes
 
@@ -251,6 +259,8 @@ def create_app(station: Station) -> FastAPI:
     mission_routes(app)
     patrol_routes(app)
     camera_routes(app)
+    export_routes(app)
+    layer_routes(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     leaflet = station.assets / LEAFLET
     if leaflet.is_dir():

@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 
 from dronewatch.console import auth
 from dronewatch.console.fleet import FleetError
+from dronewatch.console.patrols import route_of
 from dronewatch.errors import DronewatchError
 from dronewatch.link import LinkError, Vehicle
 from dronewatch.ops import SearchRequest
@@ -99,6 +100,7 @@ def routes(app: FastAPI) -> None:
                                  lambda vehicle: station.fly(vehicle, alarm, made, drone_id))
         except FleetError as exc:
             raise HTTPException(409, str(exc)) from None
+        station.routes[drone_id] = (made.name, route_of(made))
         return {"drone": drone_id, "mission": made.name, "launched_by": session.user.name}
 
     @app.post("/api/drones/{drone_id}/command", dependencies=[Depends(auth.operator)])

@@ -10,21 +10,24 @@ planner shares one behind a lock.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from dronewatch.config import Settings, default_dem_path, default_zones_path
 from dronewatch.console.app import Station, create_app
 from dronewatch.console.camera import LatestFrames
 from dronewatch.console.fleet import Fleet
+from dronewatch.console.patrols import PatrolFlights
 from dronewatch.geo import Terrain
 from dronewatch.link import Vehicle
 from dronewatch.map.assets import assets_dir, missing
 from dronewatch.ops import FlightOptions, SearchRequest, plan_for_alarm, run_search
 from dronewatch.ops.feed import FrameSource
-from dronewatch.ops.patrolspec import load_patrols
-from dronewatch.ops.station import connect_station
+from dronewatch.ops.patrol import plan_patrol, run_patrol
+from dronewatch.ops.patrolspec import PatrolSpec, load_patrols
+from dronewatch.ops.station import connect_station, station_equipment
 from dronewatch.planning import Plan
 from dronewatch.store import Store
 from dronewatch.zones import load_zones
@@ -45,20 +48,31 @@ class ConsoleOptions:
     signing_key: bytes | None = None
 
 
-def _planner(zones_path: Path, settings: Settings) -> tuple[Callable[[SearchRequest], Plan],
-                                                            Callable[[], None]]:
+@dataclass(frozen=True, slots=True)
+class _Planners:
+    """The alarm and patrol planners, sharing one terrain behind a lock; ``close`` ends it."""
+
+    alarm: Callable[[SearchRequest], Plan]
+    patrol: Callable[[PatrolSpec], Plan]
+    close: Callable[[], None]
+
+
+def _planners(zones_path: Path, settings: Settings) -> _Planners:
     zones = load_zones(zones_path)
     terrain = Terrain(default_dem_path())
     lock = threading.Lock()
 
-    def plan(request: SearchRequest) -> Plan:
-        from dataclasses import replace
-
+    def alarm(request: SearchRequest) -> Plan:
         with lock:
             return plan_for_alarm(zones, terrain, replace(
                 request, camera=settings.camera, airframe=settings.airframe))
 
-    return plan, terrain.close
+    def patrol(spec: PatrolSpec) -> Plan:  # with the patrol's own camera, as run_patrol
+        equipment = station_equipment(settings, camera=spec.camera, airframe=spec.airframe)
+        with lock:
+            return plan_patrol(spec, zones, terrain, equipment)
+
+    return _Planners(alarm, patrol, terrain.close)
 
 
 def _flight(store: Store, settings: Settings, out_dir: Path,
@@ -75,6 +89,22 @@ def _flight(store: Store, settings: Settings, out_dir: Path,
                                 out_dir / f"mission-map-{drone_id}.html", plan=plan,
                                 options=options, vehicle_name=drone_id)
         return f"{report.outcome} (mission {report.mission_id})"
+
+    return fly
+
+
+def _patrol_flight(store: Store, settings: Settings, out_dir: Path,
+                   camera_for: Callable[[Terrain], FrameSource], frames: LatestFrames
+                   ) -> Callable[[Vehicle, PatrolSpec, Plan, str, str], str]:
+    zones = load_zones(default_zones_path())
+
+    def fly(vehicle: Vehicle, spec: PatrolSpec, plan: Plan, drone_id: str,
+            operator: str) -> str:
+        with Terrain(default_dem_path()) as terrain:
+            camera = frames.watch(drone_id, camera_for(terrain))  # the live camera panel
+            result = run_patrol(spec, time.time(), vehicle, zones, terrain, camera, store,
+                                out_dir, settings=settings, plan=plan, launched_by=operator)
+        return f"{result.status} ({result.detail})"
 
     return fly
 
@@ -102,15 +132,17 @@ def serve(options: ConsoleOptions, settings: Settings,
         tlog = options.out_dir / f"console-{next(tlogs)}.tlog"
         return connect_station(url, options.speedup, options.signing_key, tlog)
 
-    plan, close_planner = _planner(default_zones_path(), settings)
+    planners = _planners(default_zones_path(), settings)
     fleet = Fleet(options.drones, connect)
     try:
         zones, frames = load_zones(default_zones_path()), LatestFrames()
-        station = Station(store, fleet, zones, default_zones_path(), plan,
+        station = Station(store, fleet, zones, default_zones_path(), planners.alarm,
                           _flight(store, settings, options.out_dir, camera_for, frames),
                           assets_dir(), frames=frames,
                           patrols=lambda: load_patrols(Path(settings.missions), zones,
-                                                       min_battery_pct=settings.min_battery_pct))
+                                                       min_battery_pct=settings.min_battery_pct),
+                          patrol_flights=PatrolFlights(planners.patrol, _patrol_flight(
+                              store, settings, options.out_dir, camera_for, frames)))
         server = uvicorn.Server(uvicorn.Config(
             create_app(station), host=options.host, port=options.port, log_level="warning",
             timeout_graceful_shutdown=2))
@@ -121,7 +153,7 @@ def serve(options: ConsoleOptions, settings: Settings,
         server.run()
     finally:
         fleet.close()
-        close_planner()
+        planners.close()
         store.close()
 
 

@@ -7,6 +7,7 @@ copies of the web assets (``assets``) live together and are reached through this
 public surface.
 """
 
+from dronewatch.map._hillshade import ReliefImage, relief_image
 from dronewatch.map.assets import ASSETS, WebAssetError, assets_dir, fetch, inline, missing
 from dronewatch.map.mission import ACCURACY_FLOOR_PX, mission_map
 from dronewatch.map.render import (
@@ -21,6 +22,7 @@ __all__ = [
     "ACCURACY_FLOOR_PX",
     "ASSETS",
     "ZONE_STYLES",
+    "ReliefImage",
     "SavedMap",
     "WebAssetError",
     "area_map",
@@ -29,6 +31,7 @@ __all__ = [
     "inline",
     "missing",
     "mission_map",
+    "relief_image",
     "save_map",
     "write_area_map",
 ]

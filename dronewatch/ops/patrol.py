@@ -86,9 +86,14 @@ def plan_patrol(spec: PatrolSpec, zones: ZoneSet, terrain: Terrain,
 def run_patrol(spec: PatrolSpec, due_unix_s: float, vehicle: Vehicle, zones: ZoneSet,
                terrain: Terrain, camera: FrameSource, store: Store, out_dir: Path, *,
                wind_mps: float | None = None, settings: Settings | None = None,
-               announce: Callable[[Announcement], None] = lambda _: None) -> PatrolResult:
+               announce: Callable[[Announcement], None] = lambda _: None,
+               plan: Plan | None = None, launched_by: str = "scheduler") -> PatrolResult:
     """Fly one run of a patrol (or record why it was skipped), with the camera and
     airframe of the station's ``settings`` unless the patrol names its own.
+
+    ``plan`` is :func:`plan_patrol`'s, when the caller has already shown it (the
+    console draws the route before the drone takes off); ``launched_by`` is who started
+    the run (the scheduler, or the operator who pressed "start now").
 
     A run is never left "starting" or "flying": any error ends it as "failed" with
     the reason before it propagates.
@@ -99,7 +104,7 @@ def run_patrol(spec: PatrolSpec, due_unix_s: float, vehicle: Vehicle, zones: Zon
                                       airframe=spec.airframe)
         return _run_patrol(run_id, spec, due_unix_s, vehicle, zones, terrain, camera, store,
                            out_dir, wind_mps=wind_mps, equipment=equipment,
-                           announce=announce)
+                           announce=announce, plan=plan, launched_by=launched_by)
     except BaseException as exc:
         detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
         with contextlib.suppress(Exception):  # the store itself failing: the first error wins
@@ -110,8 +115,9 @@ def run_patrol(spec: PatrolSpec, due_unix_s: float, vehicle: Vehicle, zones: Zon
 def _run_patrol(run_id: int, spec: PatrolSpec, due_unix_s: float, vehicle: Vehicle,
                 zones: ZoneSet, terrain: Terrain, camera: FrameSource, store: Store,
                 out_dir: Path, *, wind_mps: float | None, equipment: Equipment,
-                announce: Callable[[Announcement], None]) -> PatrolResult:
-    plan = plan_patrol(spec, zones, terrain, equipment)
+                announce: Callable[[Announcement], None], plan: Plan | None,
+                launched_by: str) -> PatrolResult:
+    plan = plan or plan_patrol(spec, zones, terrain, equipment)
     options = FlightOptions(min_battery_pct=spec.min_battery_pct,
                             max_wind_mps=spec.max_wind_mps, wind_mps=wind_mps)
     problems = preflight_problems(vehicle, plan, options, equipment.airframe)
@@ -121,7 +127,7 @@ def _run_patrol(run_id: int, spec: PatrolSpec, due_unix_s: float, vehicle: Vehic
         announce(Announcement(AnnouncementKind.WARNING, f"patrol {spec.name} skipped: {detail}"))
         return PatrolResult(run_id, "skipped", detail, None, ())
     recover(store, Journal(out_dir / "findings-journal.jsonl"), announce)
-    mission = store.add_mission(MissionKind.PATROL, spec.name, launched_by="scheduler",
+    mission = store.add_mission(MissionKind.PATROL, spec.name, launched_by=launched_by,
                                 reason=f"patrol {spec.name} due {due_unix_s:.0f}")
     store.update_patrol_run(run_id, "flying", mission_id=mission.id)
     report = fly_plan(vehicle, plan, zones, terrain, camera, store, mission.id,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from xml.sax.saxutils import escape
 
@@ -33,20 +33,27 @@ def _row(f: Finding) -> dict[str, object]:
             "peak_temp_c": f.peak_temp_c, "area_m2": f.area_m2, "mission_id": f.mission_id}
 
 
-def to_geojson(findings: Sequence[Finding]) -> str:
+Extra = Mapping[int, Mapping[str, object]]
+"""More columns by finding id (who reviewed it, the note): the same keys for every row."""
+
+
+def to_geojson(findings: Sequence[Finding], extra: Extra | None = None) -> str:
+    extra = extra or {}
     return json.dumps({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "id": f.id, "properties": _row(f),
+        {"type": "Feature", "id": f.id, "properties": {**_row(f), **extra.get(f.id or 0, {})},
          "geometry": {"type": "Point", "coordinates": [round(f.lon_deg, 7),
                                                         round(f.lat_deg, 7)]}}
         for f in findings]}, indent=1)
 
 
-def to_csv(findings: Sequence[Finding]) -> str:
+def to_csv(findings: Sequence[Finding], extra: Extra | None = None) -> str:
+    extra = extra or {}
+    more = list(next(iter(extra.values()), {}))
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=_FIELDS, lineterminator="\n")
+    writer = csv.DictWriter(out, fieldnames=[*_FIELDS, *more], lineterminator="\n")
     writer.writeheader()
     for f in findings:
-        writer.writerow(_row(f))
+        writer.writerow({**_row(f), **extra.get(f.id or 0, {})})
     return out.getvalue()
 
 

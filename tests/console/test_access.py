@@ -125,8 +125,8 @@ def test_the_live_stream_ends_when_the_session_expires(app_of):
     app, _ = app_of(ttl_s=1.5)
     with serving(app) as base, httpx.Client() as http:
         _log_in(base, http)
-        names, ran_s = _events_until_closed(http, f"{base}/api/events", within_s=10)
-        assert names[-1] == "session" and 1.0 < ran_s < 4.0
+        names, ran_s = _events_until_closed(http, f"{base}/api/events", within_s=20)
+        assert names[-1] == "session" and 1.0 < ran_s < 8.0, (names[-3:], ran_s)
         assert http.get(f"{base}/api/events").status_code == 401  # no new stream either
 
 
@@ -139,6 +139,6 @@ def test_the_live_stream_ends_soon_after_a_log_out_elsewhere(app_of, monkeypatch
             timer = threading.Timer(1.0, lambda: other_tab.post(
                 f"{base}/api/logout", json={}, headers=csrf))
             timer.start()
-            names, ran_s = _events_until_closed(http, f"{base}/api/events", within_s=10)
+            names, ran_s = _events_until_closed(http, f"{base}/api/events", within_s=20)
             timer.join()
-        assert names[-1] == "session" and 0.8 < ran_s < 3.0
+        assert names[-1] == "session" and 0.8 < ran_s < 8.0, (names[-3:], ran_s)
