@@ -11,11 +11,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from dronewatch.analysis.areas import AreaTrend, HighIncidenceArea
-from dronewatch.store import Store
+from dronewatch.store import Finding, Store
 from dronewatch.store.cases import CaseStatus, case_events, cases
 from dronewatch.store.warnings import PublishedWarning, publish
 
-__all__ = ["forwardable", "publish_warnings"]
+__all__ = ["forwardable", "publish_patrol_warnings", "publish_warnings"]
 
 
 def _day(unix_s: float) -> str:
@@ -52,6 +52,25 @@ def publish_warnings(store: Store, areas: list[HighIncidenceArea], since_unix_s:
                     f"finding #{e.finding_id} of mission #{e.mission_id} ({e.action})",
                     now_unix_s, f"hotter:{e.id}", c.lat_deg, c.lon_deg, c.id))
     return [w for w in due if publish(store, w)]
+
+
+def publish_patrol_warnings(store: Store, hotspots: list[tuple[str, Finding]], mission_id: int,
+                            since_unix_s: float, now_unix_s: float) -> list[PublishedWarning]:
+    """What a patrol publishes as it lands: each new or grown hotspot it found, each
+    hazard case it found hotter, and each case now overdue; the warnings that are new.
+
+    Why at the patrol and not only at the weekly analysis: a coal fire that doubled
+    overnight is news for the company that morning, not at next week's meeting.
+    """
+    new = []
+    for text, f in hotspots:
+        warning = PublishedWarning(
+            "hotter" if "grew" in text else "hotspot", text,
+            f"finding #{f.id} of patrol mission #{mission_id}", now_unix_s, f"hotspot:{f.id}",
+            f.lat_deg, f.lon_deg)
+        if publish(store, warning):
+            new.append(warning)
+    return new + publish_warnings(store, [], since_unix_s, now_unix_s)
 
 
 def forwardable(w: PublishedWarning) -> str:

@@ -9,6 +9,7 @@ matched to the nearest hotspot of earlier patrols within its accuracy (at least 
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,7 @@ from pathlib import Path
 import shapely
 
 from dronewatch.analysis.recheck import Recheck, RecheckResult, recheck_hazards
+from dronewatch.analysis.warnings import forwardable, publish_patrol_warnings
 from dronewatch.config import Settings
 from dronewatch.geo import Terrain
 from dronewatch.link import Vehicle
@@ -30,6 +32,7 @@ from dronewatch.ops.station import Equipment, station_equipment
 from dronewatch.planning import AltitudePolicy, Plan, PlanningContext, plan_coverage
 from dronewatch.store import Finding, FindingKind, Journal, MissionKind, Store
 from dronewatch.store.cases import CaseStatus
+from dronewatch.store.warnings import PublishedWarning
 from dronewatch.zones import ZoneSet
 
 __all__ = ["PatrolResult", "hotspot_warnings", "run_patrol"]
@@ -43,6 +46,7 @@ class PatrolResult:
     report: FlightReport | None
     warnings: tuple[str, ...]
     rechecks: tuple[Recheck, ...] = ()  # each open hazard case in the zones, looked at again
+    published: tuple[PublishedWarning, ...] = ()  # warnings this run published (new ones)
 
 
 def hotspot_warnings(store: Store, findings: tuple[Finding, ...], mission_id: int,
@@ -130,15 +134,15 @@ def _run_patrol(run_id: int, spec: PatrolSpec, due_unix_s: float, vehicle: Vehic
     mission = store.add_mission(MissionKind.PATROL, spec.name, launched_by=launched_by,
                                 reason=f"patrol {spec.name} due {due_unix_s:.0f}")
     store.update_patrol_run(run_id, "flying", mission_id=mission.id)
+    started_unix_s = time.time()
     report = fly_plan(vehicle, plan, zones, terrain, camera, store, mission.id,
                       out_dir / f"patrol-{spec.name}.html", options=options, announce=announce,
                       vehicle_name=spec.drone)
-    warnings = []
-    if "hotspots" in spec.look_for:
-        for text, finding in hotspot_warnings(store, report.findings, mission.id, spec):
-            store.add_alert("warning", text, finding.id)
-            announce(Announcement(AnnouncementKind.ALERT, text, finding))
-            warnings.append(text)
+    hotspots = hotspot_warnings(store, report.findings, mission.id, spec) \
+        if "hotspots" in spec.look_for else []
+    for text, finding in hotspots:
+        store.add_alert("warning", text, finding.id)
+        announce(Announcement(AnnouncementKind.ALERT, text, finding))
     rechecks = []
     if "hotspots" in spec.look_for and report.outcome is Outcome.COMPLETED:
         # only a flight that covered its zones may say a hazard is gone
@@ -153,8 +157,13 @@ def _run_patrol(run_id: int, spec: PatrolSpec, due_unix_s: float, vehicle: Vehic
                 AnnouncementKind.WARNING if loud else AnnouncementKind.STAGE,
                 f"case #{r.case_id} "
                 f"rechecked: {r.result}, now {r.status_after}"))
+    published = publish_patrol_warnings(store, hotspots, mission.id, started_unix_s,
+                                        time.time())
+    for w in published:
+        announce(Announcement(AnnouncementKind.ALERT, f"warning published: {forwardable(w)}"))
     status = "done" if report.outcome is Outcome.COMPLETED else str(report.outcome)
     store.update_patrol_run(run_id, status, detail=f"{len(report.findings)} findings, "
-                            f"{len(warnings)} warnings, {len(rechecks)} cases rechecked")
-    return PatrolResult(run_id, status, report.outcome, report, tuple(warnings),
-                        tuple(rechecks))
+                            f"{len(hotspots)} warnings, {len(rechecks)} cases rechecked, "
+                            f"{len(published)} warnings published")
+    return PatrolResult(run_id, status, report.outcome, report,
+                        tuple(text for text, _ in hotspots), tuple(rechecks), tuple(published))

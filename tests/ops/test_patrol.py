@@ -19,6 +19,7 @@ from dronewatch.ops.patrol import run_patrol
 from dronewatch.ops.patrolspec import PatrolFileError, PatrolSpec, load_patrols
 from dronewatch.ops.scheduler import PatrolScheduler
 from dronewatch.store import Store
+from dronewatch.store.warnings import published
 from dronewatch.zones import load_zones
 from simulators.thermal import Clock, ThermalCamera, ThermalWorld, ThingKind, make_thing
 from tests.conftest import REPO
@@ -99,12 +100,19 @@ def test_a_hotspot_that_grew_since_the_last_patrol_raises_a_warning(yard_zones, 
             vehicle.wait_for(lambda s: not s.armed, 60, "landed")
         alerts = store.alerts()
         runs = store.patrol_runs("yard")
+        kept = published(store, 0.0, time.time() + 1.0)
     first, second = results
     assert first.status == "done" and second.status == "done"
     assert len(first.warnings) == 1 and first.warnings[0].startswith("new hotspot")
     assert len(second.warnings) == 1 and "grew since the last patrol" in second.warnings[0]
     assert [a.level for a in alerts] == ["warning", "warning"]
     assert [r.status for r in runs] == ["done", "done"] and all(r.mission_id for r in runs)
+    # published as the patrols landed, each citing its finding, once
+    assert [w.kind for w in first.published] == ["hotspot"]
+    assert [w.kind for w in second.published] == ["hotter"]
+    assert [(w.key, w.text) for w in kept] == [(w.key, w.text) for w in first.published
+                                               + second.published]
+    assert second.published[0].evidence.startswith(f"finding #{alerts[1].finding_id} ")
 
 
 def test_a_run_that_fails_its_checks_is_skipped_and_recorded(yard_zones, tmp_path):

@@ -57,6 +57,8 @@ def test_a_rectified_fire_seen_again_reopens_and_one_gone_is_verified(yard_zones
     (hotter,) = results[1].rechecks
     assert hotter.result is RecheckResult.HOTTER and hotter.status_after is CaseStatus.ASSIGNED
     assert hotter.peak_temp_c > fire.peak_temp_c and hotter.finding_id is not None
+    # the patrol published the grown hazard of the case itself, citing the case
+    assert any(w.kind == "hotter" and w.case_id == case.id for w in results[1].published)
     assert gone.result is RecheckResult.GONE and gone.status_after is CaseStatus.VERIFIED
     assert final.status is CaseStatus.VERIFIED
     assert [(e.actor, e.action) for e in trail] == [
