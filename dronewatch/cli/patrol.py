@@ -36,9 +36,10 @@ from dronewatch.geo import Terrain
 from dronewatch.ops.cameras import camera_source
 from dronewatch.ops.faults import signals_interrupt
 from dronewatch.ops.patrol import PatrolResult, run_patrol
-from dronewatch.ops.patrolspec import PatrolSpec, load_patrols
+from dronewatch.ops.patrolspec import PatrolSpec, check_patrols, load_patrols
 from dronewatch.ops.record import Announcement, AnnouncementKind
-from dronewatch.ops.riskplan import plan_for_risk
+from dronewatch.ops.riskplan import RiskPlan, plan_for_risk
+from dronewatch.ops.riskschedule import write_risk_patrols
 from dronewatch.ops.scheduler import PatrolScheduler
 from dronewatch.ops.station import connect_ready, station_equipment, tlog_beside
 from dronewatch.store import Store
@@ -241,15 +242,45 @@ def _budget(text: str) -> str:
     return text
 
 
+def _clock(text: str) -> str:
+    """A typer callback: a time of day, HH:MM."""
+    if not re.fullmatch(r"([01]?\d|2[0-3]):[0-5]\d", text.strip()):
+        raise typer.BadParameter(f"{text!r}: expected a time of day like 01:30")
+    return text.strip()
+
+
+def _write_schedule(proposal: RiskPlan, folder: Path, start: str) -> list[Path]:
+    """The proposal as patrol files, checked as `dronewatch check` would check them."""
+    settings = current_settings()
+    hour, minute = (int(x) for x in start.split(":"))
+    written = run(lambda: write_risk_patrols(
+        proposal, folder, start_minute_of_day=60 * hour + minute, drone=settings.drone,
+        timezone=settings.timezone, min_battery_pct=max(60.0, settings.min_battery_pct)))
+    _, problems = check_patrols(folder, load_zones(default_zones_path()),
+                                min_battery_pct=settings.min_battery_pct)
+    ours = [p for p in problems if any(p.startswith(str(w)) for w in written)]
+    if ours:
+        fail("the written patrols do not pass the checks: " + "; ".join(ours))
+    return written
+
+
 @patrol_app.command("plan")
 def patrol_plan(
     budget: Annotated[str, typer.Option(help="Flying time to spend, e.g. 40min or 1.5h",
                                         callback=_budget)],
     store: StoreOption = None,
+    write: Annotated[Path | None, typer.Option(
+        "--write", help="Also write the proposal as daily patrols risk-N.yaml into this "
+                        "folder (the 'missions' folder flies them on schedule); the risk "
+                        "patrols of an earlier --write are replaced, an officer's own files "
+                        "never", show_default=False)] = None,
+    start: Annotated[str, typer.Option(
+        help="With --write: station time of day of the first flight (HH:MM); the others "
+             "follow it", callback=_clock)] = "01:00",
     as_json: JsonOption = False,
 ) -> None:
     """Propose the flights that cover the most risk (open hazards, high-incidence areas,
-    places not seen for long) within the time budget."""
+    places not seen for long) within the time budget; --write makes them the schedule."""
     budget_s = _seconds(budget) or 0.0
     settings = current_settings()
     zones = run(lambda: load_zones(default_zones_path()))
@@ -258,6 +289,7 @@ def patrol_plan(
             run(lambda: Terrain(default_dem_path())) as terrain:
         proposal = run(lambda: plan_for_risk(db, zones, terrain, equipment, budget_s,
                                              time.time()))
+    written = [] if write is None else _write_schedule(proposal, write, start)
     if as_json:
         print(json.dumps({"budget_s": budget_s, "time_s": round(proposal.time_s),
                           "risk_covered": proposal.risk_covered,
@@ -265,7 +297,8 @@ def patrol_plan(
                           "flights": [{"target": f.label, "risk": f.risk,
                                        "time_s": round(f.time_s), "reasons": list(f.reasons)}
                                       for f in proposal.flights],
-                          "left_out": [{"target": t, "why": w} for t, w in proposal.left_out]}))
+                          "left_out": [{"target": t, "why": w} for t, w in proposal.left_out],
+                          "written": [str(p) for p in written]}))
         return
     table = Table(title=f"flights for {budget}: {proposal.time_s / 60:.0f} min, risk "
                         f"{proposal.risk_covered:.1f} of {proposal.risk_total:.1f}")
@@ -276,3 +309,5 @@ def patrol_plan(
     console.print(table)
     for label, why in proposal.left_out:
         console.print(f"left out: {label}: {why}", highlight=False)
+    for path in written:
+        console.print(f"wrote {path}", highlight=False)

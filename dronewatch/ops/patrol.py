@@ -14,8 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import shapely
-
 from dronewatch.analysis.recheck import Recheck, RecheckResult, recheck_hazards
 from dronewatch.analysis.warnings import forwardable, publish_patrol_warnings
 from dronewatch.config import Settings
@@ -79,7 +77,7 @@ def plan_patrol(spec: PatrolSpec, zones: ZoneSet, terrain: Terrain,
     """The first sortie's plan over the patrol's zones, from its launch site or else the
     one nearest to them; ``dronewatch check`` plans through here too, so what it
     accepts is what flies."""
-    region = shapely.union_all([zones.get(z).geometry for z in spec.zones])
+    region = spec.region_wgs84(zones)
     ctx = PlanningContext(zones, terrain, equipment.camera, airframe=equipment.airframe,
                           altitude=AltitudePolicy(target_agl_m=spec.altitude_agl_m),
                           launch_site=spec.launch_site or nearest_launch_site(
@@ -146,7 +144,7 @@ def _run_patrol(run_id: int, spec: PatrolSpec, due_unix_s: float, vehicle: Vehic
     rechecks = []
     if "hotspots" in spec.look_for and report.outcome is Outcome.COMPLETED:
         # only a flight that covered its zones may say a hazard is gone
-        region = shapely.union_all([zones.get(z).geometry for z in spec.zones])
+        region = spec.region_wgs84(zones)
         rechecks = recheck_hazards(store, region, report.findings, mission.id,
                                    actor=f"patrol {spec.name}",
                                    peak_rise_c=spec.warn_peak_rise_c,

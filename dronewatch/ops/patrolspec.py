@@ -3,8 +3,8 @@
 Why YAML and a strict reader: the patrols are edited by the station, not by us. A
 typo must stop the scheduler with the file, line and field named, not fly the wrong
 zone or never fly at all, and a mistake is found when the file is saved (``dronewatch
-check``), not at 01:00. Every field but ``name``, ``zones`` and ``schedule`` has a
-default and every number a range.
+check``), not at 01:00. Every field but ``name``, ``zones`` (or ``areas``) and
+``schedule`` has a default and every number a range.
 """
 
 from __future__ import annotations
@@ -16,23 +16,45 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import shapely
 import yaml
 from apscheduler.triggers.cron import CronTrigger
 
 from dronewatch.config import check_drone_url
 from dronewatch.errors import DronewatchError
-from dronewatch.geo import camera_preset
+from dronewatch.geo import LocalFrame, camera_preset
 from dronewatch.planning import airframe_preset
 from dronewatch.zones import ZoneKind, ZoneSet
 
-__all__ = ["PatrolFileError", "PatrolSpec", "check_patrols", "load_patrols", "patrol_files"]
+__all__ = ["PatrolArea", "PatrolFileError", "PatrolSpec", "check_patrols", "load_patrols",
+           "patrol_files"]
 
+AREA_FIELDS = ("lat", "lon", "radius_m")
+AREA_RADIUS_M = (10.0, 5000.0)
 STATION_TZ = "Asia/Urumqi"  # the district's local time (UTC+6), as the station keeps it
 LOOK_FOR = ("hotspots", "persons")
 
 
 class PatrolFileError(DronewatchError, ValueError):
     """A patrol file that cannot be used; names the file and field."""
+
+
+@dataclass(frozen=True, slots=True)
+class PatrolArea:
+    """A place to cover that is no zone of the map: the square around a circle.
+
+    Why: the risk plan's targets (an open hazard case, a high-incidence area) are places,
+    not zones; a patrol regenerated from it names them by centre and radius.
+    """
+
+    lat_deg: float
+    lon_deg: float
+    radius_m: float
+
+    def polygon_wgs84(self) -> shapely.Polygon:
+        r = self.radius_m
+        return LocalFrame(self.lat_deg, self.lon_deg).geometry_to_wgs84(
+            shapely.box(-r, -r, r, r))
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +76,13 @@ class PatrolSpec:
     max_delay_s: float = 1800.0  # how long a run may wait for its drone before it is skipped
     camera: str | None = None  # preset names; default: the station's settings
     airframe: str | None = None
+    areas: tuple[PatrolArea, ...] = ()  # places to cover besides the zones
     source: str = ""
+
+    def region_wgs84(self, zones: ZoneSet) -> shapely.Geometry:
+        """What the patrol covers: its zones and its areas, as one shape."""
+        return shapely.union_all([zones.get(z).geometry for z in self.zones]
+                                 + [a.polygon_wgs84() for a in self.areas])
 
     def trigger(self) -> CronTrigger:
         return CronTrigger.from_crontab(self.schedule, timezone=ZoneInfo(self.timezone))
@@ -100,9 +128,13 @@ def _field_lines(text: str) -> dict[str, int]:
 
 
 def _check_zones(values: dict[str, Any], zones: ZoneSet, out: _File) -> None:
-    raw = values.get("zones")
-    if not isinstance(raw, list) or not raw or not all(isinstance(z, str) for z in raw):
-        out.bad("zones", "a non-empty list of zone ids")
+    if "zones" not in values:  # fine beside areas; else already reported as missing
+        values["zones"] = ()
+        return
+    raw = values["zones"]
+    if not isinstance(raw, list) or not (raw or values.get("areas")) \
+            or not all(isinstance(z, str) for z in raw):
+        out.bad("zones", "a non-empty list of zone ids (or give areas)")
         values["zones"] = ()
         return
     values["zones"] = tuple(raw)
@@ -114,6 +146,31 @@ def _check_zones(values: dict[str, Any], zones: ZoneSet, out: _File) -> None:
             continue
         if zone.kind in _NOT_PATROLLED:
             out.bad("zones", f"{zone_id!r} is a {zone.kind.value}: {_NOT_PATROLLED[zone.kind]}")
+
+
+def _check_areas(values: dict[str, Any], zones: ZoneSet, out: _File) -> None:
+    """``areas``: a list of {lat, lon, radius_m}, each centred in the operating area."""
+    raw = values.pop("areas", [])
+    if not isinstance(raw, list):
+        out.bad("areas", f"{raw!r}: a list of {{lat: .., lon: .., radius_m: ..}}")
+        return
+    areas = []
+    for n, item in enumerate(raw, 1):
+        if not (isinstance(item, dict) and set(item) == set(AREA_FIELDS) and all(
+                isinstance(item[k], int | float) and not isinstance(item[k], bool)
+                and math.isfinite(item[k]) for k in AREA_FIELDS)):
+            out.bad("areas", f"area {n}: {item!r}: expected lat, lon and radius_m, as numbers")
+            continue
+        lat, lon, radius = (float(item[k]) for k in AREA_FIELDS)
+        if not AREA_RADIUS_M[0] <= radius <= AREA_RADIUS_M[1]:
+            out.bad("areas", f"area {n}: radius_m {radius:g} is out of range "
+                    f"[{AREA_RADIUS_M[0]:g}, {AREA_RADIUS_M[1]:g}]")
+        elif not zones.in_operating_area(lat, lon):
+            out.bad("areas", f"area {n}: {lat:.6f}, {lon:.6f} is outside the operating area "
+                    f"{zones.operating_area.id!r}")
+        else:
+            areas.append(PatrolArea(lat, lon, radius))
+    values["areas"] = tuple(areas)
 
 
 def _check_numbers(values: dict[str, Any], out: _File) -> None:
@@ -172,11 +229,14 @@ def _spec(path: Path, text: str, zones: ZoneSet, min_battery_pct: float) -> tupl
     known = {f.name for f in fields(PatrolSpec)} - {"source"}
     for name in sorted(set(data) - known, key=str):
         out.bad(str(name), f"unknown field; known: {', '.join(sorted(known))}")
-    for required in ("name", "zones", "schedule"):
+    for required in ("name", "schedule"):
         if required not in data:
             out.bad(required, "missing")
+    if "zones" not in data and "areas" not in data:
+        out.bad("zones", "missing (give zones, areas or both)")
     values = {k: v for k, v in data.items() if k in known}
     _check_zones(values, zones, out)
+    _check_areas(values, zones, out)
     look_for = values.get("look_for", list(LOOK_FOR))
     if not isinstance(look_for, list) or not look_for or any(x not in LOOK_FOR
                                                             for x in look_for):

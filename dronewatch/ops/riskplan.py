@@ -24,6 +24,7 @@ from dronewatch.analysis.areas import AreaTrend, compare_windows, find_areas
 from dronewatch.errors import DronewatchError
 from dronewatch.geo import LocalFrame, Terrain
 from dronewatch.ops.alarm import nearest_launch_site
+from dronewatch.ops.patrolspec import PatrolArea
 from dronewatch.ops.station import Equipment
 from dronewatch.planning import AltitudePolicy, Plan, PlanningContext, plan_coverage
 from dronewatch.store import Store
@@ -55,6 +56,7 @@ class ProposedFlight:
     time_s: float
     plan: Plan
     reasons: tuple[str, ...]
+    area: PatrolArea  # what the flight covers, as a patrol file names it
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,18 +149,17 @@ def plan_for_risk(store: Store, zones: ZoneSet, terrain: Terrain, equipment: Equ
     targets = risk_targets(store, now_unix_s)
     options, left = [], []
     for t in targets:
-        frame = LocalFrame(t.lat_deg, t.lon_deg)
-        square = shapely.box(-t.radius_m, -t.radius_m, t.radius_m, t.radius_m)
+        area = PatrolArea(t.lat_deg, t.lon_deg, t.radius_m)
         ctx = PlanningContext(zones, terrain, equipment.camera, airframe=equipment.airframe,
                               altitude=AltitudePolicy(target_agl_m=altitude_agl_m),
                               launch_site=nearest_launch_site(zones, t.lat_deg, t.lon_deg))
         try:
-            plan = plan_coverage(ctx, polygon_wgs84=frame.geometry_to_wgs84(square),
+            plan = plan_coverage(ctx, polygon_wgs84=area.polygon_wgs84(),
                                  name=f"risk {t.label}")[0]
         except DronewatchError as exc:
             left.append((t.label, str(exc)))
             continue
-        options.append(ProposedFlight(t.label, t.risk, plan.time_s, plan, t.reasons))
+        options.append(ProposedFlight(t.label, t.risk, plan.time_s, plan, t.reasons, area))
     chosen, spent = [], 0.0
     for f in sorted(options, key=lambda f: -f.risk / max(f.time_s, 1.0)):
         if spent + f.time_s <= budget_s:

@@ -53,7 +53,7 @@ def test_yml_files_count_every_problem_is_listed_and_a_missing_folder_is_an_erro
     specs, problems = check_patrols(tmp_path, zones)
     assert [s.name for s in specs] == ["a"]
     assert [p.split(": ", 1)[1] for p in problems] == [
-        "altitude: unknown field; known: airframe, altitude_agl_m, camera, drone, "
+        "altitude: unknown field; known: airframe, altitude_agl_m, areas, camera, drone, "
         "launch_site, look_for, max_delay_s, max_wind_mps, min_battery_pct, name, schedule, "
         "timezone, warn_area_growth, warn_peak_rise_c, zones",
         "max_wind_mps: 'x' is not a number",
@@ -74,3 +74,47 @@ def test_a_patrol_may_name_its_own_camera_and_airframe_but_only_known_ones(tmp_p
     assert len(problems) == 1 and "b.yaml" in problems[0]
     assert "camera: unknown camera preset 'gopro'; known: " in problems[0]
     assert "dji-m30t" in problems[0]
+
+
+def _areas_file(tmp_path, areas: str) -> None:
+    (tmp_path / "r.yaml").write_text(f"name: r\nschedule: '0 2 * * *'\nareas: {areas}\n")
+
+
+def test_a_patrol_of_areas_only_plans_the_square_around_each(tmp_path, zones):
+    """The risk plan's targets are places, not zones: a patrol can name them."""
+    from dronewatch.config import Settings, default_dem_path
+    from dronewatch.geo import Terrain
+    from dronewatch.ops.patrol import plan_patrol
+    from dronewatch.ops.station import station_equipment
+
+    station = next(s for s in zones.launch_sites if s.id == "launch-station")
+    lat, lon = station.lat_deg + 0.004, station.lon_deg + 0.004
+    _areas_file(tmp_path, f"[{{lat: {lat}, lon: {lon}, radius_m: 150}}]")
+    (spec,), problems = check_patrols(tmp_path, zones)
+    assert problems == [] and spec.zones == () and spec.areas[0].radius_m == 150.0
+    with Terrain(default_dem_path()) as terrain:
+        plan = plan_patrol(spec, zones, terrain, station_equipment(Settings()))
+    assert abs(plan.region_local.area / 300.0 ** 2 - 1.0) < 0.02
+    assert plan.covered_share > 0.9
+
+
+@pytest.mark.parametrize(("areas", "message"), [
+    ("[{lat: 44.7, lon: 88.6, radius_m: 2}]", "area 1: radius_m 2 is out of range [10, 5000]"),
+    ("[{lat: 1.0, lon: 2.0, radius_m: 100}]", "area 1: 1.000000, 2.000000 is outside the "
+                                              "operating area 'op-area'"),
+    ("[{lat: 44.7, lon: 88.6}]", "area 1: {'lat': 44.7, 'lon': 88.6}: expected lat, lon"),
+    ("[{lat: 44.7, lon: 88.6, radius_m: .nan}]", "area 1: {'lat': 44.7, 'lon': 88.6, "
+                                                 "'radius_m': nan}: expected"),
+    ("here", "'here': a list of {lat: .., lon: .., radius_m: ..}"),
+])
+def test_a_bad_area_names_the_file_line_and_area(tmp_path, zones, areas, message):
+    _areas_file(tmp_path, areas)
+    specs, problems = check_patrols(tmp_path, zones)
+    assert specs == [] and problems[0].startswith(f"{tmp_path / 'r.yaml'}, line 3: areas: "
+                                                  f"{message}")
+
+
+def test_a_patrol_with_neither_zones_nor_areas_is_refused(tmp_path, zones):
+    (tmp_path / "r.yaml").write_text("name: r\nschedule: '0 2 * * *'\n")
+    _, problems = check_patrols(tmp_path, zones)
+    assert problems == [f"{tmp_path / 'r.yaml'}: zones: missing (give zones, areas or both)"]

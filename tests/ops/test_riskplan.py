@@ -12,10 +12,11 @@ from dronewatch.analysis.cases import assign, case_from_finding
 from dronewatch.cli import app
 from dronewatch.config import Settings, default_dem_path, default_zones_path
 from dronewatch.geo import Terrain
+from dronewatch.ops.patrolspec import check_patrols
 from dronewatch.ops.riskplan import plan_for_risk, risk_targets
 from dronewatch.ops.station import station_equipment
 from dronewatch.store import Finding, FindingKind, Store
-from dronewatch.store.cases import add_owner
+from dronewatch.store.cases import add_owner, get_case
 from dronewatch.zones import load_zones
 
 NOW = 1_760_000_000.0
@@ -81,3 +82,48 @@ def test_patrol_plan_prints_the_proposal_as_json(store_path):
     assert proposal["budget_s"] == 10_800
     assert [(f["target"], f["risk"]) for f in proposal["flights"]] == [("case #1", 7.0),
                                                                       ("case #2", 7.0)]
+
+
+def test_the_schedule_is_regenerated_from_the_plan_and_officers_files_are_kept(store_path,
+                                                                              tmp_path):
+    """--write makes each proposed flight a daily patrol file that `check` accepts; a
+    second plan replaces the first one's files, never an officer's own."""
+    missions = tmp_path / "missions"
+    missions.mkdir()
+    own = missions / "hongsha.yaml"
+    own.write_text("name: hongsha\nzones: [pa-hongsha]\nschedule: '0 1 * * *'\n")
+
+    def plan(budget: str) -> dict:
+        result = CliRunner().invoke(app, ["patrol", "plan", "--budget", budget, "--store",
+                                          str(store_path), "--write", str(missions),
+                                          "--start", "23:30", "--json"])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.output.strip().splitlines()[-1])
+
+    first = plan("3h")
+    assert first["written"] == [str(missions / "risk-1.yaml"), str(missions / "risk-2.yaml")]
+    zones = load_zones(default_zones_path())
+    specs, problems = check_patrols(missions, zones)
+    assert problems == []
+    risk = {s.name: s for s in specs if s.name.startswith("risk-")}
+    one, two = risk["risk-1"], risk["risk-2"]
+    assert one.schedule == "30 23 * * *"  # the first at the start, daily
+    minute, hour = (int(x) for x in two.schedule.split()[:2])
+    after_one = first["flights"][0]["time_s"] / 60 + 10  # the flight and a battery swap
+    assert 0 <= (60 * hour + minute) - (23 * 60 + 30 + after_one) % (24 * 60) < 1.01
+    assert two.schedule.endswith(" * * *")
+    with Store(store_path) as store:
+        cases_at = {(round(c.lat_deg, 4), round(c.lon_deg, 4)) for c in
+                    (get_case(store, 1), get_case(store, 2))}
+    assert {(round(s.areas[0].lat_deg, 4), round(s.areas[0].lon_deg, 4))
+            for s in (one, two)} == cases_at
+    assert "case #" in (missions / "risk-1.yaml").read_text()  # why, for the officer
+    budget = f"{first['flights'][0]['time_s'] // 60 + 1:.0f}min"
+    assert plan(budget)["written"] == [str(missions / "risk-1.yaml")]
+    assert not (missions / "risk-2.yaml").exists() and own.exists()
+    (missions / "risk-1.yaml").write_text(own.read_text().replace("hongsha", "mine"))
+    refused = CliRunner().invoke(app, ["patrol", "plan", "--budget", "3h", "--store",
+                                       str(store_path), "--write", str(missions)])
+    assert refused.exit_code == 1 and "risk-1.yaml: an officer's own file" in refused.output
+    assert "mine" in (missions / "risk-1.yaml").read_text()
+    assert not (missions / "risk-2.yaml").exists()  # nothing written
