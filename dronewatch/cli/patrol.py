@@ -71,7 +71,7 @@ def patrol_list(missions: MissionsOption = None, store: StoreOption = None,
             nxt = spec.trigger().get_next_fire_time(None, datetime.now(UTC))
             runs = db.patrol_runs(spec.name)
             rows.append({
-                "name": spec.name, "zones": list(spec.zones), "drone": spec.drone,
+                "name": spec.name, "zones": spec.covers(), "drone": spec.drone,
                 "schedule": f"{spec.schedule} ({spec.timezone})",
                 "next_run": nxt.astimezone(ZoneInfo(spec.timezone)).isoformat(" ", "minutes")
                 if nxt else None,

@@ -79,6 +79,11 @@ class PatrolSpec:
     areas: tuple[PatrolArea, ...] = ()  # places to cover besides the zones
     source: str = ""
 
+    def covers(self) -> list[str]:
+        """What it covers, as an officer reads it: zone ids, then each area."""
+        return [*self.zones, *(f"{a.radius_m:.0f} m around {a.lat_deg:.5f}, {a.lon_deg:.5f}"
+                               for a in self.areas)]
+
     def region_wgs84(self, zones: ZoneSet) -> shapely.Geometry:
         """What the patrol covers: its zones and its areas, as one shape."""
         return shapely.union_all([zones.get(z).geometry for z in self.zones]
