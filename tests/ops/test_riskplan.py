@@ -118,6 +118,12 @@ def test_the_schedule_is_regenerated_from_the_plan_and_officers_files_are_kept(s
     assert {(round(s.areas[0].lat_deg, 4), round(s.areas[0].lon_deg, 4))
             for s in (one, two)} == cases_at
     assert "case #" in (missions / "risk-1.yaml").read_text()  # why, for the officer
+    listed = CliRunner().invoke(app, ["patrol", "list", "--missions", str(missions),
+                                      "--store", str(tmp_path / "list.sqlite"), "--json"])
+    covers = {row["name"]: row["zones"] for row in json.loads(listed.output)}
+    assert covers["hongsha"] == ["pa-hongsha"]
+    assert covers["risk-1"] == [f"{one.areas[0].radius_m:.0f} m around "
+                                f"{one.areas[0].lat_deg:.5f}, {one.areas[0].lon_deg:.5f}"]
     budget = f"{first['flights'][0]['time_s'] // 60 + 1:.0f}min"
     assert plan(budget)["written"] == [str(missions / "risk-1.yaml")]
     assert not (missions / "risk-2.yaml").exists() and own.exists()
