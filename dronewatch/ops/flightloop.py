@@ -12,6 +12,7 @@ point per few metres flown (thinned by distance, never dropped for being busy).
 from __future__ import annotations
 
 import math
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -57,6 +58,8 @@ class Track:
     def offer(self, t: float, lat: float, lon: float, alt: float) -> None:
         if not (math.isfinite(lat) and math.isfinite(lon)) or (lat == 0 and lon == 0):
             return
+        if self.points and t < self.points[-1][0]:
+            return  # heard before the last point kept (it waited in a queue): out of order
         self._last_seen = (t, lat, lon, alt)
         if self.points:
             _, lat0, lon0, alt0 = self.points[-1]
@@ -107,6 +110,7 @@ class Watch:
     _repeats: int = 0
     _map_failed: bool = False
     closing: bool = False  # set once the watching is over: late shots command nothing
+    stop: threading.Event | None = None  # a fleet's stop: set, it ends the flight as Ctrl-C
 
     def say(self, text: str, kind: AnnouncementKind = AnnouncementKind.STAGE) -> None:
         self.announce(Announcement(kind, text))
@@ -130,8 +134,9 @@ class Watch:
                     return ended
 
     def on_message(self, msg: CameraShot | PositionFix) -> None:
-        if isinstance(msg, PositionFix):
-            self.track.offer(time.time(), msg.latitude_deg, msg.longitude_deg,
+        if isinstance(msg, PositionFix):  # timed when it arrived, not when looked at
+            arrived = time.time() - (time.monotonic() - msg.received_s)
+            self.track.offer(arrived, msg.latitude_deg, msg.longitude_deg,
                              msg.altitude_amsl_m)
             self.shots.on_position(msg)  # poses for frames of shots the link lost
             return
@@ -162,6 +167,8 @@ class Watch:
 
     def check(self) -> Outcome | None:
         """The state checks: landed, link lost, hold over, too long; the live map."""
+        if self.stop is not None and self.stop.is_set():
+            raise KeyboardInterrupt  # the caller brings the drone home and waits
         state = self.vehicle.state
         self.track.offer(time.time(), state.lat_deg, state.lon_deg, state.alt_amsl_m)
         if state.mission_seq != self._last_seq and state.mission_total:

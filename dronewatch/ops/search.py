@@ -23,6 +23,7 @@ from dronewatch.geo import Terrain, distance_m
 from dronewatch.link import LinkError, ShotFeed, Vehicle
 from dronewatch.link.camera import check_camera
 from dronewatch.link.terrain import serve_terrain
+from dronewatch.ops.crew import Crew
 from dronewatch.ops.faults import (
     POLICY,
     Fault,
@@ -153,8 +154,11 @@ def fly_plan(vehicle: Vehicle, plan: Plan, zones: ZoneSet, terrain: Terrain,
              camera: FrameSource, store: Store, mission_id: int, map_path: Path, *,
              options: FlightOptions | None = None,
              announce: Callable[[Announcement], None] = lambda _: None,
-             vehicle_name: str = "drone") -> FlightReport:
+             vehicle_name: str = "drone", crew: Crew | None = None) -> FlightReport:
     """Upload and fly one sortie of a plan, detecting and storing as it goes.
+
+    A drone of a fleet (:mod:`dronewatch.ops.fleet`) is given its ``crew``: the fleet's
+    one recorder, its stop, and its turn to take off.
 
     From the first arm command on, every error and signal ends in the fault policy's
     safe action (:mod:`dronewatch.ops.faults`), the flight is closed in the store
@@ -189,6 +193,8 @@ def fly_plan(vehicle: Vehicle, plan: Plan, zones: ZoneSet, terrain: Terrain,
         try:
             prepared = prepare(vehicle, plan, zones, fence_margin_m=options.fence_margin_m,
                                say=say, terrain=served)
+            if crew is not None:
+                crew.wait_turn()
         except BaseException as exc:
             fault = Fault.of(exc)
             db.end_flight(flight.id, f"{Outcome.NOT_LAUNCHED}: {fault.message}")
@@ -196,7 +202,8 @@ def fly_plan(vehicle: Vehicle, plan: Plan, zones: ZoneSet, terrain: Terrain,
                 raise PreflightError(f"{fault.message} during the upload: nothing flew") \
                     from None
             raise
-        recorder = FindingRecorder(db, mission_id, announce, alarm_confidence=alarm)  # type: ignore[arg-type]
+        recorder = crew.recorder if crew is not None else FindingRecorder(
+            db, mission_id, announce, alarm_confidence=alarm)  # type: ignore[arg-type]
         shots = ShotHandler(vehicle, camera, terrain, recorder, announce,
                             max_frame_age_s=options.max_frame_age_s,
                             blind_after=options.blind_after_shots,
@@ -210,7 +217,8 @@ def fly_plan(vehicle: Vehicle, plan: Plan, zones: ZoneSet, terrain: Terrain,
                           [(lat, lon) for lat, lon, _ in plan.waypoints_wgs84(0)], map_path,
                           prepared.failsafes, commanded, on_find=options.on_find,
                           hold_s=options.hold_s, link_lost_after_s=options.link_lost_after_s,
-                          map_every_s=options.map_every_s, max_flight_s=options.max_flight_s)
+                          map_every_s=options.map_every_s, max_flight_s=options.max_flight_s,
+                          stop=crew.stop if crew is not None else None)
             outcome, to_airborne, took_off = _launch_and_watch(
                 vehicle, prepared, watch, feed, db, flight.id, options, say, warn, started)
             watch.closing = True

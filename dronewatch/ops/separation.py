@@ -1,0 +1,221 @@
+"""Keeping drones of one search apart in the air: a launch gate and a live check.
+
+Why a live check when the plan already keeps them apart (disjoint shares, transits on
+layers of their own): the plan assumes every drone flies its mission on time, and they
+do not. A drone held over a person, one slowed by wind, a transit home that meets a
+neighbour still at work, or two drones coming home together all bring two drones
+close. So the positions the drones report are compared several times a second; when
+two airborne drones come within the minimum both horizontally and vertically (now, or
+within ``lookahead_s`` at their present velocities), the later-launched of the two is
+held where it is (BRAKE on an ArduCopter, LOITER on PX4; a reposition to where it is
+elsewhere) and the operator is told. It resumes what it was doing (its mission, or its
+return home) once it is clear of every drone it was held for. The earlier drone is
+never held for a later one, so two holds cannot wait on each other.
+
+The same rule keeps a launch apart: a drone takes off only when every drone launched
+before it has climbed out of its way (or has ended its flight).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from dronewatch.errors import DronewatchError
+from dronewatch.geo import metres_per_degree
+from dronewatch.link import LinkError, Vehicle, VehicleState
+from dronewatch.link.modes import Flavour, VehicleKind
+
+__all__ = ["Breach", "Gap", "SeparationGuard", "SeparationRules", "gap"]
+
+_CHECK_EVERY_S = 0.05  # wall seconds between two looks at the launch gate
+
+
+class SeparationError(DronewatchError, ValueError):
+    """A separation rule is not a sensible number; the message names the field."""
+
+
+@dataclass(frozen=True, slots=True)
+class SeparationRules:
+    """How far apart two airborne drones must stay (either distance suffices)."""
+
+    min_horizontal_m: float = 30.0
+    min_vertical_m: float = 8.0
+    lookahead_s: float = 3.0  # vehicle seconds: hold before a breach, not at it
+    airborne_above_m: float = 2.0  # below this over home a drone is taking off or landed
+
+    def __post_init__(self) -> None:
+        for name in ("min_horizontal_m", "min_vertical_m", "lookahead_s", "airborne_above_m"):
+            value = getattr(self, name)
+            if not (math.isfinite(value) and value >= 0):
+                raise SeparationError(f"{name}: must be a number >= 0, got {value!r}")
+        if self.min_horizontal_m == 0:
+            raise SeparationError("min_horizontal_m: must be above 0")
+
+
+@dataclass(frozen=True, slots=True)
+class Gap:
+    """The distance between two drones, horizontal and vertical."""
+
+    horizontal_m: float
+    vertical_m: float
+
+    def breaches(self, rules: SeparationRules) -> bool:
+        return (self.horizontal_m < rules.min_horizontal_m
+                and self.vertical_m < rules.min_vertical_m)
+
+
+@dataclass(frozen=True, slots=True)
+class Breach:
+    """One hold: ``held`` was stopped for ``other`` at this gap (seen or foreseen)."""
+
+    time_unix_s: float
+    held: str
+    other: str
+    horizontal_m: float
+    vertical_m: float
+    foreseen: bool  # the gap was not yet below the minimum, only about to be
+
+
+def gap(a: VehicleState, b: VehicleState, ahead_s: float = 0.0) -> Gap:
+    """The gap between two reported positions, or ``ahead_s`` from now at their velocities."""
+    north_per_deg, east_per_deg = metres_per_degree((a.lat_deg + b.lat_deg) / 2)
+    north = (b.lat_deg - a.lat_deg) * north_per_deg + (b.vn_mps - a.vn_mps) * ahead_s
+    east = (b.lon_deg - a.lon_deg) * east_per_deg + (b.ve_mps - a.ve_mps) * ahead_s
+    up = (b.alt_amsl_m - a.alt_amsl_m) - (b.vd_mps - a.vd_mps) * ahead_s
+    return Gap(math.hypot(north, east), abs(up))
+
+
+@dataclass
+class _Held:
+    resume_mode: str
+    because_of: set[int] = field(default_factory=set)
+
+
+@dataclass
+class SeparationGuard:
+    """The fleet's separation: call :meth:`check` often from one thread; drones are given
+    in launch order, and ``say`` tells the operator (and the store) of each hold."""
+
+    names: Sequence[str]
+    vehicles: Sequence[Vehicle]
+    rules: SeparationRules
+    say: Callable[[str], None]
+    done: Sequence[threading.Event]  # set when a drone's flight has ended
+    breaches: list[Breach] = field(default_factory=list)
+    min_gap_m: float = math.inf  # smallest horizontal gap seen without vertical separation
+    _held: dict[int, _Held] = field(default_factory=dict)
+
+    def airborne(self, i: int) -> bool:
+        state = self.vehicles[i].state
+        return (not self.done[i].is_set() and state.armed and not state.stale
+                and math.isfinite(state.lat_deg)
+                and state.alt_rel_m > self.rules.airborne_above_m)
+
+    def launch_clear(self, i: int) -> bool:
+        """Every drone launched before ``i`` has ended or climbed well clear of it."""
+        me = self.vehicles[i].state
+        for j in range(i):
+            if self.done[j].is_set():
+                continue
+            if not self.airborne(j):
+                return False  # still on its way up (or not yet launched)
+            if gap(me, self.vehicles[j].state).horizontal_m < 2 * self.rules.min_horizontal_m:
+                return False
+        return True
+
+    def wait_launch(self, i: int, stop: threading.Event) -> None:
+        """Block until drone ``i`` may take off.
+
+        Raises
+        ------
+        KeyboardInterrupt
+            The fleet was stopped first.
+        """
+        while not self.launch_clear(i):
+            if stop.wait(_CHECK_EVERY_S):
+                raise KeyboardInterrupt
+
+    def check(self) -> None:
+        """Compare every pair of airborne drones; hold or release the later ones."""
+        up = [i for i in range(len(self.vehicles)) if self.airborne(i)]
+        states = {i: self.vehicles[i].state for i in up}
+        conflicts: dict[int, dict[int, tuple[Gap, bool]]] = {}
+        for n, i in enumerate(up):
+            for j in up[n + 1:]:  # i launched before j
+                now = gap(states[i], states[j])
+                if now.vertical_m < self.rules.min_vertical_m:
+                    self.min_gap_m = min(self.min_gap_m, now.horizontal_m)
+                ahead = gap(states[i], states[j], self.rules.lookahead_s)
+                if now.breaches(self.rules) or ahead.breaches(self.rules):
+                    conflicts.setdefault(j, {})[i] = (now, not now.breaches(self.rules))
+        for j, others in conflicts.items():
+            self._hold(j, others)
+        for j in [j for j in self._held if j not in conflicts]:
+            self._release(j)
+
+    def _hold(self, j: int, others: dict[int, tuple[Gap, bool]]) -> None:
+        held = self._held.get(j)
+        new = set(others) - (held.because_of if held else set())
+        if held is None:
+            state = self.vehicles[j].state
+            try:
+                _hold_here(self.vehicles[j])
+            except (LinkError, TimeoutError) as exc:
+                self.say(f"{self.names[j]} could not be held ({exc}); trying again")
+                return
+            held = self._held[j] = _Held(state.mode)
+        held.because_of |= set(others)
+        for i in new:
+            now, foreseen = others[i]
+            self.breaches.append(Breach(time.time(), self.names[j], self.names[i],
+                                        now.horizontal_m, now.vertical_m, foreseen))
+            self.say(f"SEPARATION: {self.names[j]} held ({_hold_mode(self.vehicles[j])}): "
+                     f"{now.horizontal_m:.0f} m from {self.names[i]} horizontally, "
+                     f"{now.vertical_m:.0f} m vertically (minimum "
+                     f"{self.rules.min_horizontal_m:.0f} m / {self.rules.min_vertical_m:.0f} m)")
+
+    def _release(self, j: int) -> None:
+        held = self._held[j]
+        vehicle = self.vehicles[j]
+        try:
+            if held.resume_mode == "RTL":
+                vehicle.return_to_launch()
+            else:
+                vehicle.set_mode(held.resume_mode, timeout_s=_mode_wait_s(vehicle))
+        except (LinkError, TimeoutError) as exc:
+            self.say(f"{self.names[j]} could not resume {held.resume_mode} ({exc}); trying "
+                     "again")
+            return
+        del self._held[j]
+        self.say(f"{self.names[j]} clear again: resuming {held.resume_mode}")
+
+
+def _mode_wait_s(vehicle: Vehicle) -> float:
+    return max(10.0 / max(vehicle.speedup, 1.0), 1.0)
+
+
+def _hold_mode(vehicle: Vehicle) -> str:
+    """The mode that stops a drone where it is, as its autopilot names it."""
+    state = vehicle.state
+    if state.flavour is Flavour.PX4:
+        return "LOITER"
+    if state.flavour is Flavour.ARDUPILOT and state.vehicle_kind is VehicleKind.COPTER:
+        return "BRAKE"
+    return "GUIDED"
+
+
+def _hold_here(vehicle: Vehicle) -> None:
+    """Stop the drone where it is: its hold mode, else a reposition to where it is."""
+    mode = _hold_mode(vehicle)
+    if mode != "GUIDED":
+        try:
+            vehicle.set_mode(mode, timeout_s=_mode_wait_s(vehicle))
+            return
+        except LinkError:
+            pass  # refused (PX4 without a position, an odd firmware): reposition instead
+    state = vehicle.state
+    vehicle.goto(state.lat_deg, state.lon_deg, state.alt_rel_m)
