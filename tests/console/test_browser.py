@@ -101,6 +101,7 @@ def test_plan_launch_watch_hold_resume_confirm_the_person_found_and_rtl(served, 
         item = page.locator('li[data-drone="drone-1"][data-connected="true"]')
         expect(item).to_have_count(1, timeout=60_000)
         expect(page.locator("#live")).to_have_text("live", timeout=30_000)
+        expect(page.locator("img.relief")).to_have_count(1, timeout=30_000)  # the DEM's
 
         page.fill("#alarm-lat", f"{world.request.lat_deg:.6f}")
         page.fill("#alarm-lon", f"{world.request.lon_deg:.6f}")
@@ -111,6 +112,7 @@ def test_plan_launch_watch_hold_resume_confirm_the_person_found_and_rtl(served, 
                                                               timeout=60_000)
         item.locator("button.launch").click()
         expect(item).not_to_have_attribute("data-mission", "", timeout=10_000)
+        expect(page.locator("path.route-drone-1")).to_have_count(1, timeout=10_000)
         # functions, not strings: the console's CSP (rightly) forbids eval
         page.wait_for_function(f"() => {LAT_OF_DRONE} !== ''", timeout=60_000)
         start_lat = float(item.get_attribute("data-lat"))
@@ -134,6 +136,9 @@ def test_plan_launch_watch_hold_resume_confirm_the_person_found_and_rtl(served, 
         item.locator('button[data-action="rtl"]').click()  # person found: bring it home
         expect(item).to_have_attribute("data-mode", "RTL", timeout=20_000)
         page.screenshot(path=str(artifacts / "console.png"))
+        link = page.locator("#export-csv").get_attribute("href")  # the false alarms
+        exported = page.request.get(url.rstrip("/") + link)  # with the page's session
+        assert exported.ok and exported.text().startswith("id,kind,")
         browser.close()
 
     from dronewatch.store.live import finding_by_id

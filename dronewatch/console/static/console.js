@@ -1,5 +1,6 @@
 /* dronewatch console: a live map of drones and findings, the alarm form and the
-   findings work-flow. Every change goes through the server (POST with the session's
+   findings work-flow (the map's slower layers are in layers.js, the patrol panel in
+   panels.js). Every change goes through the server (POST with the session's
    CSRF token); the page holds no flight or detection logic. Nothing is loaded from
    outside the station: Leaflet is served by the console itself. */
 "use strict";
@@ -95,6 +96,7 @@ async function openMap() {
   for (const finding of await api("/api/findings")) showFinding(finding);
   listFindings();
   listen();
+  await addLayers();
   listPatrols();
   setInterval(listPatrols, 60000);
   setInterval(refreshCamera, 1000);
@@ -117,19 +119,6 @@ async function refreshCamera() {
   if (old.startsWith("blob:")) URL.revokeObjectURL(old);
 }
 
-/* ---------------------------------------------------------------- patrols */
-const when = (unix_s) => (unix_s ? new Date(unix_s * 1000).toLocaleString() : "–");
-
-async function listPatrols() {
-  let patrols;
-  try { patrols = await api("/api/patrols"); } catch (error) { problem(error.message); return; }
-  $("patrols").replaceChildren(...patrols.map((p) => el("li", { "data-patrol": p.name },
-    el("strong", { text: p.name }), " ",
-    el("span", { text: `next ${when(p.next_run_unix_s)} · ${p.schedule}` }),
-    ...p.runs.slice().reverse().map((r) => el("div", { class: "hint",
-      text: `${when(r.due_unix_s)}: ${r.status}${r.detail ? ` (${r.detail})` : ""}` })))));
-}
-
 function listen() {
   const events = new EventSource("/api/events");
   state.events = events;
@@ -143,8 +132,10 @@ function listen() {
     if (latencies.length < 10000) latencies.push(Date.now() - data.sent_unix_s * 1000);
   });
   events.addEventListener("finding", (e) => {
-    showFinding(JSON.parse(e.data));
+    const finding = JSON.parse(e.data);
+    showFinding(finding);
     listFindings();
+    if (finding.kind === "hotspot") hotspotsChanged();
   });
   events.addEventListener("problem", (e) => problem(JSON.parse(e.data).text));
   // the server ends the stream when the session does: back to the log-in form
@@ -172,22 +163,33 @@ function showDrone(d, withTrack) {
     shown.marker.bindTooltip(`${d.id} ${d.mode} ${fmt(d.alt_rel_m)} m`);
   }
   const item = shown.item;
+  if (layers.control && item.dataset.mission !== undefined && item.dataset.mission !== d.mission) {
+    showRoutes();  // a mission began or ended: its route appears or goes
+  }
   Object.assign(item.dataset, { lat: d.lat_deg ?? "", lon: d.lon_deg ?? "", mode: d.mode,
                                 mission: d.mission, connected: d.connected });
+  const parts = shown.parts || (shown.parts = droneItem(d.id, item));
+  parts.status.textContent = d.connected ? `${d.mode}${d.armed ? " armed" : ""}` : "not connected";
+  parts.telemetry.textContent = `alt ${fmt(d.alt_rel_m)} m · hdg ${fmt(d.heading_deg)}° · ` +
+    `batt ${fmt(d.battery_pct)} % · link ${fmt((d.link_quality ?? 0) * 100)} %`;
+  parts.mission.textContent = d.mission ? `flying ${d.mission}` : (d.last_outcome || "idle");
+  parts.launch.hidden = !(state.plan && !d.mission);
+}
+
+/* A drone's list item, built once: telemetry several times a second changes only its
+   texts, so a button is never replaced under the operator's pointer mid-click. */
+function droneItem(id, item) {
+  const parts = { status: el("span"), telemetry: el("span"), mission: el("span", { class: "mission" }),
+                  launch: el("button", { class: "op launch", type: "button", text: "launch plan",
+                                         onclick: () => launch(id) }) };
   item.replaceChildren(
-    el("strong", { text: d.id }), " ",
-    el("span", { text: d.connected ? `${d.mode}${d.armed ? " armed" : ""}` : "not connected" }),
-    el("br"),
-    el("span", { text: `alt ${fmt(d.alt_rel_m)} m · hdg ${fmt(d.heading_deg)}° · batt ${fmt(d.battery_pct)} % · link ${fmt((d.link_quality ?? 0) * 100)} %` }),
-    el("br"),
-    el("span", { class: "mission", text: d.mission ? `flying ${d.mission}` : (d.last_outcome || "idle") }),
-    el("br"),
+    el("strong", { text: id }), " ", parts.status, el("br"), parts.telemetry, el("br"),
+    parts.mission, el("br"),
     ...["rtl", "hold", "resume"].map((action) => el("button", {
       class: "op", type: "button", "data-action": action, text: action.toUpperCase(),
-      onclick: () => command(d.id, action) })),
-    ...(state.plan && !d.mission ? [el("button", { class: "op launch", type: "button",
-      text: "launch plan", onclick: () => launch(d.id) })] : []),
-  );
+      onclick: () => command(id, action) })),
+    parts.launch);
+  return parts;
 }
 
 async function command(drone, action) {
@@ -218,8 +220,11 @@ $("alarm").addEventListener("submit", async (event) => {
 
 async function launch(drone) {
   if (!state.plan || !confirm(`launch ${state.plan.name} on ${drone}?`)) return;
-  try { await api(`/api/drones/${drone}/launch`, { plan_id: state.plan.plan_id }); problem(""); }
-  catch (error) { problem(error.message); }
+  try {
+    await api(`/api/drones/${drone}/launch`, { plan_id: state.plan.plan_id });
+    problem("");
+    await showRoutes();
+  } catch (error) { problem(error.message); }
 }
 
 /* ---------------------------------------------------------------- findings */
