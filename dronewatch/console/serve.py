@@ -143,9 +143,11 @@ def serve(options: ConsoleOptions, settings: Settings,
                                                        min_battery_pct=settings.min_battery_pct),
                           patrol_flights=PatrolFlights(planners.patrol, _patrol_flight(
                               store, settings, options.out_dir, camera_for, frames)))
+        # proxy_headers off: the console is reached directly, and a client's own
+        # X-Forwarded-For must not choose the address the log-in throttle counts by
         server = uvicorn.Server(uvicorn.Config(
             create_app(station), host=options.host, port=options.port, log_level="warning",
-            timeout_graceful_shutdown=2))
+            timeout_graceful_shutdown=2, proxy_headers=False))
         following = ", ".join(f"{i} {u}" for i, u in zip(fleet.ids, options.drones,
                                                            strict=True))
         say(f"dronewatch console: open http://{options.host}:{options.port}/  "

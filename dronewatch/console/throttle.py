@@ -12,7 +12,8 @@ console must not hand out a fresh set of tries, and the same rows show afterward
 tried what from where. Refused attempts are recorded but not counted, so a user who
 keeps retrying is not locked out for ever by their own retries. Why per address and
 not per name alone: a guesser elsewhere must not be able to lock the duty officer out of
-the console at their own desk.
+the console at their own desk. The address is the connection's own (``console.serve``
+turns uvicorn's proxy headers off), so a client cannot pick a new one per guess.
 """
 
 from __future__ import annotations
