@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import socket
 import sys
 import tomllib
 from collections.abc import Callable, Mapping
@@ -38,6 +39,7 @@ __all__ = [
     "Settings",
     "data_dir",
     "default_dem_path",
+    "default_station",
     "default_store_path",
     "default_zones_path",
     "load_settings",
@@ -48,6 +50,7 @@ __all__ = [
 _MAPDATA_ENV = "DRONEWATCH_MAPDATA"
 _URL_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 _DRONE_SCHEMES = ("udp:", "udpin:", "udpout:", "tcp:", "tcpin:")
+_STATION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
 DEFAULT_CAMERA = "dji-m30t"
@@ -79,6 +82,9 @@ class Settings:
     # DRONEWATCH_TIMEZONE: the station's clock (an IANA name). Maps show times in it with
     # UTC beside, because the team reads its watches and the logs and autopilot read UTC.
     timezone: str = DEFAULT_TIMEZONE
+    # DRONEWATCH_STATION: this station's name, written on every row it stores, so the
+    # regional database that gathers many stations knows whose each row is.
+    station: str = field(default_factory=lambda: default_station())
 
     @property
     def zone(self) -> ZoneInfo:
@@ -114,6 +120,24 @@ def check_store_url(where: str) -> str | None:
         return (f"unknown store scheme {scheme.group(1)!r}; use a SQLite file path, "
                 "sqlite:///PATH or postgresql://USER@HOST/DB")
     return None
+
+
+def default_station() -> str:
+    """The host name (cut to a valid station name), or ``station`` when it has none.
+
+    Why the host name: each station runs on its own PC, so two stations that forgot to
+    set a name still tag their rows apart.
+    """
+    name = re.sub(r"[^A-Za-z0-9._-]", "-", socket.gethostname().split(".")[0])[:64]
+    return name if _STATION.match(name) else "station"
+
+
+def check_station(name: str) -> str | None:
+    """Why ``name`` cannot name a station, or None."""
+    if _STATION.match(name):
+        return None
+    return (f"{name!r}: a station name is 1-64 letters, digits, '.', '_' or '-', "
+            "starting with a letter or digit")
 
 
 def check_timezone(name: str) -> str | None:
@@ -154,6 +178,7 @@ _CHECKS: dict[str, Callable[[str], str | None]] = {
     "camera": _check_preset(_camera_lookup),
     "airframe": _check_preset(_airframe_lookup),
     "timezone": check_timezone,
+    "station": check_station,
 }
 
 

@@ -11,7 +11,9 @@ from dronewatch.config import (
     DEFAULT_TIMEZONE,
     ConfigError,
     Settings,
+    check_station,
     data_dir,
+    default_station,
     default_store_path,
     load_settings,
 )
@@ -102,3 +104,13 @@ def test_the_station_time_zone_is_a_checked_setting(tmp_path):
             load_settings({"DRONEWATCH_TIMEZONE": wrong})
     with pytest.raises(ConfigError, match=r"line 2: timezone: 'UTC\+6': unknown time zone"):
         settings_from(tmp_path, 'camera = "dji-h20t"\ntimezone = "UTC+6"\n')
+
+
+def test_the_station_name_is_a_checked_setting(tmp_path):
+    assert check_station(default_station()) is None  # the host name, made a valid name
+    assert settings_from(tmp_path, 'station = "altai-2"\n').station == "altai-2"
+    assert load_settings({"DRONEWATCH_STATION": "ulaan.1"}).station == "ulaan.1"
+    for wrong in ("", "two words", "-dash", "x" * 65):
+        with pytest.raises(ConfigError, match=r"DRONEWATCH_STATION: station: .*a station name "
+                                              r"is 1-64 letters"):
+            load_settings({"DRONEWATCH_STATION": wrong})

@@ -177,12 +177,12 @@ def add_case(store: Store, new: NewCase, *, now_unix_s: float | None = None) -> 
             raise CaseError(f"finding: there is no finding #{new.finding_id}")
         case_id = int(db.execute(
             "INSERT INTO cases (kind, status, source, finding_id, lat_deg, lon_deg, "
-            "reported_unix_s, description, created_by, created_unix_s) VALUES "
-            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            "reported_unix_s, description, created_by, created_unix_s, station) VALUES "
+            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (new.kind.value, CaseStatus.OPEN.value, new.source.value, new.finding_id,
              new.lat_deg, new.lon_deg, new.reported_unix_s, new.description,
-             new.created_by, now))[0][0])
-        _insert_event(db, case_id, None, CaseStatus.OPEN,
+             new.created_by, now, store.station))[0][0])
+        _insert_event(db, store.station, case_id, None, CaseStatus.OPEN,
                       StatusChange(new.created_by, "opened", new.description,
                                    finding_id=new.finding_id, time_unix_s=now))
     return get_case(store, case_id)
@@ -241,7 +241,7 @@ def change_status(store: Store, case_id: int, expected: CaseStatus, new: CaseSta
                 raise CaseError(f"case: there is no case #{case_id}")
             raise CaseError(f"case #{case_id} is {now[0][0]}, not {expected.value}: "
                             "changed meanwhile; nothing was done")
-        _insert_event(db, case_id, expected, new, change)
+        _insert_event(db, store.station, case_id, expected, new, change)
     return get_case(store, case_id)
 
 
@@ -252,7 +252,7 @@ def record_event(store: Store, case_id: int, change: StatusChange) -> CaseEvent:
         if not rows:
             raise CaseError(f"case: there is no case #{case_id}")
         status = CaseStatus(rows[0][0])
-        event_id = _insert_event(db, case_id, status, status, change)
+        event_id = _insert_event(db, store.station, case_id, status, status, change)
     return next(e for e in case_events(store, case_id) if e.id == event_id)
 
 
@@ -264,15 +264,16 @@ def case_events(store: Store, case_id: int | None = None) -> list[CaseEvent]:
     return [_event(r) for r in rows]
 
 
-def _insert_event(db: Backend, case_id: int, before: CaseStatus | None, after: CaseStatus,
-                  change: StatusChange) -> int:
+def _insert_event(db: Backend, station: str, case_id: int, before: CaseStatus | None,
+                  after: CaseStatus, change: StatusChange) -> int:
     if not change.actor.strip():
         raise CaseError("by: say who makes the change")
     at = time.time() if change.time_unix_s is None else change.time_unix_s
     return int(db.execute(
         "INSERT INTO case_events (case_id, time_unix_s, actor, action, status_before, "
-        "status_after, note, finding_id, mission_id, peak_temp_c, area_m2) VALUES "
-        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        "status_after, note, finding_id, mission_id, peak_temp_c, area_m2, station) VALUES "
+        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         (case_id, at, change.actor.strip(), change.action,
          None if before is None else before.value, after.value, change.note,
-         change.finding_id, change.mission_id, change.peak_temp_c, change.area_m2))[0][0])
+         change.finding_id, change.mission_id, change.peak_temp_c, change.area_m2,
+         station))[0][0])

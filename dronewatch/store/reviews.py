@@ -91,9 +91,9 @@ def review(store: Store, finding_id: int, state: ReviewState | str, *, operator:
             raise ReviewError(f"finding {finding_id} is {current.value}: it cannot become "
                               f"{state.value}")
         review_id = int(db.execute(
-            "INSERT INTO finding_reviews (finding_id, time_unix_s, operator, state, note) "
-            "VALUES (?, ?, ?, ?, ?) RETURNING id",
-            (finding_id, now, operator, state.value, note))[0][0])
+            "INSERT INTO finding_reviews (finding_id, time_unix_s, operator, state, note, "
+            "station) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+            (finding_id, now, operator, state.value, note, store.station))[0][0])
     return Review(review_id, finding_id, now, operator, state, note)
 
 

@@ -99,5 +99,16 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             client TEXT NOT NULL, outcome TEXT NOT NULL)""",
         "CREATE INDEX console_logins_time ON console_logins(time_unix_s)",
     ),
+    (  # version 7: each row tagged with the station that wrote it; station_id is the
+        # row's id in that station's own store when it came by sync (NULL when written
+        # here), so a sync repeated or resumed finds the rows it copied before
+        *(statement.format(table=table) for table in (
+            "missions", "flights", "track_points", "findings", "patrol_runs", "alerts",
+            "cases", "case_events", "warnings", "finding_reviews")
+          for statement in (
+            "ALTER TABLE {table} ADD COLUMN station TEXT NOT NULL DEFAULT ''",
+            "ALTER TABLE {table} ADD COLUMN station_id BIGINT",
+            "CREATE UNIQUE INDEX {table}_station_id ON {table}(station, station_id)")),
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -21,7 +21,7 @@ from typing import Self
 import shapely
 
 from dronewatch.geo.metric import metres_per_degree
-from dronewatch.store.backends import Backend, StoreError, open_backend
+from dronewatch.store.backends import Backend, StoreError, open_backend, redact_url
 from dronewatch.store.models import (
     Alert,
     Finding,
@@ -50,10 +50,14 @@ class Store:
     where
         A file path or ``sqlite:///path`` for SQLite (the default, one file), or
         ``postgresql://user@host/db`` for PostgreSQL.
+    station
+        The station every row written here is tagged with (default: the ``station``
+        setting), so one database can gather many stations' rows.
     """
 
-    def __init__(self, where: str | PathLike[str]) -> None:
+    def __init__(self, where: str | PathLike[str], *, station: str | None = None) -> None:
         self._lock = threading.Lock()
+        self.station = _station(station, where)
         try:
             self._db: Backend = open_backend(where)
         except StoreError:
@@ -119,14 +123,16 @@ class Store:
         kind = MissionKind(kind)
         now = time.time()
         mission_id = self._insert("INSERT INTO missions (kind, name, launched_by, reason, "
-                                  "created_unix_s, plan_json) VALUES (?, ?, ?, ?, ?, ?)",
-                                  (kind.value, name, launched_by, reason, now, plan_json))
+                                  "created_unix_s, plan_json, station) VALUES "
+                                  "(?, ?, ?, ?, ?, ?, ?)", (kind.value, name, launched_by,
+                                                            reason, now, plan_json, self.station))
         return Mission(mission_id, kind, name, launched_by, reason, now, plan_json)
 
     def start_flight(self, mission_id: int, vehicle: str) -> Flight:
         now = time.time()
-        flight_id = self._insert("INSERT INTO flights (mission_id, vehicle, started_unix_s) "
-                                 "VALUES (?, ?, ?)", (mission_id, vehicle, now))
+        flight_id = self._insert("INSERT INTO flights (mission_id, vehicle, started_unix_s, "
+                                 "station) VALUES (?, ?, ?, ?)",
+                                 (mission_id, vehicle, now, self.station))
         return Flight(flight_id, mission_id, vehicle, now)
 
     def end_flight(self, flight_id: int, outcome: str) -> None:
@@ -162,8 +168,9 @@ class Store:
                   points: Iterable[tuple[float, float, float, float]]) -> None:
         """(time_unix_s, lat, lon, alt_amsl) points of the flown track."""
         with self._write() as db:
-            db.executemany("INSERT INTO track_points VALUES (?, ?, ?, ?, ?)",
-                           [(flight_id, *p) for p in points])
+            db.executemany("INSERT INTO track_points (flight_id, time_unix_s, lat_deg, "
+                           "lon_deg, alt_amsl_m, station) VALUES (?, ?, ?, ?, ?, ?)",
+                           [(flight_id, *p, self.station) for p in points])
 
     def track(self, flight_id: int) -> list[TrackPoint]:
         """The flown track, oldest first."""
@@ -179,22 +186,23 @@ class Store:
         :meth:`finding_id_for`).
         """
         finding_id = self._insert(
-            f"INSERT INTO findings ({_FINDING_COLUMNS}, journal_key) VALUES "
-            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO findings ({_FINDING_COLUMNS}, journal_key, station) VALUES "
+            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (finding.mission_id, finding.kind.value, finding.lat_deg, finding.lon_deg,
              finding.accuracy_m, finding.confidence, finding.first_seen_unix_s,
              finding.last_seen_unix_s, finding.evidence_count, finding.peak_temp_c,
-             finding.area_m2, finding.thumbnail_png, finding.status.value, journal_key))
+             finding.area_m2, finding.thumbnail_png, finding.status.value, journal_key,
+             self.station))
         return replace(finding, id=finding_id)
 
     def add_findings(self, findings: Iterable[Finding]) -> None:
         """Store many findings in one transaction (an import, a simulated year)."""
         rows = [(f.mission_id, f.kind.value, f.lat_deg, f.lon_deg, f.accuracy_m, f.confidence,
                  f.first_seen_unix_s, f.last_seen_unix_s, f.evidence_count, f.peak_temp_c,
-                 f.area_m2, f.thumbnail_png, f.status.value) for f in findings]
+                 f.area_m2, f.thumbnail_png, f.status.value, self.station) for f in findings]
         with self._write() as db:
-            db.executemany(f"INSERT INTO findings ({_FINDING_COLUMNS}) VALUES "
-                           "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            db.executemany(f"INSERT INTO findings ({_FINDING_COLUMNS}, station) VALUES "
+                           "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
     def finding_id_for(self, journal_key: str) -> int | None:
         """The finding a journal entry was already replayed into, if it was.
@@ -278,8 +286,8 @@ class Store:
     def add_patrol_run(self, patrol: str, due_unix_s: float, status: str, *,
                        mission_id: int | None = None, detail: str = "") -> int:
         return self._insert("INSERT INTO patrol_runs (patrol, due_unix_s, mission_id, status,"
-                            " detail) VALUES (?, ?, ?, ?, ?)",
-                            (patrol, due_unix_s, mission_id, status, detail))
+                            " detail, station) VALUES (?, ?, ?, ?, ?, ?)",
+                            (patrol, due_unix_s, mission_id, status, detail, self.station))
 
     def update_patrol_run(self, run_id: int, status: str, *, mission_id: int | None = None,
                           detail: str = "") -> None:
@@ -297,8 +305,9 @@ class Store:
     def add_alert(self, level: str, message: str, finding_id: int | None = None, *,
                   journal_key: str | None = None) -> int:
         return self._insert("INSERT INTO alerts (time_unix_s, level, message, finding_id, "
-                            "journal_key) VALUES (?, ?, ?, ?, ?)",
-                            (time.time(), level, message, finding_id, journal_key))
+                            "journal_key, station) VALUES (?, ?, ?, ?, ?, ?)",
+                            (time.time(), level, message, finding_id, journal_key,
+                             self.station))
 
     def alert_id_for(self, journal_key: str) -> int | None:
         """The alert a journal entry was already replayed into, if it was."""
@@ -309,6 +318,23 @@ class Store:
         """Every alert, oldest first."""
         return [Alert(*r) for r in self._db.execute(
             "SELECT id, time_unix_s, level, message, finding_id FROM alerts ORDER BY id")]
+
+
+def _station(station: str | None, where: object) -> str:
+    """``station``, or the ``station`` setting when None.
+
+    Raises
+    ------
+    StoreError
+        The name is not a station name (the message names the store).
+    """
+    from dronewatch.config import check_station, load_settings  # settings read only if needed
+
+    name = load_settings().station if station is None else station
+    problem = check_station(name)
+    if problem:
+        raise StoreError(f"{redact_url(str(where))}: station: {problem}")
+    return name
 
 
 def _finding(row: tuple) -> Finding:

@@ -32,9 +32,10 @@ def publish(store: Store, warning: PublishedWarning) -> bool:
         if db.execute("SELECT 1 FROM warnings WHERE dedupe_key = ?", (warning.key,)):
             return False
         db.execute("INSERT INTO warnings (published_unix_s, kind, text, evidence, lat_deg, "
-                   "lon_deg, case_id, dedupe_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                   "lon_deg, case_id, dedupe_key, station) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                    (warning.published_unix_s, warning.kind, warning.text, warning.evidence,
-                    warning.lat_deg, warning.lon_deg, warning.case_id, warning.key))
+                    warning.lat_deg, warning.lon_deg, warning.case_id, warning.key,
+                    store.station))
     return True
 
 

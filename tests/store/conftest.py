@@ -11,9 +11,9 @@ import os
 import pytest
 
 POSTGRES_URL = os.environ.get("DRONEWATCH_TEST_POSTGRES_URL", "")
-TABLES = ("finding_reviews", "console_sessions", "console_users", "warnings", "case_events",
-          "cases", "case_owners", "alerts", "patrol_runs", "findings", "track_points",
-          "flights", "missions", "dronewatch_schema")
+TABLES = ("finding_reviews", "console_logins", "console_sessions", "console_users", "warnings",
+          "case_events", "cases", "case_owners", "alerts", "patrol_runs", "findings",
+          "track_points", "flights", "missions", "dronewatch_schema")
 
 
 def _empty_postgres(url: str) -> None:
