@@ -44,6 +44,8 @@ BAD = [
     (["search", *AT, "--drone", "http://drone"], 2, "not a MAVLink address"),
     (["search", *AT, "--drone", "udpout:127.0.0.1"], 2, "--drone"),
     (["search", *AT, "--drone", "udp:host:99999"], 2, "port 1-65535"),
+    (["search", *AT, "--drone", "udp:127.0.0.1:5000", "--drone", "udp:127.0.0.1:5000"], 2,
+     "the same drone is given twice"),
     (["search", *AT, "--store", "mysql://root:hunter2@db/dw"], 2, "unknown store scheme"),
     (["search", *AT, "--wind-mps", "-1"], 2, "--wind-mps"),
     (["search", *AT, "--wind-mps", "nan"], 2, "--wind-mps"),

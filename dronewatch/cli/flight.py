@@ -38,10 +38,12 @@ from dronewatch.cli.common import (
     lat_lon,
     run,
 )
+from dronewatch.cli.fleet import fly_fleet
 from dronewatch.cli.inputs import (
     camera_choice,
     current_settings,
     drone_url,
+    drone_urls,
     read_signing_key,
     store_url,
     writable_folder,
@@ -187,7 +189,11 @@ def search_command(
     at: AtOption,
     radius: RadiusOption = 800.0,
     pattern: PatternOption = Pattern.AUTO,
-    drone: DroneOption = None,
+    drone: Annotated[list[str] | None, typer.Option(
+        help="MAVLink URL of a drone (udp:, udpout:, tcp:, /dev/ttyUSB0,57600); repeat it "
+             "to fly the search with several drones, each its own share [default: the "
+             "'drone' setting]", callback=drone_urls, show_default=False,
+        metavar="URL")] = None,
     lost_person_hours: LostHoursOption = None,
     on_find: Annotated[OnFind, typer.Option(
         help="loiter: hold over the first person found, camera on them; continue: keep "
@@ -218,7 +224,11 @@ def search_command(
         fail("--rehearse plants people and fires in the simulated world: use it with "
              "--camera sim", 2)
     settings = current_settings()
-    drone = drone or settings.drone
+    if drone and len(drone) > 1 and rehearse:
+        fail("--rehearse plants people for one drone's search: fly a fleet with --camera "
+             "sim (the simulated world) instead", 2)
+    urls = drone or [settings.drone]
+    drone = urls[0]
     key = read_signing_key(signing_key, settings.signing_key_file)
     zones = run(lambda: load_zones(default_zones_path()))
     if not zones.in_operating_area(lat, lon):
@@ -228,6 +238,17 @@ def search_command(
                             lost_hours=lost_person_hours, camera=settings.camera,
                             airframe=settings.airframe)
     tlog = tlog or tlog_beside(store or settings.store, out_dir)
+    if len(urls) > 1:
+        options = FlightOptions(on_find=on_find, min_battery_pct=settings.min_battery_pct,
+                                link_lost_after_s=settings.link_lost_after_s,
+                                wind_mps=wind_mps)
+        with run(lambda: Terrain(default_dem_path())) as terrain, \
+                ConsoleReporter(as_json) as reporter:
+            fly_fleet(request, urls, zones=zones, terrain=terrain,
+                      store=store or settings.store, camera=camera, seed=seed,
+                      camera_model=settings.camera, out_dir=out_dir, speedup=speedup, key=key,
+                      tlog=tlog, options=options, announce=reporter, as_json=as_json)
+        return
     with run(lambda: Terrain(default_dem_path())) as terrain, \
             run(lambda: Store(store or settings.store)) as db, \
             ConsoleReporter(as_json) as reporter:

@@ -20,7 +20,7 @@ from dronewatch.config import Settings, check_drone_url, check_store_url
 from dronewatch.config import load_settings as _load_settings
 from dronewatch.link import signing_key
 
-__all__ = ["camera_choice", "camera_preset_name", "current_settings", "drone_url",
+__all__ = ["camera_choice", "camera_preset_name", "current_settings", "drone_url", "drone_urls",
            "existing_file", "lat_lon", "number", "read_signing_key", "reload_settings",
            "store_url", "writable_folder"]
 
@@ -81,6 +81,15 @@ def drone_url(value: str | None) -> str | None:
     if problem:
         raise typer.BadParameter(problem)
     return value
+
+
+def drone_urls(values: list[str] | None) -> list[str] | None:
+    """A typer callback: every repeated --drone a MAVLink address, none given twice."""
+    for value in values or []:
+        drone_url(value)
+    if values and len(set(values)) != len(values):
+        raise typer.BadParameter("the same drone is given twice")
+    return values
 
 
 def store_url(value: str | None) -> str | None:

@@ -49,7 +49,8 @@ from dronewatch.store.journal import is_store_failure
 from dronewatch.thermal import default_detector
 from dronewatch.zones import ZoneSet
 
-__all__ = ["DroneResult", "FleetDrone", "FleetReport", "plan_for_fleet", "run_fleet_search"]
+__all__ = ["DroneResult", "FleetDrone", "FleetReport", "plan_for_fleet", "run_fleet_search",
+           "shared_camera"]
 
 _WATCH_EVERY_S = 0.05  # wall seconds between two separation checks
 
@@ -93,6 +94,20 @@ class FleetReport:
     def lost(self) -> tuple[str, ...]:
         return tuple(d.name for d in self.drones
                      if d.report is not None and d.report.outcome is Outcome.LINK_LOST)
+
+
+def shared_camera(source: FrameSource) -> FrameSource:
+    """One camera source several drones' threads may call: one frame at a time.
+
+    Why: the simulated world and a camera folder keep state between frames (the world's
+    noise, the folder's newest file) that two threads must not change at once.
+    """
+    lock = threading.Lock()
+
+    def frame(*args: object, **kwargs: object) -> object:
+        with lock:
+            return source(*args, **kwargs)
+    return frame  # type: ignore[return-value]
 
 
 def _capacity(drone: FleetDrone, request: SearchRequest) -> DroneCapacity:
