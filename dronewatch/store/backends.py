@@ -50,6 +50,7 @@ class Backend(Protocol):
     def transaction(self) -> Any: ...
     def schema_version(self) -> int: ...
     def set_schema_version(self, version: int) -> None: ...
+    def postgis(self) -> bool: ...
     def close(self) -> None: ...
 
 
@@ -88,6 +89,9 @@ class SqliteBackend:
 
     def set_schema_version(self, version: int) -> None:
         self._db.execute(f"PRAGMA user_version = {int(version)}")
+
+    def postgis(self) -> bool:
+        return False
 
     def close(self) -> None:
         self._db.close()
@@ -140,6 +144,23 @@ class PostgresBackend:
     def set_schema_version(self, version: int) -> None:
         self._db.execute("DELETE FROM dronewatch_schema")
         self._db.execute("INSERT INTO dronewatch_schema VALUES (%s)", (version,))
+
+    def postgis(self) -> bool:
+        """True when the database has PostGIS, installing it if the server offers it.
+
+        Why quietly False otherwise (no PostGIS on the server, or no right to add it):
+        the store then works as a plain SQL store, as it always did.
+        """
+        if self._db.execute("SELECT 1 FROM pg_extension WHERE extname = 'postgis'").fetchone():
+            return True
+        if not self._db.execute("SELECT 1 FROM pg_available_extensions "
+                                "WHERE name = 'postgis'").fetchone():
+            return False
+        try:
+            self._db.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+        except self._psycopg.Error:
+            return False
+        return True
 
     def close(self) -> None:
         self._db.close()

@@ -8,7 +8,6 @@ writer. The SQL is shared; :mod:`dronewatch.store.backends` holds what differs.
 
 from __future__ import annotations
 
-import math
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -20,7 +19,6 @@ from typing import Self
 
 import shapely
 
-from dronewatch.geo.metric import metres_per_degree
 from dronewatch.store.backends import Backend, StoreError, open_backend, redact_url
 from dronewatch.store.models import (
     Alert,
@@ -34,6 +32,12 @@ from dronewatch.store.models import (
     TrackPoint,
 )
 from dronewatch.store.schema import MIGRATIONS, SCHEMA_VERSION
+from dronewatch.store.spatial import (
+    add_geometry,
+    near_clauses,
+    near_radii_deg,
+    within_clauses,
+)
 
 __all__ = ["Store"]
 
@@ -53,6 +57,9 @@ class Store:
     station
         The station every row written here is tagged with (default: the ``station``
         setting), so one database can gather many stations' rows.
+
+    ``spatial`` is True when the database has PostGIS: findings, tracks and cases then
+    carry geometry columns and the spatial queries run in the database.
     """
 
     def __init__(self, where: str | PathLike[str], *, station: str | None = None) -> None:
@@ -67,6 +74,10 @@ class Store:
         self.where = self._db.where
         try:
             self._migrate()
+            self.spatial = self._db.postgis()
+            if self.spatial:
+                with self._write() as db:
+                    add_geometry(db)
         except StoreError:
             raise
         except Exception as exc:
@@ -231,22 +242,10 @@ class Store:
                  since_unix_s: float | None = None,
                  until_unix_s: float | None = None) -> list[Finding]:
         """Findings by mission, kind, (west, south, east, north) box and time window."""
-        where, args = [], []
-        if mission_id is not None:
-            where.append("mission_id = ?")
-            args.append(mission_id)
-        if kind is not None:
-            where.append("kind = ?")
-            args.append(FindingKind(kind).value)
-        if bbox is not None:
-            where.append("lon_deg BETWEEN ? AND ? AND lat_deg BETWEEN ? AND ?")
-            args += [bbox[0], bbox[2], bbox[1], bbox[3]]
-        if since_unix_s is not None:
-            where.append("last_seen_unix_s >= ?")
-            args.append(since_unix_s)
-        if until_unix_s is not None:
-            where.append("first_seen_unix_s <= ?")
-            args.append(until_unix_s)
+        return self._findings_where(*_filters(mission_id, kind, bbox, since_unix_s,
+                                              until_unix_s))
+
+    def _findings_where(self, where: list[str], args: list[object]) -> list[Finding]:
         sql = f"SELECT id, {_FINDING_COLUMNS} FROM findings"
         if where:
             sql += " WHERE " + " AND ".join(where)
@@ -259,7 +258,12 @@ class Store:
         return _finding(rows[0]) if rows else None
 
     def findings_in(self, polygon_wgs84: shapely.Geometry, **filters: object) -> list[Finding]:
-        """Findings inside a zone polygon (lon/lat), with the same filters as :meth:`findings`."""
+        """Findings inside (or on the edge of) a zone polygon (lon/lat), with the same
+        filters as :meth:`findings`; with PostGIS, tested in the database."""
+        if self.spatial:
+            where, args = _filters(**filters)  # type: ignore[arg-type]
+            clauses, more = within_clauses(polygon_wgs84)
+            return self._findings_where(where + clauses, args + more)
         shapely.prepare(polygon_wgs84)
         candidates = self.findings(bbox=polygon_wgs84.bounds, **filters)  # type: ignore[arg-type]
         return [f for f in candidates
@@ -273,14 +277,20 @@ class Store:
                       key=lambda f: (f.last_seen_unix_s, f.id))
 
     def hotspots_near(self, lat_deg: float, lon_deg: float, radius_m: float) -> list[Finding]:
-        """Every hotspot finding within ``radius_m`` of a place (any mission)."""
-        north_m, east_m = metres_per_degree(lat_deg)
-        d_lat, d_lon = radius_m / north_m, radius_m / max(east_m, 1e-3)
+        """Every hotspot finding within ``radius_m`` of a place (any mission), on the
+        local ellipse of :func:`~dronewatch.store.spatial.near_radii_deg`; with PostGIS,
+        found in the database through its index."""
+        where, args = _filters(kind=FindingKind.HOTSPOT)
+        if self.spatial:
+            clauses, more = near_clauses(lat_deg, lon_deg, radius_m)
+            return self._findings_where(where + clauses, args + more)
+        d_lat, d_lon = near_radii_deg(lat_deg, radius_m)
         near = self.findings(kind=FindingKind.HOTSPOT,
                              bbox=(lon_deg - d_lon, lat_deg - d_lat, lon_deg + d_lon,
                                    lat_deg + d_lat))
-        return [f for f in near if math.hypot((f.lat_deg - lat_deg) / d_lat,
-                                              (f.lon_deg - lon_deg) / d_lon) <= 1.0]
+        return [f for f in near
+                if ((f.lat_deg - lat_deg) / d_lat) * ((f.lat_deg - lat_deg) / d_lat)
+                + ((f.lon_deg - lon_deg) / d_lon) * ((f.lon_deg - lon_deg) / d_lon) <= 1]
 
     # -- patrols and alerts --------------------------------------------------------------
     def add_patrol_run(self, patrol: str, due_unix_s: float, status: str, *,
@@ -318,6 +328,31 @@ class Store:
         """Every alert, oldest first."""
         return [Alert(*r) for r in self._db.execute(
             "SELECT id, time_unix_s, level, message, finding_id FROM alerts ORDER BY id")]
+
+
+def _filters(mission_id: int | None = None, kind: FindingKind | None = None,
+             bbox: tuple[float, float, float, float] | None = None,
+             since_unix_s: float | None = None,
+             until_unix_s: float | None = None) -> tuple[list[str], list[object]]:
+    """The SQL conditions (and their arguments) of :meth:`Store.findings`' filters."""
+    where: list[str] = []
+    args: list[object] = []
+    if mission_id is not None:
+        where.append("mission_id = ?")
+        args.append(mission_id)
+    if kind is not None:
+        where.append("kind = ?")
+        args.append(FindingKind(kind).value)
+    if bbox is not None:
+        where.append("lon_deg BETWEEN ? AND ? AND lat_deg BETWEEN ? AND ?")
+        args += [bbox[0], bbox[2], bbox[1], bbox[3]]
+    if since_unix_s is not None:
+        where.append("last_seen_unix_s >= ?")
+        args.append(since_unix_s)
+    if until_unix_s is not None:
+        where.append("first_seen_unix_s <= ?")
+        args.append(until_unix_s)
+    return where, args
 
 
 def _station(station: str | None, where: object) -> str:

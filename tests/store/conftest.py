@@ -1,7 +1,9 @@
-"""Each store test runs on SQLite, and on PostgreSQL when a server URL is given.
+"""Each store test runs on SQLite, and on PostgreSQL and PostGIS when their URLs are given.
 
-Set ``DRONEWATCH_TEST_POSTGRES_URL`` (e.g. ``postgresql://postgres@127.0.0.1:5432/dwtest``)
-to run the PostgreSQL half; the tests empty that database's dronewatch tables first.
+Set ``DRONEWATCH_TEST_POSTGRES_URL`` (e.g. ``postgresql://dronewatch@127.0.0.1:5432/dwtest``)
+to run the PostgreSQL part: a database where PostGIS cannot be added (a role that may not
+create it), so the store stays plain there. Set ``DRONEWATCH_TEST_POSTGIS_URL`` to a
+database with PostGIS for the spatial part. The tests empty the dronewatch tables first.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import os
 import pytest
 
 POSTGRES_URL = os.environ.get("DRONEWATCH_TEST_POSTGRES_URL", "")
+POSTGIS_URL = os.environ.get("DRONEWATCH_TEST_POSTGIS_URL", "")
 TABLES = ("finding_reviews", "console_logins", "console_sessions", "console_users", "warnings",
           "case_events", "cases", "case_owners", "alerts", "patrol_runs", "findings",
           "track_points", "flights", "missions", "dronewatch_schema")
@@ -24,12 +27,14 @@ def _empty_postgres(url: str) -> None:
             db.execute(f"DROP TABLE IF EXISTS {table} CASCADE")
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", "postgresql", "postgis"])
 def store_where(request, tmp_path):
-    """Where a fresh store lives: a SQLite file, or the test PostgreSQL database."""
+    """Where a fresh store lives: a SQLite file, or a test PostgreSQL database."""
     if request.param == "sqlite":
         return tmp_path / "store.sqlite"
-    if not POSTGRES_URL:
-        pytest.skip("no PostgreSQL server: set DRONEWATCH_TEST_POSTGRES_URL to run")
-    _empty_postgres(POSTGRES_URL)
-    return POSTGRES_URL
+    url, variable = ((POSTGRES_URL, "DRONEWATCH_TEST_POSTGRES_URL") if request.param == "postgresql"
+                     else (POSTGIS_URL, "DRONEWATCH_TEST_POSTGIS_URL"))
+    if not url:
+        pytest.skip(f"no {request.param} server: set {variable} to run")
+    _empty_postgres(url)
+    return url
