@@ -16,7 +16,8 @@ import shapely
 from dronewatch.geo.metric import metres_per_degree
 from dronewatch.store.backends import Backend
 
-__all__ = ["SPATIAL_TABLES", "add_geometry", "near_clauses", "near_radii_deg", "within_clauses"]
+__all__ = ["SPATIAL_TABLES", "add_geometry", "box_clauses", "near_clauses", "near_radii_deg",
+           "within_clauses"]
 
 SPATIAL_TABLES = ("findings", "track_points", "cases")
 _POINT = "ST_SetSRID(ST_MakePoint(lon_deg, lat_deg), 4326)"
@@ -38,6 +39,18 @@ def within_clauses(polygon_wgs84: shapely.Geometry) -> tuple[list[str], list[obj
     return ["ST_Covers(ST_GeomFromWKB(?, 4326), geom)"], [shapely.to_wkb(polygon_wgs84)]
 
 
+def box_clauses(west: float, south: float, east: float, north: float, *,
+                spatial: bool) -> tuple[list[str], list[object]]:
+    """SQL conditions for a point in a box, edges included. With PostGIS (``spatial``)
+    the GiST index's test comes first; it compares boxes rounded outward to single
+    precision, so it may let a point just outside through: the exact test follows."""
+    exact = ["lon_deg BETWEEN ? AND ? AND lat_deg BETWEEN ? AND ?"], [west, east, south, north]
+    if not spatial:
+        return exact
+    return (["geom && ST_MakeEnvelope(?, ?, ?, ?, 4326)", *exact[0]],
+            [west, south, east, north, *exact[1]])
+
+
 def near_radii_deg(lat_deg: float, radius_m: float) -> tuple[float, float]:
     """``radius_m`` as degrees of latitude and of longitude at ``lat_deg``."""
     north_m, east_m = metres_per_degree(lat_deg)
@@ -47,7 +60,7 @@ def near_radii_deg(lat_deg: float, radius_m: float) -> tuple[float, float]:
 def near_clauses(lat_deg: float, lon_deg: float,
                  radius_m: float) -> tuple[list[str], list[object]]:
     """SQL conditions for a point within ``radius_m`` of a place: the index's box, then
-    the same local ellipse the plain path tests."""
+    the same local ellipse the plain path tests (the index's rounding cannot reach it)."""
     d_lat, d_lon = near_radii_deg(lat_deg, radius_m)
     return (["geom && ST_MakeEnvelope(?, ?, ?, ?, 4326)",
              "((lat_deg - ?) / ?) * ((lat_deg - ?) / ?) + "

@@ -34,6 +34,7 @@ from dronewatch.store.models import (
 from dronewatch.store.schema import MIGRATIONS, SCHEMA_VERSION
 from dronewatch.store.spatial import (
     add_geometry,
+    box_clauses,
     near_clauses,
     near_radii_deg,
     within_clauses,
@@ -240,10 +241,12 @@ class Store:
     def findings(self, *, mission_id: int | None = None, kind: FindingKind | None = None,
                  bbox: tuple[float, float, float, float] | None = None,
                  since_unix_s: float | None = None,
-                 until_unix_s: float | None = None) -> list[Finding]:
-        """Findings by mission, kind, (west, south, east, north) box and time window."""
-        return self._findings_where(*_filters(mission_id, kind, bbox, since_unix_s,
-                                              until_unix_s))
+                 until_unix_s: float | None = None,
+                 station: str | None = None) -> list[Finding]:
+        """Findings by mission, kind, (west, south, east, north) box, time window and the
+        station that wrote them (a regional database holds many)."""
+        return self._findings_where(*_filters(self.spatial, mission_id, kind, bbox,
+                                              since_unix_s, until_unix_s, station))
 
     def _findings_where(self, where: list[str], args: list[object]) -> list[Finding]:
         sql = f"SELECT id, {_FINDING_COLUMNS} FROM findings"
@@ -261,7 +264,7 @@ class Store:
         """Findings inside (or on the edge of) a zone polygon (lon/lat), with the same
         filters as :meth:`findings`; with PostGIS, tested in the database."""
         if self.spatial:
-            where, args = _filters(**filters)  # type: ignore[arg-type]
+            where, args = _filters(self.spatial, **filters)  # type: ignore[arg-type]
             clauses, more = within_clauses(polygon_wgs84)
             return self._findings_where(where + clauses, args + more)
         shapely.prepare(polygon_wgs84)
@@ -280,7 +283,7 @@ class Store:
         """Every hotspot finding within ``radius_m`` of a place (any mission), on the
         local ellipse of :func:`~dronewatch.store.spatial.near_radii_deg`; with PostGIS,
         found in the database through its index."""
-        where, args = _filters(kind=FindingKind.HOTSPOT)
+        where, args = _filters(self.spatial, kind=FindingKind.HOTSPOT)
         if self.spatial:
             clauses, more = near_clauses(lat_deg, lon_deg, radius_m)
             return self._findings_where(where + clauses, args + more)
@@ -330,11 +333,13 @@ class Store:
             "SELECT id, time_unix_s, level, message, finding_id FROM alerts ORDER BY id")]
 
 
-def _filters(mission_id: int | None = None, kind: FindingKind | None = None,
+def _filters(spatial: bool, mission_id: int | None = None, kind: FindingKind | None = None,
              bbox: tuple[float, float, float, float] | None = None,
              since_unix_s: float | None = None,
-             until_unix_s: float | None = None) -> tuple[list[str], list[object]]:
-    """The SQL conditions (and their arguments) of :meth:`Store.findings`' filters."""
+             until_unix_s: float | None = None,
+             station: str | None = None) -> tuple[list[str], list[object]]:
+    """The SQL conditions (and their arguments) of :meth:`Store.findings`' filters
+    (``spatial``: the box through the PostGIS index too)."""
     where: list[str] = []
     args: list[object] = []
     if mission_id is not None:
@@ -344,14 +349,18 @@ def _filters(mission_id: int | None = None, kind: FindingKind | None = None,
         where.append("kind = ?")
         args.append(FindingKind(kind).value)
     if bbox is not None:
-        where.append("lon_deg BETWEEN ? AND ? AND lat_deg BETWEEN ? AND ?")
-        args += [bbox[0], bbox[2], bbox[1], bbox[3]]
+        clauses, more = box_clauses(*bbox, spatial=spatial)
+        where += clauses
+        args += more
     if since_unix_s is not None:
         where.append("last_seen_unix_s >= ?")
         args.append(since_unix_s)
     if until_unix_s is not None:
         where.append("first_seen_unix_s <= ?")
         args.append(until_unix_s)
+    if station is not None:
+        where.append("station = ?")
+        args.append(station)
     return where, args
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dronewatch.geo.metric import metres_per_degree
 from dronewatch.store.cases import CaseStatus
+from dronewatch.store.spatial import box_clauses, near_radii_deg
 from dronewatch.store.sqlstore import Store
 
 __all__ = ["Place", "WeekTally", "last_flown_near", "places", "week_tally"]
@@ -57,13 +57,13 @@ def places(store: Store, since_unix_s: float, until_unix_s: float) -> list[Place
 
 def last_flown_near(store: Store, lat_deg: float, lon_deg: float,
                     radius_m: float) -> float | None:
-    """When a flight's track last passed within ``radius_m`` (a box) of a place."""
-    north_m, east_m = metres_per_degree(lat_deg)
-    d_lat, d_lon = radius_m / north_m, radius_m / max(east_m, 1e-3)
-    value = store._db.execute(
-        "SELECT MAX(time_unix_s) FROM track_points WHERE lat_deg BETWEEN ? AND ? AND "
-        "lon_deg BETWEEN ? AND ?", (lat_deg - d_lat, lat_deg + d_lat, lon_deg - d_lon,
-                                   lon_deg + d_lon))[0][0]
+    """When a flight's track last passed within ``radius_m`` (a box) of a place (with
+    PostGIS, found through the tracks' spatial index)."""
+    d_lat, d_lon = near_radii_deg(lat_deg, radius_m)
+    where, args = box_clauses(lon_deg - d_lon, lat_deg - d_lat, lon_deg + d_lon,
+                              lat_deg + d_lat, spatial=store.spatial)
+    value = store._db.execute("SELECT MAX(time_unix_s) FROM track_points WHERE "
+                              + " AND ".join(where), args)[0][0]
     return None if value is None else float(value)
 
 

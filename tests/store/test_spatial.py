@@ -10,6 +10,7 @@ import shapely
 from dronewatch.store import Finding, FindingKind, MissionKind, Store
 from dronewatch.store.cases import CaseKind, CaseSource, NewCase, add_case
 from dronewatch.store.spatial import SPATIAL_TABLES, near_radii_deg
+from dronewatch.store.tallies import last_flown_near
 from tests.store.conftest import POSTGIS_URL
 
 # A concave zone (an L), some of whose findings lie exactly on its edges and corners.
@@ -52,6 +53,20 @@ def test_the_spatial_queries_give_the_same_answers_on_every_backend(store_where)
         history = store.hotspot_history(44.7203, 88.6304, 30.0)
         assert [f.last_seen_unix_s for f in history] == sorted(f.last_seen_unix_s
                                                                for f in history)
+
+
+def test_the_last_flight_near_a_place_is_the_same_on_every_backend(store_where):
+    lat, lon, radius_m = 44.7203, 88.6304, 40.0
+    d_lat, d_lon = near_radii_deg(lat, radius_m)
+    track = [(1.0, lat + d_lat, lon, 900.0), (2.0, lat, lon - d_lon, 900.0),  # on the edges
+             (3.0, lat + d_lat * 1.000001, lon, 900.0), (4.0, lat, lon + d_lon * 1.000001, 900.0),
+             (5.0, lat - d_lat * 2, lon, 900.0)]  # outside
+    with Store(store_where, station="ulaan-1") as store:
+        mission = store.add_mission(MissionKind.PATROL, "m", launched_by="o", reason="r")
+        assert last_flown_near(store, lat, lon, radius_m) is None
+        store.add_track(store.start_flight(mission.id, "uav-1").id, track)
+        assert last_flown_near(store, lat, lon, radius_m) == 2.0
+        assert last_flown_near(store, lat - d_lat * 2, lon, 1.0) == 5.0
 
 
 def test_with_postgis_findings_tracks_and_cases_have_indexed_wgs84_points(store_where):

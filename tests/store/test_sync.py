@@ -110,6 +110,8 @@ def test_two_stations_synced_twice_lose_nothing_and_duplicate_nothing(stations, 
         findings = region.findings()
         assert len(findings) == len(a.findings()) + len(b.findings())
         assert len({f.id for f in findings}) == len(findings)
+        assert [(f.kind, f.lat_deg, f.status) for f in region.findings(station="altai-2")] == [
+            (f.kind, f.lat_deg, f.status) for f in b.findings()]
 
 
 def test_changes_made_at_the_station_reach_the_region_on_the_next_sync(stations, store_where):
