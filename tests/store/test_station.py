@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from dronewatch.store import Finding, FindingKind, MissionKind, Store, StoreError
@@ -36,3 +38,32 @@ def test_the_station_comes_from_the_settings_and_is_checked(tmp_path, monkeypatc
         assert store.station == "altai-2"
     with pytest.raises(StoreError, match=r"b.sqlite: station: 'two words': a station name"):
         Store(tmp_path / "b.sqlite", station="two words")
+
+
+def test_stations_writing_to_one_database_at_once_keep_their_own_tags(store_where):
+    stores = [Store(store_where, station=name) for name in ("ulaan-1", "altai-2", "gobi-3")]
+
+    def work(store: Store) -> None:
+        mission = store.add_mission(MissionKind.PATROL, store.station, launched_by="o",
+                                    reason="r")
+        for i in range(20):
+            store.add_finding(Finding(FindingKind.HOTSPOT, 44.7, 88.6 + i * 1e-4, 3.0, 0.5,
+                                      1.0, 2.0, mission_id=mission.id))
+
+    try:
+        threads = [threading.Thread(target=work, args=(store,)) for store in stores]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        db = stores[0]
+        for store in stores:
+            mine = db.findings(station=store.station)
+            assert len(mine) == 20
+            missions = db._db.execute("SELECT id, name FROM missions WHERE station = ?",
+                                      (store.station,))
+            assert missions == [(mine[0].mission_id, store.station)]
+            assert {f.mission_id for f in mine} == {missions[0][0]}
+    finally:
+        for store in stores:
+            store.close()
