@@ -21,7 +21,7 @@ from dronewatch.store import Store
 from dronewatch.store.backends import redact_url
 from dronewatch.store.sync import sync_store
 
-__all__: list[str] = []
+__all__ = ["store_sync"]
 
 store_app = typer.Typer(help="The station's store and the regional database.",
                         no_args_is_help=True)
