@@ -2,11 +2,11 @@
 
 Why a value handed to :func:`dronewatch.ops.search.fly_plan` rather than a second
 flight loop: a drone of a fleet is flown exactly as a lone one (the same checks, the
-same fault policy, the same RTL on every error path), and only three things differ.
+same fault policy, the same RTL on every error path), and only four things differ.
 Its frames' findings go to the fleet's one recorder, so the same person seen by two
 drones is one finding with the evidence of both; the fleet can stop it (Ctrl-C in the
 main thread reaches every drone, as a signal does a lone one); and it takes off only
-when the fleet says its airspace is clear.
+when the fleet says its airspace is clear; and its uploads wait for the others'.
 """
 
 from __future__ import annotations
@@ -43,8 +43,12 @@ class Crew:
 
     ``wait_turn`` blocks until the drone may take off; it raises KeyboardInterrupt when
     the fleet is stopped first (nothing has flown: the flight ends "not launched").
+    ``uploading`` is held while a drone's mission, fence, rally points and terrain go
+    up: one drone at a time, as several at once (hundreds of terrain sub-grids each)
+    swamped a busy station and uploads failed for want of answers in time.
     """
 
     recorder: FindingRecorder
     stop: threading.Event
     wait_turn: Callable[[], None]
+    uploading: threading.Lock

@@ -213,7 +213,7 @@ def _fly(drones: list[FleetDrone], fleet_plan: FleetPlan, zones: ZoneSet, terrai
     db = JournaledStore(store, journal, warn=warn)
     recorder = SharedRecorder(db, mission_id, announce,
                               alarm_confidence=default_detector().info.alarm_confidence)
-    stop = threading.Event()
+    stop, uploading = threading.Event(), threading.Lock()
     done = [threading.Event() for _ in drones]
 
     def say_breach(text: str) -> None:
@@ -229,7 +229,7 @@ def _fly(drones: list[FleetDrone], fleet_plan: FleetPlan, zones: ZoneSet, terrai
 
     def fly_one(i: int) -> None:
         drone, share = drones[i], fleet_plan.shares[i]
-        crew = Crew(recorder, stop, lambda: guard.wait_launch(i, stop))
+        crew = Crew(recorder, stop, lambda: guard.wait_launch(i, stop), uploading)
         tagged = _tagged(announce, drone.name)
         try:
             report = fly_plan(drone.vehicle, share, zones, terrain, drone.camera, store,

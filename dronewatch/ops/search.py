@@ -191,8 +191,10 @@ def fly_plan(vehicle: Vehicle, plan: Plan, zones: ZoneSet, terrain: Terrain,
     with signals_interrupt(), Terrain(terrain.path) as dem, \
             serve_terrain(vehicle, dem.elevation_or_nan) as served:
         try:
-            prepared = prepare(vehicle, plan, zones, fence_margin_m=options.fence_margin_m,
-                               say=say, terrain=served)
+            with crew.uploading if crew is not None else contextlib.nullcontext():
+                prepared = prepare(vehicle, plan, zones,
+                                   fence_margin_m=options.fence_margin_m, say=say,
+                                   terrain=served)
             if crew is not None:
                 crew.wait_turn()
         except BaseException as exc:
