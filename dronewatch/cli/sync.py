@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -54,6 +55,9 @@ def store_sync(
     name = station or settings.station
     if str(where) == to:
         fail(f"{redact_url(to)}: --to names this station's own store; give the regional one", 2)
+    path = str(where).removeprefix("sqlite://") if str(where).startswith("sqlite:///") else where
+    if "://" not in str(path) and not Path(path).is_file():
+        fail(f"{path}: no station store there (a sync never creates one); give --store PATH")
     with run(lambda: Store(where, station=name)) as source, \
             run(lambda: Store(to, station=name)) as region:
         report = run(lambda: sync_store(source, region, batch_rows=batch))

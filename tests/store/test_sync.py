@@ -179,3 +179,12 @@ def test_store_sync_to_an_unreachable_region_names_it_without_the_password(stati
     assert result.exit_code == 1
     assert "postgresql://dw:***@127.0.0.1:1/r: cannot open the store" in result.output
     assert "s3cret" not in result.output
+
+
+def test_store_sync_of_a_missing_store_creates_nothing(tmp_path, store_where):
+    missing = tmp_path / "none.sqlite"
+    result = CliRunner().invoke(app, ["store", "sync", "--store", f"sqlite:///{missing}",
+                                      "--station", "ulaan-1", "--to", str(store_where)])
+    assert result.exit_code == 1
+    assert f"{missing}: no station store there" in result.output
+    assert not missing.exists()
