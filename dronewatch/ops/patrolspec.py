@@ -266,7 +266,7 @@ def _spec(path: Path, text: str, zones: ZoneSet, min_battery_pct: float) -> tupl
     spec = PatrolSpec(**values, source=str(path))
     try:
         ZoneInfo(spec.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # "Asia" is a folder of zones
         out.bad("timezone", f"unknown time zone {spec.timezone!r}")
         return None, out.problems
     try:

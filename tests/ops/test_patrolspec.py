@@ -28,6 +28,7 @@ def zones():
     ("max_delay_s: -1\n", 4, "max_delay_s: -1 is out of range"),
     ("drone: 'udpout:nowhere'\n", 4, "drone: 'udpout:nowhere': expected"),
     ("look_for: [ghosts]\n", 4, "look_for: ['ghosts']; a list from hotspots, persons"),
+    ("timezone: Asia\n", 4, "timezone: unknown time zone 'Asia'"),
 ])
 def test_a_patrol_problem_names_file_line_and_field(tmp_path, zones, extra, line, message):
     path = tmp_path / "p.yaml"
