@@ -215,9 +215,13 @@ def main(argv: list[str] | None = None) -> None:
         tn = _first_time(curve, TARGET_POD) - first_up
     completed = sum(d.flew_share for d in fleet.drones)
     min_gap = min(sampler.min_gap_m, fleet.min_gap_m)
-    figures = {"drones": n, "time_to_pod_0_6_s_1": round(t1, 1),
-               "time_to_pod_0_6_s_n": round(tn, 1), "speedup": round(t1 / tn, 2),
-               "min_separation_m": round(min_gap, 1) if math.isfinite(min_gap) else None}
+    def number(value: float, digits: int) -> float | None:  # JSON has no NaN: null
+        return round(value, digits) if math.isfinite(value) else None
+
+    # tn is NaN when a drone failed and its share was never swept: POD 0.6 not reached
+    figures = {"drones": n, "time_to_pod_0_6_s_1": number(t1, 1),
+               "time_to_pod_0_6_s_n": number(tn, 1), "speedup": number(t1 / tn, 2),
+               "min_separation_m": number(min_gap, 1)}
     rows = [
         ("search area", f"{region.area / 1e6:.2f} km² flyable of a {AREA_M2 / 1e6:.0f} km² "
                         f"disc, POD of the lanes {shares[0].pod:.2f}"),
