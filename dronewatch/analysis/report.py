@@ -109,6 +109,7 @@ def _table(header: tuple[str, ...], rows: list[tuple[str, ...]], cls: str = "") 
 
 def _summary(t: WeekTally, areas: int) -> str:
     rows = [("flights", str(t.flights)), ("flight hours", f"{t.flight_hours:.1f}"),
+            ("area covered, km² (each flight's, summed)", f"{t.area_covered_km2:.2f}"),
             ("persons found", str(t.persons_found)), ("hotspots found", str(t.hotspots_found)),
             ("hazard cases opened", str(t.hazards_found)),
             ("hazards rectified", str(t.hazards_rectified)),

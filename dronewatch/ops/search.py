@@ -235,13 +235,14 @@ def fly_plan(vehicle: Vehicle, plan: Plan, zones: ZoneSet, terrain: Terrain,
         watch.save_track()
     detail = f": {watch.fault.message}" if watch.fault and outcome is not Outcome.COMPLETED \
         else ""
-    db.end_flight(flight.id, f"{outcome}{detail}")
+    share = _covered_share(plan, shots.covered)
+    region_m2 = plan.region_local.area if plan.region_local is not None else 0.0
+    db.end_flight(flight.id, f"{outcome}{detail}", covered_m2=share * region_m2)
     try:
         watch.write_map()
     except Exception as exc:  # the flight is over; the map is a view
         warn(f"the mission map could not be written: {exc}")
     state = vehicle.state
-    share = _covered_share(plan, shots.covered)
     findings = tuple(replace(f, id=db.resolve(f.id)) for f in recorder.findings.values())
     return FlightReport(
         mission_id, flight.id, outcome, findings, map_path,

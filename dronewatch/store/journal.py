@@ -150,7 +150,8 @@ def replay_journal(store: Store, journal: Journal) -> dict[str, int]:
         if e["op"] == "alert":
             _replay_alert(store, e, ids)
         elif e["op"] == "end_flight":
-            store.end_flight(int(e["flight_id"]), e["outcome"])
+            store.end_flight(int(e["flight_id"]), e["outcome"],
+                             covered_m2=e.get("covered_m2"))
     journal.retire()
     return ids
 
@@ -288,16 +289,19 @@ class JournaledStore:
         self._append(entry)
         return -1
 
-    def end_flight(self, flight_id: int, outcome: str) -> None:
+    def end_flight(self, flight_id: int, outcome: str, *,
+                   covered_m2: float | None = None) -> None:
         """Close the flight in the store, else in the journal, else say so: with the
         disk full there is nowhere to keep it, and the next start closes the flight as
         interrupted (the drone is already home; this must not end in a traceback)."""
         self._last_try = 0.0  # the flight's end is worth one more try
-        ok, _ = self._try(lambda: self.store.end_flight(flight_id, outcome))
+        ok, _ = self._try(lambda: self.store.end_flight(flight_id, outcome,
+                                                        covered_m2=covered_m2))
         if ok:
             return
         try:
-            self._append({"op": "end_flight", "flight_id": flight_id, "outcome": outcome})
+            self._append({"op": "end_flight", "flight_id": flight_id, "outcome": outcome,
+                          "covered_m2": covered_m2})
         except OSError as exc:
             self.warn(f"the end of flight {flight_id} ({outcome}) cannot be kept anywhere "
                       f"({exc}); the next start closes it as interrupted")

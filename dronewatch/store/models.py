@@ -48,6 +48,7 @@ class Flight:
     started_unix_s: float
     ended_unix_s: float | None = None
     outcome: str = ""
+    covered_m2: float | None = None  # ground its camera saw in the planned region
 
 
 @dataclass(frozen=True, slots=True)

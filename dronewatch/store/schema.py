@@ -110,5 +110,9 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             "ALTER TABLE {table} ADD COLUMN station_id BIGINT",
             "CREATE UNIQUE INDEX {table}_station_id ON {table}(station, station_id)")),
     ),
+    (  # version 8: the ground a flight's camera saw inside its planned region (m²),
+        # for the weekly report's "area covered"; NULL for flights before it was kept
+        "ALTER TABLE flights ADD COLUMN covered_m2 {real}",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)

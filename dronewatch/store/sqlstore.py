@@ -147,14 +147,18 @@ class Store:
                                  (mission_id, vehicle, now, self.station))
         return Flight(flight_id, mission_id, vehicle, now)
 
-    def end_flight(self, flight_id: int, outcome: str) -> None:
+    def end_flight(self, flight_id: int, outcome: str, *,
+                   covered_m2: float | None = None) -> None:
+        """Close a flight with its outcome and, when it flew a plan, the ground of the
+        planned region its camera saw (m²)."""
         with self._write() as db:
-            db.execute("UPDATE flights SET ended_unix_s = ?, outcome = ? WHERE id = ?",
-                       (time.time(), outcome, flight_id))
+            db.execute("UPDATE flights SET ended_unix_s = ?, outcome = ?, covered_m2 = "
+                       "COALESCE(?, covered_m2) WHERE id = ?",
+                       (time.time(), outcome, covered_m2, flight_id))
 
     def flights(self, mission_id: int | None = None) -> list[Flight]:
-        sql = ("SELECT id, mission_id, vehicle, started_unix_s, ended_unix_s, outcome "
-               "FROM flights")
+        sql = ("SELECT id, mission_id, vehicle, started_unix_s, ended_unix_s, outcome, "
+               "covered_m2 FROM flights")
         rows = (self._db.execute(sql + " WHERE mission_id = ? ORDER BY id", (mission_id,))
                 if mission_id is not None else self._db.execute(sql + " ORDER BY id"))
         return [Flight(*row) for row in rows]
@@ -162,8 +166,8 @@ class Store:
     def open_flights(self) -> list[Flight]:
         """Flights started and never ended: their ground process died mid-flight."""
         return [Flight(*row) for row in self._db.execute(
-            "SELECT id, mission_id, vehicle, started_unix_s, ended_unix_s, outcome "
-            "FROM flights WHERE ended_unix_s IS NULL ORDER BY id")]
+            "SELECT id, mission_id, vehicle, started_unix_s, ended_unix_s, outcome, "
+            "covered_m2 FROM flights WHERE ended_unix_s IS NULL ORDER BY id")]
 
     def close_open_flights(self, outcome: str = "interrupted") -> list[Flight]:
         """End every open flight with ``outcome``; the flights as they were found.

@@ -51,7 +51,8 @@ _FINDING = (("finding_id", "findings"),)
 TABLES = (
     _Table("missions", ("kind", "name", "launched_by", "reason", "created_unix_s",
                         "plan_json")),
-    _Table("flights", ("mission_id", "vehicle", "started_unix_s", "ended_unix_s", "outcome"),
+    _Table("flights", ("mission_id", "vehicle", "started_unix_s", "ended_unix_s", "outcome",
+                       "covered_m2"),
            _MISSION),
     _Table("track_points", ("flight_id", "time_unix_s", "lat_deg", "lon_deg", "alt_amsl_m"),
            (("flight_id", "flights"),), append_only=True, key="rowid"),

@@ -31,6 +31,7 @@ class WeekTally:
 
     flights: int
     flight_hours: float
+    area_covered_km2: float  # ground the flights' cameras saw in their plans, summed
     persons_found: int
     hotspots_found: int
     hazards_found: int  # hazard cases opened
@@ -90,6 +91,8 @@ def week_tally(store: Store, since_unix_s: float, until_unix_s: float,
         flight_hours=_one(store, "SELECT SUM(ended_unix_s - started_unix_s) FROM flights "
                           "WHERE started_unix_s >= ? AND started_unix_s < ? AND "
                           "ended_unix_s IS NOT NULL", w) / 3600.0,
+        area_covered_km2=_one(store, "SELECT SUM(covered_m2) FROM flights WHERE "
+                              "started_unix_s >= ? AND started_unix_s < ?", w) / 1e6,
         persons_found=int(_one(store, "SELECT COUNT(*) FROM findings WHERE kind = 'person' "
                           "AND status = 'alarm' AND first_seen_unix_s >= ? AND "
                           "first_seen_unix_s < ?", w)),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import signal
 import subprocess
@@ -17,6 +18,7 @@ from dronewatch.cli import app
 from dronewatch.config import ConfigError, default_zones_path, load_settings
 from dronewatch.geo import LocalFrame
 from dronewatch.planning.files import read_wpl
+from dronewatch.store import Store
 from dronewatch.zones import load_zones
 from tests.conftest import REPO
 from tests.ops.rehearsal import SPEEDUP, drone, link
@@ -51,6 +53,10 @@ def test_search_command_flies_and_reports_json_exit_3_when_nobody_is_found(tmp_p
     report = json.loads(result.stdout.strip().splitlines()[-1])
     assert report["outcome"] == "completed" and report["frames"] > 5
     assert report["covered_share"] > 0.9
+    with Store(tmp_path / "s.sqlite") as store:  # the ground seen, kept for the week's report
+        (flight,) = store.flights(report["mission_id"])
+    circle_m2 = math.pi * 120.0 ** 2
+    assert flight.covered_m2 == pytest.approx(report["covered_share"] * circle_m2, rel=0.03)
     assert (tmp_path / "mission-map.html").exists()
     _, written = read_wpl(tmp_path / "plan" / "sortie-1.waypoints")
     assert [(i.command, round(i.lat_deg, 6), round(i.lon_deg, 6)) for i in written] == \

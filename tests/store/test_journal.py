@@ -116,7 +116,7 @@ def journal_a_flight(tmp_path) -> tuple[Journal, int]:
     # more evidence with no better view: no thumbnail in this version
     first.update_finding(replace(kept, confidence=0.95, evidence_count=3, thumbnail_png=None))
     first.add_alert("alarm", "PERSON", kept.id)
-    first.end_flight(flight.id, "returned on a fault (RTL)")
+    first.end_flight(flight.id, "returned on a fault (RTL)", covered_m2=12_500.0)
     second = JournaledStore(DownStore(), journal)  # the next start, the store still down
     other = second.add_finding(replace(person(0.3), lat_deg=44.68, mission_id=mission.id))
     assert kept.id == other.id == -1
@@ -145,6 +145,7 @@ def test_replay_after_a_crash_mid_replay_and_replayed_twice_stores_everything_on
     assert person_found.thumbnail_png == b"\x89PNG-ish"  # the earlier view is kept
     assert [(a.level, a.finding_id) for a in alerts] == [("alarm", person_found.id)]
     assert flight.id == flight_id and flight.outcome == "returned on a fault (RTL)"
+    assert flight.covered_m2 == 12_500.0  # the ground seen survives the store being down
 
 
 def test_a_line_the_disk_took_only_part_of_is_cut_off_and_raises(tmp_path):

@@ -161,3 +161,20 @@ def test_a_version_1_file_gains_finding_status_and_its_persons_stay_alarms(tmp_p
         assert store.findings()[-1].status is FindingStatus.TO_CHECK
         store.update_finding(replace(checked, status=FindingStatus.ALARM, confidence=0.95))
         assert store.findings()[-1].status is FindingStatus.ALARM
+
+
+def test_a_flight_keeps_the_ground_it_covered_and_the_week_sums_it(store_where):
+    """The weekly report's "area covered" comes from the store, flight by flight."""
+    from dronewatch.store.tallies import week_tally
+
+    with Store(store_where) as store:
+        mission = store.add_mission("search", "s", launched_by="t", reason="t")
+        flights = [store.start_flight(mission.id, f"drone-{k}") for k in range(3)]
+        store.end_flight(flights[0].id, "completed", covered_m2=1.5e6)
+        store.end_flight(flights[1].id, "link lost", covered_m2=0.25e6)
+        store.end_flight(flights[2].id, "not launched")
+        kept = store.flights(mission.id)
+        tally = week_tally(store, 0.0, time.time() + 1.0, ("coal-self-ignition",))
+    assert [f.covered_m2 for f in kept] == [1.5e6, 0.25e6, None]
+    assert tally.area_covered_km2 == pytest.approx(1.75)
+
