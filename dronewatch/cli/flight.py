@@ -241,7 +241,7 @@ def search_command(
     if len(urls) > 1:
         options = FlightOptions(on_find=on_find, min_battery_pct=settings.min_battery_pct,
                                 link_lost_after_s=settings.link_lost_after_s,
-                                wind_mps=wind_mps)
+                                wind_mps=wind_mps, time_zone=settings.zone)
         with run(lambda: Terrain(default_dem_path())) as terrain, \
                 ConsoleReporter(as_json) as reporter:
             fly_fleet(request, urls, zones=zones, terrain=terrain,
@@ -258,7 +258,7 @@ def search_command(
             options = FlightOptions(on_find=on_find,
                                     min_battery_pct=settings.min_battery_pct,
                                     link_lost_after_s=settings.link_lost_after_s,
-                                    wind_mps=wind_mps)
+                                    wind_mps=wind_mps, time_zone=settings.zone)
             map_path = out_dir / "mission-map.html"
             try:  # from the first arm command on, run_search itself brings the drone home
                 if source is None:  # a rehearsal against the simulated world

@@ -143,7 +143,7 @@ def watch_command(
         try:
             report = watch_drone(vehicle, stream, zones, terrain, db,
                                  out_dir / "watch-map.html", stop=stop, announce=reporter,
-                                 vehicle_name=drone)
+                                 vehicle_name=drone, time_zone=settings.zone)
         except VideoError as exc:  # the findings so far are stored and mapped
             fail(f"{exc} (the findings so far are stored; map: {out_dir / 'watch-map.html'})")
         except DronewatchError as exc:

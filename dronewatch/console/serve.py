@@ -82,7 +82,8 @@ def _flight(store: Store, settings: Settings, out_dir: Path,
 
     def fly(vehicle: Vehicle, request: SearchRequest, plan: Plan, drone_id: str) -> str:
         options = FlightOptions(min_battery_pct=settings.min_battery_pct,
-                                link_lost_after_s=settings.link_lost_after_s)
+                                link_lost_after_s=settings.link_lost_after_s,
+                                time_zone=settings.zone)
         with Terrain(default_dem_path()) as terrain:
             camera = frames.watch(drone_id, camera_for(terrain))  # the live camera panel
             report = run_search(request, vehicle, zones, terrain, camera, store,

@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import tzinfo
 from enum import StrEnum
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from dronewatch.geo import Terrain, metres_per_degree
 from dronewatch.link import CameraShot, LinkError, PositionFix, ShotFeed, Vehicle
 from dronewatch.link.camera import stop_triggering
 from dronewatch.map import mission_map, save_map
+from dronewatch.map.mission import STATION_ZONE
 from dronewatch.ops.autopilot import VehicleFailsafes
 from dronewatch.ops.faults import Fault, FaultClass, Outcome, SafeAction, bring_home
 from dronewatch.ops.record import Announcement, AnnouncementKind, FindingRecorder, MissionProgress
@@ -110,6 +112,7 @@ class Watch:
     _repeats: int = 0
     _map_failed: bool = False
     closing: bool = False  # set once the watching is over: late shots command nothing
+    time_zone: tzinfo = STATION_ZONE  # the map's popups: the station's clock
     stop: threading.Event | None = None  # a fleet's stop: set, it ends the flight as Ctrl-C
 
     def say(self, text: str, kind: AnnouncementKind = AnnouncementKind.STAGE) -> None:
@@ -273,7 +276,8 @@ class Watch:
             history = []
         save_map(mission_map(self.zones, self.terrain.path,
                              findings=list(self.recorder.findings.values()),
-                             planned=self.route, flown=flown, hotspot_history=history),
+                             planned=self.route, flown=flown, hotspot_history=history,
+                             time_zone=self.time_zone),
                  self.map_path)
 
 

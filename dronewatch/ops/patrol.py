@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from dronewatch.analysis.recheck import Recheck, RecheckResult, recheck_hazards
 from dronewatch.analysis.warnings import forwardable, publish_patrol_warnings
@@ -121,7 +122,8 @@ def _run_patrol(run_id: int, spec: PatrolSpec, due_unix_s: float, vehicle: Vehic
                 launched_by: str) -> PatrolResult:
     plan = plan or plan_patrol(spec, zones, terrain, equipment)
     options = FlightOptions(min_battery_pct=spec.min_battery_pct,
-                            max_wind_mps=spec.max_wind_mps, wind_mps=wind_mps)
+                            max_wind_mps=spec.max_wind_mps, wind_mps=wind_mps,
+                            time_zone=ZoneInfo(spec.timezone))  # the patrol's own clock
     problems = preflight_problems(vehicle, plan, options, equipment.airframe)
     if problems:
         detail = "; ".join(problems)

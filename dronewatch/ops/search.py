@@ -15,6 +15,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import tzinfo
 from pathlib import Path
 
 import shapely
@@ -23,6 +24,7 @@ from dronewatch.geo import Terrain, distance_m
 from dronewatch.link import LinkError, ShotFeed, Vehicle
 from dronewatch.link.camera import check_camera
 from dronewatch.link.terrain import serve_terrain
+from dronewatch.map.mission import STATION_ZONE
 from dronewatch.ops.crew import Crew
 from dronewatch.ops.faults import (
     POLICY,
@@ -69,6 +71,7 @@ class FlightOptions:
     camera_blind_action: SafeAction = POLICY[FaultClass.CAMERA_BLIND]
     land_within_s: float = 900.0  # vehicle seconds to wait for landing after Ctrl-C
     journal_path: Path | None = None  # default: findings-journal.jsonl beside the map
+    time_zone: tzinfo = STATION_ZONE  # the live map's popups: the station's clock, UTC beside
 
 
 DEFAULT_OPTIONS = FlightOptions()
@@ -220,7 +223,8 @@ def fly_plan(vehicle: Vehicle, plan: Plan, zones: ZoneSet, terrain: Terrain,
                           prepared.failsafes, commanded, on_find=options.on_find,
                           hold_s=options.hold_s, link_lost_after_s=options.link_lost_after_s,
                           map_every_s=options.map_every_s, max_flight_s=options.max_flight_s,
-                          stop=crew.stop if crew is not None else None)
+                          stop=crew.stop if crew is not None else None,
+                          time_zone=options.time_zone)
             outcome, to_airborne, took_off = _launch_and_watch(
                 vehicle, prepared, watch, feed, db, flight.id, options, say, warn, started)
             watch.closing = True

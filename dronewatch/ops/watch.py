@@ -13,11 +13,13 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import tzinfo
 from pathlib import Path
 
 from dronewatch.geo import CameraPose, Terrain
 from dronewatch.link import PositionFix, Vehicle
 from dronewatch.map import mission_map, save_map
+from dronewatch.map.mission import STATION_ZONE
 from dronewatch.ops.feed import pose_from_position
 from dronewatch.ops.flightloop import Track
 from dronewatch.ops.record import Announcement, FindingRecorder
@@ -97,6 +99,7 @@ def watch_drone(vehicle: Vehicle, stream: VideoStream, zones: ZoneSet, terrain: 
                 announce: Callable[[Announcement], None] = lambda _: None,
                 launched_by: str = "operator", vehicle_name: str = "drone",
                 max_pose_gap_s: float = 1.0, idle_s: float = 5.0,
+                time_zone: tzinfo = STATION_ZONE,
                 clock: Callable[[], float] = time.time) -> WatchReport:
     """Analyse ``stream`` as fast as the CPU allows until ``stop`` or the stream ends,
     storing findings as they are made; then store the flown track and write the map.
@@ -131,6 +134,6 @@ def watch_drone(vehicle: Vehicle, stream: VideoStream, zones: ZoneSet, terrain: 
         findings = tuple(recorder.findings.values())
         save_map(mission_map(zones, terrain.path, findings=list(findings),
                              flown=[(lat, lon) for _, lat, lon, _ in telemetry.flown.points],
-                             hotspot_history=store.findings(kind=FindingKind.HOTSPOT)),
-                 map_path)
+                             hotspot_history=store.findings(kind=FindingKind.HOTSPOT),
+                             time_zone=time_zone), map_path)
     return WatchReport(mission.id, flight.id, video, len(telemetry.track), findings, map_path)

@@ -52,7 +52,8 @@ def test_watch_finds_the_person_below_a_hand_flown_drone_and_never_commands_it(t
             result = CliRunner().invoke(app, [
                 "watch", "--camera", f"udp://127.0.0.1:{port}#latency=0.2",
                 "--drone", sim.url, "--minutes", "0.15", "--store",
-                str(tmp_path / "store.sqlite"), "--out-dir", str(tmp_path), "--json"])
+                str(tmp_path / "store.sqlite"), "--out-dir", str(tmp_path), "--json"],
+                env={"DRONEWATCH_TIMEZONE": "Asia/Tokyo"})
             after = pilot.state
     assert result.exit_code in (0, 3), result.output
     report = json.loads(result.stdout.strip().splitlines()[-1])
@@ -73,5 +74,6 @@ def test_watch_finds_the_person_below_a_hand_flown_drone_and_never_commands_it(t
         assert {f.id for f in stored} >= {f["id"] for f in people}
         (flight,) = store.flights(report["mission_id"])
         assert flight.outcome == "watching stopped" and store.track(flight.id)
-    assert "person" in (tmp_path / "watch-map.html").read_text()
+    page = (tmp_path / "watch-map.html").read_text()
+    assert "person" in page and "Asia/Tokyo" in page  # the station's clock, from its settings
     assert list(tmp_path.glob("flight-*.tlog"))
