@@ -9,10 +9,11 @@ import time
 from collections.abc import Iterator
 
 import pytest
+from fastapi.testclient import TestClient
 
 from dronewatch.config import default_dem_path, default_zones_path
 from dronewatch.console import Fleet, Station, create_app
-from dronewatch.console.auth import create_user
+from dronewatch.console.auth import CSRF_HEADER, create_user
 from dronewatch.geo import Terrain
 from dronewatch.link import NoHeartbeatError
 from dronewatch.map.assets import assets_dir
@@ -108,3 +109,26 @@ def serving(app) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+def log_in(client, name):
+    """Log ``name`` in; the CSRF header its state-changing requests must carry."""
+    answer = client.post("/api/login", json={"name": name, "password": PASSWORD})
+    assert answer.status_code == 200, answer.text
+    return {CSRF_HEADER: answer.json()["csrf"]}
+
+
+@pytest.fixture
+def client_of(app_of):
+    """Build test clients on an app (closed at the end of the test)."""
+    clients = []
+
+    def build(**kwargs):
+        app, station = app_of(**kwargs)
+        client = TestClient(app).__enter__()
+        clients.append(client)
+        return client, station
+
+    yield build
+    for client in clients:
+        client.__exit__(None, None, None)

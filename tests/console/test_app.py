@@ -6,7 +6,6 @@ from __future__ import annotations
 import math
 import time
 
-import pytest
 from fastapi.testclient import TestClient
 
 from dronewatch.config import default_zones_path
@@ -16,7 +15,7 @@ from dronewatch.link import VehicleState
 from dronewatch.store.reviews import ReviewState, reviews
 from dronewatch.store.users import get_user
 from dronewatch.zones import load_zones
-from tests.console.conftest import PASSWORD, Flights, person
+from tests.console.conftest import PASSWORD, Flights, log_in, person
 
 CHANGES = [  # every state-changing endpoint, with a well-formed body
     ("/api/logout", {}),
@@ -26,27 +25,6 @@ CHANGES = [  # every state-changing endpoint, with a well-formed body
     ("/api/drones/drone-1/command", {"action": "rtl", "confirm": True}),
 ]
 READS = ["/api/me", "/api/findings", "/api/drones", "/api/zones", "/api/findings/1/reviews"]
-
-
-def log_in(client, name):
-    answer = client.post("/api/login", json={"name": name, "password": PASSWORD})
-    assert answer.status_code == 200, answer.text
-    return {CSRF_HEADER: answer.json()["csrf"]}
-
-
-@pytest.fixture
-def client_of(app_of):
-    clients = []
-
-    def build(**kwargs):
-        app, station = app_of(**kwargs)
-        client = TestClient(app).__enter__()
-        clients.append(client)
-        return client, station
-
-    yield build
-    for client in clients:
-        client.__exit__(None, None, None)
 
 
 def test_anonymous_users_read_nothing_and_change_nothing(client_of, store):

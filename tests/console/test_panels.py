@@ -10,33 +10,11 @@ import time
 
 import numpy as np
 import pytest
-from fastapi.testclient import TestClient
 
 from dronewatch.config import default_zones_path
 from dronewatch.console.auth import CSRF_HEADER
 from dronewatch.zones import load_zones
-from tests.console.conftest import PASSWORD, person
-
-
-def log_in(client, name):
-    answer = client.post("/api/login", json={"name": name, "password": PASSWORD})
-    assert answer.status_code == 200, answer.text
-    return {CSRF_HEADER: answer.json()["csrf"]}
-
-
-@pytest.fixture
-def client_of(app_of):
-    clients = []
-
-    def build(**kwargs):
-        app, station = app_of(**kwargs)
-        client = TestClient(app).__enter__()
-        clients.append(client)
-        return client, station
-
-    yield build
-    for client in clients:
-        client.__exit__(None, None, None)
+from tests.console.conftest import log_in, person
 
 
 def test_the_flights_own_detections_are_boxed_on_the_live_frame(client_of, terrain):
