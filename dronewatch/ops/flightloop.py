@@ -172,8 +172,8 @@ class Watch:
         """The state checks: landed, link lost, hold over, too long; the live map."""
         if self.stop is not None and self.stop.is_set():
             raise KeyboardInterrupt  # the caller brings the drone home and waits
-        state = self.vehicle.state
-        self.track.offer(time.time(), state.lat_deg, state.lon_deg, state.alt_amsl_m)
+        state = self.vehicle.state  # the track comes from the position fixes only: a
+        # point stamped now would sort after the fixes still queued and drop them
         if state.mission_seq != self._last_seq and state.mission_total:
             self._last_seq = state.mission_seq
             self.announce(Announcement(
