@@ -136,3 +136,24 @@ def test_box_loss_is_zero_for_the_right_box_and_grows_as_it_drifts():
     assert box_loss(0.0) == pytest.approx(0.0, abs=1e-6)
     assert 0.0 < box_loss(0.5) < box_loss(2.0) < box_loss(4.0)
     assert box_loss(4.0) > 1.0  # apart: GIoU below zero
+
+
+def test_the_alarm_is_the_lowest_confidence_still_precise_enough():
+    """Recall first, once alarms are mostly right: of 0.3 / 0.5 / 0.7, the lowest whose
+    precision is at least 0.82 (0.5 here), not the best F1."""
+    from dronewatch.thermal.boxes import BoxSet
+    from dronewatch.thermal.training.calibrate import alarm_threshold
+    from dronewatch.thermal.training.evaluate import FrameResult
+
+    labels = np.array([[10.0 * k, 0.0, 5.0, 5.0] for k in range(10)], np.float32)
+    # persons 0-7 found at 0.7, persons 8-9 at 0.5, then false ones at 0.5 and 0.3
+    boxes = [[10.0 * k + 1, 1, 3, 3] for k in range(10)] + [[500, 500, 3, 3]] * 4
+    scores = [0.7] * 8 + [0.5] * 2 + [0.5] * 2 + [0.3] * 2
+    found = BoxSet(np.zeros(len(scores), np.int64), np.array(scores, np.float32),
+                   np.array(boxes, np.float32))
+    result = FrameResult(None, found, labels)  # type: ignore[arg-type]
+    alarm, scores_there = alarm_threshold([result], [0.3, 0.5, 0.7])
+    assert alarm == 0.5 and scores_there.recall == 1.0
+    assert abs(scores_there.precision - 10 / 12) < 1e-9
+    strict, _ = alarm_threshold([FrameResult(None, found, labels[:1])], [0.3, 0.5, 0.7])  # type: ignore[arg-type]
+    assert strict == 0.7  # never that precise: the best F1

@@ -25,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
                                      description=__doc__)
     parser.add_argument("--data", type=Path, required=True, help="HIT-UAV folder")
     parser.add_argument("--out", type=Path, required=True, help="folder for the model files")
-    parser.add_argument("--epochs", type=int, default=160)
+    parser.add_argument("--epochs", type=int, default=250)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--limit", type=int, default=0,
                         help="use only the first N frames of each split (smoke tests)")
