@@ -14,7 +14,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from dronewatch.cli.common import JsonOption, app, console, fail, run
+from dronewatch.cli.common import JsonOption, app, console, exit_3_unless_a_person_alarm, fail, run
 from dronewatch.cli.flight import ConsoleReporter, StoreOption, add_person_rows
 from dronewatch.cli.inputs import camera_preset_name, current_settings, number, writable_folder
 from dronewatch.config import default_dem_path, default_zones_path
@@ -143,5 +143,4 @@ def analyse_command(
     if report.frames == 0:
         fail(f"{log}: no frame could be given a pose from this log "
              + "; ".join(f"{n} {why}" for why, n in report.skipped))
-    if not any(f.status is FindingStatus.ALARM for f in report.findings):
-        raise typer.Exit(3)
+    exit_3_unless_a_person_alarm(report.findings)

@@ -15,7 +15,7 @@ import os
 import sys
 import tempfile
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, NoReturn, TypeVar
@@ -33,6 +33,7 @@ from dronewatch.cli.inputs import (
 )
 from dronewatch.errors import DronewatchError
 from dronewatch.map import SavedMap
+from dronewatch.store import Finding, FindingKind, FindingStatus
 from dronewatch.store.backends import redact_url
 
 console = Console(soft_wrap=True)  # log lines stay whole in files and CI logs
@@ -113,6 +114,13 @@ def run(action: Callable[[], T]) -> T:
     except OSError as exc:  # a disk full, a folder we may not write: the operator's to fix
         where = f"{exc.filename}: " if exc.filename else ""
         fail(f"{where}{exc.strerror or exc}")
+
+
+def exit_3_unless_a_person_alarm(findings: Iterable[Finding]) -> None:
+    """Exit code 3 when no person raised the alarm: a script's "nobody was found"."""
+    if not any(f.kind is FindingKind.PERSON and f.status is FindingStatus.ALARM
+               for f in findings):
+        raise typer.Exit(3)
 
 
 def fail(message: str, code: int = 1) -> NoReturn:

@@ -13,16 +13,15 @@ import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-import typer
 from rich.table import Table
 
-from dronewatch.cli.common import console, fail, run
+from dronewatch.cli.common import console, exit_3_unless_a_person_alarm, fail, run
 from dronewatch.geo import Terrain
 from dronewatch.ops import Announcement, FlightOptions, SearchRequest
 from dronewatch.ops.cameras import camera_source
 from dronewatch.ops.fleet import FleetDrone, FleetReport, run_fleet_search, shared_camera
 from dronewatch.ops.station import connect_station
-from dronewatch.store import FindingKind, FindingStatus, Store
+from dronewatch.store import FindingKind, Store
 from dronewatch.zones import ZoneSet
 
 __all__ = ["fly_fleet"]
@@ -55,9 +54,7 @@ def fly_fleet(request: SearchRequest, urls: Sequence[str], *, zones: ZoneSet, te
         print(fleet_json(report))
     else:
         console.print(fleet_table(report))
-    if not any(f.kind is FindingKind.PERSON and f.status is FindingStatus.ALARM
-               for f in report.findings):
-        raise typer.Exit(3)
+    exit_3_unless_a_person_alarm(report.findings)
 
 
 def fleet_table(report: FleetReport) -> Table:

@@ -34,6 +34,7 @@ from dronewatch.cli.common import (
     app,
     console,
     err_console,
+    exit_3_unless_a_person_alarm,
     fail,
     lat_lon,
     run,
@@ -282,8 +283,7 @@ def search_command(
             for line in score.lines():
                 console.print(f"  {line}", highlight=False)
         console.print(f"MAVLink log: {tlog}")
-    if not any(f.status is FindingStatus.ALARM for f in report.findings):
-        raise typer.Exit(3)
+    exit_3_unless_a_person_alarm(report.findings)
 
 
 @app.command("demo")

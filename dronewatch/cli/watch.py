@@ -18,7 +18,15 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from dronewatch.cli.common import JsonOption, SpeedupOption, app, console, fail, run
+from dronewatch.cli.common import (
+    JsonOption,
+    SpeedupOption,
+    app,
+    console,
+    exit_3_unless_a_person_alarm,
+    fail,
+    run,
+)
 from dronewatch.cli.flight import (
     ConsoleReporter,
     DroneOption,
@@ -152,6 +160,4 @@ def watch_command(
         print(_json(report))
     else:
         console.print(_table(report))
-    if not any(f.status is FindingStatus.ALARM and f.kind is FindingKind.PERSON
-               for f in report.findings):
-        raise typer.Exit(3)
+    exit_3_unless_a_person_alarm(report.findings)
