@@ -128,3 +128,30 @@ def test_a_rectified_hazard_seen_again_goes_back_to_its_owner(db):
     assert again.status is CaseStatus.ASSIGNED and again.owner == "Hongsha Coal Co."
     assert again.overdue(T0 + 2 * DAY_S)
     assert case_events(db, case.id)[-1].peak_temp_c == 150.0
+
+
+def test_the_weeks_numbers_and_warnings_are_the_same_on_every_store(db):
+    """The weekly analysis reads the store with its own SQL: on SQLite, PostgreSQL and
+    PostGIS alike, the tally counts what was done and an overdue case warns once."""
+    from dronewatch.analysis.warnings import publish_warnings
+    from dronewatch.store.tallies import places, week_tally
+
+    fire = _hotspot(db)
+    opened = case_from_finding(db, fire.id, by="duty", now_unix_s=T0 + 100)
+    assign(db, opened.id, "Hongsha Coal Co.", T0 + DAY_S, by="duty", now_unix_s=T0 + 200)
+    fixed = case_from_finding(db, _hotspot(db).id, by="duty", now_unix_s=T0 + 300)
+    assign(db, fixed.id, "Hongsha Coal Co.", T0 + 5 * DAY_S, by="duty", now_unix_s=T0 + 400)
+    rectify(db, fixed.id, by="hongsha", now_unix_s=T0 + 500)
+    verify(db, fixed.id, by="duty", note="walked it", now_unix_s=T0 + 600)
+    report_incident(db, CaseKind.INTRUSION, CaseSource.PHONE, 44.7, 88.6, T0 + 700,
+                    by="duty", note="truck at night")
+    end = T0 + 7 * DAY_S
+    first = publish_warnings(db, [], T0, end - 1.0)  # published within the week
+    again = publish_warnings(db, [], T0, end - 1.0)
+    tally = week_tally(db, T0, end, (CaseKind.COAL_SELF_IGNITION.value,))
+    assert [w.kind for w in first] == ["overdue"] and again == []
+    assert (tally.hotspots_found, tally.hazards_found, tally.hazards_rectified,
+            tally.hazards_verified, tally.hazards_overdue, tally.leads, tally.warnings) == (
+        2, 2, 1, 1, 1, 1, 1)
+    assert sorted(p.source for p in places(db, T0, end)) == [
+        "case:intrusion", "finding:hotspot", "finding:hotspot"]
