@@ -239,7 +239,11 @@ def fly_plan(vehicle: Vehicle, plan: Plan, zones: ZoneSet, terrain: Terrain,
         watch.save_track()
     detail = f": {watch.fault.message}" if watch.fault and outcome is not Outcome.COMPLETED \
         else ""
-    share = _covered_share(plan, shots.covered)
+    try:  # a view of the flight: never a reason to leave it open in the store
+        share = _covered_share(plan, shots.covered)
+    except Exception as exc:
+        warn(f"the covered area could not be computed: {exc}")
+        share = 0.0
     region_m2 = plan.region_local.area if plan.region_local is not None else 0.0
     db.end_flight(flight.id, f"{outcome}{detail}", covered_m2=share * region_m2)
     try:
