@@ -28,16 +28,33 @@ _MIN_H, _MAX_H = 5, 40  # glyph heights, pixels
 _PAD = 2
 
 
+def _half_width_px(labels: NDArray[np.int32], label: int, x: int, y: int, w: int,
+                   h: int) -> float:
+    """The thickest point of one stroke: its largest distance to a pixel outside it.
+
+    Measured on the stroke's own box with a blank border where the frame goes on (every
+    pixel touching a stroke is blank): the whole-frame distance transform's answer, at a
+    fraction of its cost. Where the box meets the frame's edge no border is added, as
+    the frame's edge counts as no blank there either."""
+    rows, cols = labels.shape
+    own = (labels[y:y + h, x:x + w] == label).astype(np.uint8)
+    own = cv2.copyMakeBorder(own, int(y > 0), int(y + h < rows), int(x > 0),
+                             int(x + w < cols), cv2.BORDER_CONSTANT, value=0)
+    return float(cv2.distanceTransform(own, cv2.DIST_L2, 3).max())
+
+
 def _glyph_lines(strokes: NDArray[np.uint8]) -> list[tuple[int, int, int, int]]:
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(strokes, connectivity=8)
-    thickness = cv2.distanceTransform(strokes, cv2.DIST_L2, 3)
+    if cv2.countNonZero(strokes) < MIN_GLYPHS * _MIN_H:  # too little ink for a line of text
+        return []
+    # BBDT: the same components as OpenCV's default labelling, in half its time here
+    count, labels, stats, _ = cv2.connectedComponentsWithStatsWithAlgorithm(
+        strokes, 8, cv2.CV_32S, cv2.CCL_BBDT)
     glyphs = []
     for label, (x, y, w, h, area) in enumerate(stats[1:count], start=1):
         if not (_MIN_H <= h <= _MAX_H and 1 <= w <= 8 * h and area <= 0.65 * w * h):
             continue
         # strokes of a font are thin for their height; windows and bodies are filled
-        half_width = float(thickness[y:y + h, x:x + w][labels[y:y + h, x:x + w] == label].max())
-        if half_width <= max(1.5, 0.15 * h):
+        if _half_width_px(labels, label, x, y, w, h) <= max(1.5, 0.15 * h):
             glyphs.append((int(x), int(y), int(w), int(h)))
     # touching glyphs (anti-aliased small fonts) form one component: count its letters
     letters = [max(1, round(w / (0.6 * h))) for _, _, w, h in glyphs]
