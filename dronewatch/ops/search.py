@@ -26,6 +26,7 @@ from dronewatch.link.camera import check_camera
 from dronewatch.link.terrain import serve_terrain
 from dronewatch.map.mission import STATION_ZONE
 from dronewatch.ops.crew import Crew
+from dronewatch.ops.dronelock import holds_drone
 from dronewatch.ops.faults import (
     POLICY,
     Fault,
@@ -153,6 +154,7 @@ def preflight_problems(vehicle: Vehicle, plan: Plan, options: FlightOptions,
     return problems
 
 
+@holds_drone  # one mission per drone, across processes too: refused before any upload
 def fly_plan(vehicle: Vehicle, plan: Plan, zones: ZoneSet, terrain: Terrain,
              camera: FrameSource, store: Store, mission_id: int, map_path: Path, *,
              options: FlightOptions | None = None,
@@ -170,6 +172,9 @@ def fly_plan(vehicle: Vehicle, plan: Plan, zones: ZoneSet, terrain: Terrain,
 
     Raises
     ------
+    DroneBusyError
+        Another flight, in this process or another, is flying the drone: nothing was
+        uploaded and no flight recorded (:mod:`dronewatch.ops.dronelock`).
     PreflightError
         Nothing flew: a check after the upload failed, or the operator stopped it.
     LaunchError
