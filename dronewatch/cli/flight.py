@@ -60,6 +60,7 @@ from dronewatch.ops import (
     SearchRequest,
     run_search,
 )
+from dronewatch.ops.analysis import LOCAL, AnalysisError, check_analysis
 from dronewatch.ops.cameras import camera_source
 from dronewatch.ops.rehearse import DEFAULT_SEED, run_rehearsal
 from dronewatch.ops.station import connect_station, tlog_beside
@@ -185,6 +186,13 @@ TlogOption = Annotated[Path | None, typer.Option(
     show_default=False)]
 
 
+def analysis_choice(where: str) -> str:
+    try:
+        return check_analysis(where)
+    except AnalysisError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
 @app.command("search")
 def search_command(
     at: AtOption,
@@ -212,6 +220,10 @@ def search_command(
     wind_mps: WindOption = None,
     signing_key: SigningKeyOption = None,
     tlog: TlogOption = None,
+    analysis: Annotated[str, typer.Option(
+        help="Where the frames are analysed: 'local' (this process), 'ray' (a Ray cluster "
+             "this process starts) or ray://HOST:PORT (a running Ray cluster; needs "
+             "pip install -e '.[cluster]')", callback=analysis_choice)] = LOCAL,
     as_json: JsonOption = False,
 ) -> None:
     """Search from an alarm: plan, check the drone, upload, fly, find, report.
@@ -242,7 +254,7 @@ def search_command(
     if len(urls) > 1:
         options = FlightOptions(on_find=on_find, min_battery_pct=settings.min_battery_pct,
                                 link_lost_after_s=settings.link_lost_after_s,
-                                wind_mps=wind_mps, time_zone=settings.zone)
+                                wind_mps=wind_mps, time_zone=settings.zone, analysis=analysis)
         with run(lambda: Terrain(default_dem_path())) as terrain, \
                 ConsoleReporter(as_json) as reporter:
             fly_fleet(request, urls, zones=zones, terrain=terrain,
@@ -259,7 +271,8 @@ def search_command(
             options = FlightOptions(on_find=on_find,
                                     min_battery_pct=settings.min_battery_pct,
                                     link_lost_after_s=settings.link_lost_after_s,
-                                    wind_mps=wind_mps, time_zone=settings.zone)
+                                    wind_mps=wind_mps, time_zone=settings.zone,
+                                    analysis=analysis)
             map_path = out_dir / "mission-map.html"
             try:  # from the first arm command on, run_search itself brings the drone home
                 if source is None:  # a rehearsal against the simulated world

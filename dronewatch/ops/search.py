@@ -25,6 +25,7 @@ from dronewatch.link import LinkError, ShotFeed, Vehicle
 from dronewatch.link.camera import check_camera
 from dronewatch.link.terrain import serve_terrain
 from dronewatch.map.mission import STATION_ZONE
+from dronewatch.ops.analysis import LOCAL, open_analysis
 from dronewatch.ops.crew import Crew
 from dronewatch.ops.dronelock import holds_drone
 from dronewatch.ops.faults import (
@@ -73,6 +74,7 @@ class FlightOptions:
     land_within_s: float = 900.0  # vehicle seconds to wait for landing after Ctrl-C
     journal_path: Path | None = None  # default: findings-journal.jsonl beside the map
     time_zone: tzinfo = STATION_ZONE  # the live map's popups: the station's clock, UTC beside
+    analysis: str = LOCAL  # where frames are analysed: "local", "ray" or "ray://HOST:PORT"
 
 
 DEFAULT_OPTIONS = FlightOptions()
@@ -197,8 +199,10 @@ def fly_plan(vehicle: Vehicle, plan: Plan, zones: ZoneSet, terrain: Terrain,
     # the vehicle's TERRAIN_REQUESTs are answered from our DEM for the whole flight, on
     # the server's own thread (so with its own handle on the DEM)
     with signals_interrupt(), Terrain(terrain.path) as dem, \
-            serve_terrain(vehicle, dem.elevation_or_nan) as served:
-        try:
+            serve_terrain(vehicle, dem.elevation_or_nan) as served, \
+            contextlib.ExitStack() as held:
+        try:  # the analysis cluster is reached (or refused) before anything is uploaded
+            analysis = held.enter_context(open_analysis(options.analysis, terrain, warn=warn))
             with crew.uploading if crew is not None else contextlib.nullcontext():
                 prepared = prepare(vehicle, plan, zones,
                                    fence_margin_m=options.fence_margin_m, say=say,
@@ -219,7 +223,7 @@ def fly_plan(vehicle: Vehicle, plan: Plan, zones: ZoneSet, terrain: Terrain,
                             blind_after=options.blind_after_shots,
                             blind_action=options.camera_blind_action,
                             recover=options.recover_lost_shots,
-                            settle_s=options.frame_settle_s)
+                            settle_s=options.frame_settle_s, analysis=analysis)
         with vehicle.camera_shots() as feed:
             battery_start = vehicle.state.battery_remaining_pct
             commanded = vehicle.state.time_boot_s

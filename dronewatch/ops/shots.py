@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 
 from dronewatch.geo import Footprint, Terrain, footprint
 from dronewatch.link import CameraShot, PositionFix, Vehicle
+from dronewatch.ops.analysis import Analysis, Dropped, Failed, InProcessAnalysis
 from dronewatch.ops.faults import Fault, FaultClass, SafeAction
 from dronewatch.ops.feed import (
     DetectionTap,
@@ -40,7 +41,7 @@ from dronewatch.ops.feed import (
 from dronewatch.ops.lostshots import Found, Recovery, Unfound, frame_key
 from dronewatch.ops.record import Announcement, AnnouncementKind, FindingRecorder
 from dronewatch.store import Finding
-from dronewatch.thermal import Frame, FrameError, detect
+from dronewatch.thermal import Detection, Frame, FrameError
 
 __all__ = ["ShotHandler", "ShotResult", "Skip"]
 
@@ -88,6 +89,8 @@ class ShotHandler:
     recover: bool = True
     settle_s: float = 1.0
     pose_gap_vehicle_s: float = 2.0
+    analysis: Analysis | None = None  # where frames are analysed; None: in this process
+    analysis_wait_s: float = 30.0  # wall seconds finish() waits for frames in analysis
     analysed: int = 0
     skipped: Counter[str] = field(default_factory=Counter)
     covered: list[Footprint] = field(default_factory=list)
@@ -104,6 +107,8 @@ class ShotHandler:
         archive = self.camera if self.recover and isinstance(self.camera, FrameArchive) \
             else None
         self._recovery = Recovery(archive, settle_s=self.settle_s)
+        if self.analysis is None:
+            self.analysis = InProcessAnalysis(self.terrain)
 
     @property
     def skipped_total(self) -> int:
@@ -164,11 +169,12 @@ class ShotHandler:
         return self._analyse(frame) + self.poll()
 
     def poll(self, *, final: bool = False) -> ShotResult:
-        """Look up the lost shots whose time has come (all of them when ``final``)."""
+        """Look up the lost shots whose time has come (all of them when ``final``), and
+        take what the analysis has finished."""
+        result = self._collect()
         if not self._recovery.pending:
-            return ShotResult()
+            return result
         now = float("inf") if final else self.clock()
-        result = ShotResult()
         for outcome in self._recovery.due(now, self._taken):
             if isinstance(outcome, Found):
                 result = result + self._analyse(outcome.frame)
@@ -178,20 +184,43 @@ class ShotHandler:
 
     def finish(self) -> ShotResult:
         """The end of the flight: give the camera its time to write (``settle_s`` at
-        most), then look up every shot still waiting."""
+        most), look up every shot still waiting, and wait ``analysis_wait_s`` at most
+        for the frames still being analysed (those not back by then are counted)."""
         if self._recovery.pending:
             last_due_s = max(s.due_unix_s for s in self._recovery.pending)
             time.sleep(min(max(last_due_s - self.clock(), 0.0), self.settle_s))
-        return self.poll(final=True)
+        result = self.poll(final=True) + self._collect(self.analysis_wait_s)
+        unfinished = self.analysis.pending
+        if unfinished:
+            self.skipped["analysis unfinished"] += unfinished
+            self.analysis.close()
+        return result
 
     def _analyse(self, frame: Frame) -> ShotResult:
         self._taken.add(frame_key(frame))
         self._seen.add(_digest(frame))
-        try:
-            detections = detect(frame, self.terrain)
-        except Exception as exc:  # one frame lost, by the policy
-            return self._skip(Skip("detection", f"detection failed: {type(exc).__name__}: "
-                                   f"{exc}"))
+        self.analysis.submit(frame)  # in process: analysed now; on a cluster: later
+        return self._collect()
+
+    def _collect(self, wait_s: float = 0.0) -> ShotResult:
+        """What the analysis has finished: findings, failures, frames it dropped."""
+        result = ShotResult()
+        for outcome in self.analysis.collect(wait_s):
+            if isinstance(outcome, Dropped):  # the camera is fine: no row of failures
+                self.skipped[outcome.reason] += 1
+                skip = Skip(outcome.reason, f"{outcome.reason}: the oldest frame waiting "
+                            "for analysis was dropped for a newer one")
+                self.announce(Announcement(AnnouncementKind.WARNING,
+                                           f"shot skipped: {skip.text}"))
+                result = result + ShotResult(skip=skip)
+            elif isinstance(outcome, Failed):  # one frame lost, by the policy
+                result = result + self._skip(Skip("detection",
+                                                  f"detection failed: {outcome.reason}"))
+            else:
+                result = result + self._found(outcome.frame, list(outcome.detections))
+        return result
+
+    def _found(self, frame: Frame, detections: list[Detection]) -> ShotResult:
         if isinstance(self.camera, DetectionTap):  # the console's live camera panel
             self.camera.saw(frame, detections)
         self.analysed += 1
