@@ -14,13 +14,7 @@ ray = pytest.importorskip("ray")
 
 from dronewatch.geo import Attitude, CameraPose, LocalFrame  # noqa: E402
 from dronewatch.ops import FlightOptions, OnFind, run_search  # noqa: E402
-from dronewatch.ops.analysis import (  # noqa: E402
-    Analysed,
-    AnalysisError,
-    Dropped,
-    Failed,
-    check_analysis,
-)
+from dronewatch.ops.analysis import Analysed, Dropped, Failed  # noqa: E402
 from dronewatch.ops.rayanalysis import RayAnalysis  # noqa: E402
 from dronewatch.store import FindingKind, Store  # noqa: E402
 from dronewatch.thermal import detect  # noqa: E402
@@ -137,9 +131,3 @@ def test_a_cluster_lost_mid_flight_hands_the_rest_to_this_process(cluster, world
     assert sum(isinstance(o, Analysed) for o in outcomes) == 7 - len(lost)
     assert isinstance(outcomes[-1], Analysed) and outcomes[-1].frame is frames[0]
 
-
-def test_only_local_ray_and_ray_urls_name_a_place_to_analyse():
-    assert check_analysis("local") == "local"
-    assert check_analysis("ray://10.0.0.5:10001") == "ray://10.0.0.5:10001"
-    with pytest.raises(AnalysisError, match="'local', 'ray'"):
-        check_analysis("spark://x:7077")
