@@ -30,7 +30,8 @@ from dronewatch.planning.errors import PlanningError
 from dronewatch.planning.plan import Plan, PlanningContext, Sortie
 from dronewatch.planning.search import plan_coverage
 
-__all__ = ["DroneCapacity", "FleetPlan", "layer_offsets_m", "plan_fleet", "transit_lines"]
+__all__ = ["DroneCapacity", "FleetPlan", "layer_for", "layer_offsets_m", "lift_transits",
+           "plan_fleet", "transit_lines"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +111,7 @@ def plan_fleet(ctx: PlanningContext, drones: Sequence[DroneCapacity], *, lat_deg
                             f"{len(shares)} shares); fly it with fewer")
     lines = [transit_lines(s) for s in shares]
     offsets = layer_offsets_m(ctx, lines, layer_m=layer_m, min_horizontal_m=min_horizontal_m)
-    layered = tuple(_with_offset(ctx, s, d) for s, d in zip(shares, offsets, strict=True))
+    layered = tuple(lift_transits(ctx, s, d) for s, d in zip(shares, offsets, strict=True))
     return FleetPlan(tuple(drones), layered, offsets, layer_m, min_horizontal_m, region)
 
 
@@ -139,26 +140,57 @@ def layer_offsets_m(ctx: PlanningContext, lines: Sequence[shapely.Geometry], *,
     PlanningError
         More crossing routes than layers fit between the clearance and the ceiling.
     """
+    layers = _layers(ctx, layer_m)
+    offsets: list[float] = []
+    for i, line in enumerate(lines):
+        offsets.append(_free_layer(ctx, layers, line, list(zip(lines[:i], offsets, strict=True)),
+                                   layer_m=layer_m, min_horizontal_m=min_horizontal_m,
+                                   drones=i + 1))
+    return tuple(offsets)
+
+
+def layer_for(ctx: PlanningContext, line: shapely.Geometry,
+              flying: Sequence[tuple[shapely.Geometry, float]], *, layer_m: float,
+              min_horizontal_m: float) -> float:
+    """The transit offset for one more drone (a relay) whose transits are ``line``, among
+    drones already flying their transits ``flying`` (line, offset): the nearest layer to
+    the survey height none of them holds within ``min_horizontal_m``.
+
+    Raises
+    ------
+    PlanningError
+        Every layer that fits is held by a crossing route.
+    """
+    return _free_layer(ctx, _layers(ctx, layer_m), line, flying, layer_m=layer_m,
+                       min_horizontal_m=min_horizontal_m, drones=len(flying) + 1)
+
+
+def _layers(ctx: PlanningContext, layer_m: float) -> list[float]:
+    """Transit offsets inside the legal band, nearest the survey height first, above
+    before below."""
     low, high = ctx.altitude.band
     up = math.floor((ctx.altitude.max_agl_m - high) / layer_m + 1e-9)
     down = math.floor((low - ctx.altitude.min_clearance_m) / layer_m + 1e-9)
-    layers: list[float] = []  # nearest the survey height first, above before below
+    layers: list[float] = []
     for i in range(1, max(up, down) + 1):
         layers += [i * layer_m] if i <= up else []
         layers += [-i * layer_m] if i <= down else []
-    offsets: list[float] = []
-    for i, line in enumerate(lines):
-        taken = {offsets[j] for j in range(i)
-                 if not line.is_empty and not lines[j].is_empty
-                 and line.distance(lines[j]) < min_horizontal_m}
-        free = [d for d in layers if d not in taken]
-        if not free:
-            raise PlanningError(
-                f"layer_m: {len(layers)} transit layers of {layer_m:g} m fit between "
-                f"{ctx.altitude.min_clearance_m:g} m and {ctx.altitude.max_agl_m:g} m above "
-                f"ground, and {i + 1} drones' routes cross; use thinner layers or fewer drones")
-        offsets.append(free[0])
-    return tuple(offsets)
+    return layers
+
+
+def _free_layer(ctx: PlanningContext, layers: list[float], line: shapely.Geometry,
+                others: Sequence[tuple[shapely.Geometry, float]], *, layer_m: float,
+                min_horizontal_m: float, drones: int) -> float:
+    taken = {offset for other, offset in others
+             if not line.is_empty and not other.is_empty
+             and line.distance(other) < min_horizontal_m}
+    free = [d for d in layers if d not in taken]
+    if not free:
+        raise PlanningError(
+            f"layer_m: {len(layers)} transit layers of {layer_m:g} m fit between "
+            f"{ctx.altitude.min_clearance_m:g} m and {ctx.altitude.max_agl_m:g} m above "
+            f"ground, and {drones} drones' routes cross; use thinner layers or fewer drones")
+    return free[0]
 
 
 def _moved(points: Sequence[HeightPoint]) -> list[bool]:
@@ -168,8 +200,9 @@ def _moved(points: Sequence[HeightPoint]) -> list[bool]:
             for k, p in enumerate(points)]
 
 
-def _with_offset(ctx: PlanningContext, plan: Plan, offset_m: float) -> Plan:
-    """The plan with its transit points ``offset_m`` higher, and its costs again."""
+def lift_transits(ctx: PlanningContext, plan: Plan, offset_m: float) -> Plan:
+    """The plan with its transit points ``offset_m`` higher (lower when negative), and
+    its costs again."""
     sorties = []
     for sortie in plan.sorties:
         points = tuple(replace(p, alt_amsl_m=p.alt_amsl_m + offset_m) if moved else p
