@@ -6,7 +6,9 @@ same fault policy, the same RTL on every error path), and only four things diffe
 Its frames' findings go to the fleet's one recorder, so the same person seen by two
 drones is one finding with the evidence of both; the fleet can stop it (Ctrl-C in the
 main thread reaches every drone, as a signal does a lone one); and it takes off only
-when the fleet says its airspace is clear; and its uploads wait for the others'.
+when the fleet says its airspace is clear; and its uploads wait for the others'. And it
+takes orders from the fleet while it flies: hold over a person another drone found (it
+is the nearest), or come home (the operator recalled the others).
 """
 
 from __future__ import annotations
@@ -16,9 +18,31 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from dronewatch.ops.record import FindingRecorder
+from dronewatch.store import Finding
 from dronewatch.thermal import Detection, Frame
 
-__all__ = ["Crew", "SharedRecorder"]
+__all__ = ["Crew", "HoldOver", "Order", "Recall", "SharedRecorder"]
+
+
+@dataclass(frozen=True, slots=True)
+class HoldOver:
+    """Go over this person and hold there, camera on them, then come home."""
+
+    finding: Finding
+
+
+@dataclass(frozen=True, slots=True)
+class Recall:
+    """Stop searching and come home; ``reason`` is recorded with the flight."""
+
+    reason: str
+
+
+Order = HoldOver | Recall
+
+
+def no_orders() -> Order | None:
+    return None
 
 
 class SharedRecorder(FindingRecorder):
@@ -36,6 +60,11 @@ class SharedRecorder(FindingRecorder):
         with self._lock:
             return super().add(frame, detections)
 
+    def snapshot(self) -> list[Finding]:
+        """The findings so far, read while no thread adds to them."""
+        with self._lock:
+            return list(self.findings.values())
+
 
 @dataclass(frozen=True, slots=True)
 class Crew:
@@ -46,9 +75,11 @@ class Crew:
     ``uploading`` is held while a drone's mission, fence, rally points and terrain go
     up: one drone at a time, as several at once (hundreds of terrain sub-grids each)
     swamped a busy station and uploads failed for want of answers in time.
+    ``orders`` is polled by the flight loop: the fleet's next order for this drone.
     """
 
     recorder: FindingRecorder
     stop: threading.Event
     wait_turn: Callable[[], None]
     uploading: threading.Lock
+    orders: Callable[[], Order | None] = no_orders

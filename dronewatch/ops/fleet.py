@@ -8,6 +8,12 @@ stop, and its turn to launch. pymavlink blocks, so each drone has its own thread
 this (main) thread keeps the drones apart (:mod:`dronewatch.ops.separation`) and takes
 Ctrl-C for all of them.
 
+Why relays: a drone that comes home before its share is done leaves the rest to the
+next drone free to fly it, or to itself after a battery swap the operator confirms
+(:mod:`dronewatch.ops.relay`); the report has a row per flight and the POD of the
+whole search. When a person is found, the nearest drone holds over them and the others
+search on or come home, by the operator's ``on_find`` (:mod:`dronewatch.ops.fleetfind`).
+
 Why failures stay local: a drone that fails its checks is left out and the area is
 split again among the rest before anything flies; a drone whose upload is refused,
 whose launch fails or whose link is lost ends its own flight (on the ground, or in its
@@ -20,64 +26,30 @@ import contextlib
 import json
 import math
 import threading
-import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from dronewatch.geo import Terrain, camera_preset
-from dronewatch.link import NotReadyError, Vehicle
+from dronewatch.link import NotReadyError
 from dronewatch.ops.alarm import SearchRequest, nearest_launch_site
-from dronewatch.ops.crew import Crew, SharedRecorder
-from dronewatch.ops.faults import Outcome, bring_home
+from dronewatch.ops.faults import Outcome
 from dronewatch.ops.feed import FrameSource
+from dronewatch.ops.fleetflight import DroneResult, FleetDrone, FleetFlight
 from dronewatch.ops.launch import PreflightError
 from dronewatch.ops.record import Announcement, AnnouncementKind
 from dronewatch.ops.recovery import recover
-from dronewatch.ops.search import (
-    DEFAULT_OPTIONS,
-    FlightOptions,
-    FlightReport,
-    fly_plan,
-    preflight_problems,
-)
-from dronewatch.ops.separation import Breach, SeparationGuard, SeparationRules
+from dronewatch.ops.relay import Relay
+from dronewatch.ops.search import DEFAULT_OPTIONS, FlightOptions, preflight_problems
+from dronewatch.ops.separation import Breach, SeparationRules
 from dronewatch.planning import AltitudePolicy, Plan, PlanningContext, airframe_preset
 from dronewatch.planning.fleetsplit import DroneCapacity, FleetPlan, plan_fleet
-from dronewatch.store import Finding, Journal, JournaledStore, MissionKind, Store
+from dronewatch.store import Finding, Journal, MissionKind, Store
 from dronewatch.store.journal import is_store_failure
-from dronewatch.thermal import default_detector
 from dronewatch.zones import ZoneSet
 
-__all__ = ["DroneResult", "FleetDrone", "FleetReport", "plan_for_fleet", "run_fleet_search",
-           "shared_camera"]
-
-_WATCH_EVERY_S = 0.05  # wall seconds between two separation checks
-
-
-@dataclass(frozen=True, slots=True)
-class FleetDrone:
-    """One drone of the fleet: its name (its URL, say), its link, and its camera."""
-
-    name: str
-    vehicle: Vehicle
-    camera: FrameSource
-
-
-@dataclass(frozen=True, slots=True)
-class DroneResult:
-    """How one drone's part went: its share and flight, or why it did not fly."""
-
-    name: str
-    share: str  # the share's name; "" when the drone was left out before the split
-    transit_offset_m: float
-    report: FlightReport | None
-    error: str = ""  # why it was left out, or what ended its flight without a report
-
-    @property
-    def flew_share(self) -> bool:
-        return self.report is not None and self.report.outcome is Outcome.COMPLETED
-
+__all__ = ["DroneResult", "FleetDrone", "FleetReport", "fleet_context", "plan_for_fleet",
+           "run_fleet_search", "shared_camera"]
 
 @dataclass(frozen=True, slots=True)
 class FleetReport:
@@ -89,11 +61,23 @@ class FleetReport:
     breaches: tuple[Breach, ...]  # every hold for separation
     min_gap_m: float  # smallest horizontal gap between two airborne drones not apart in height
     plan: FleetPlan
+    relays: tuple[DroneResult, ...] = ()  # flights of what other flights left, in order
+    unsearched: tuple[str, ...] = ()  # what nobody flew, and why
+    recalled: str = ""  # why the operator's on-find choice called the drones home
 
     @property
     def lost(self) -> tuple[str, ...]:
-        return tuple(d.name for d in self.drones
+        return tuple(d.name for d in (*self.drones, *self.relays)
                      if d.report is not None and d.report.outcome is Outcome.LINK_LOST)
+
+    @property
+    def pod(self) -> float:
+        """The POD of the whole search area from every flight (own shares and relays),
+        each weighted by the area it was to search."""
+        area = self.plan.region_local.area
+        best = max((s.pod for s in self.plan.shares), default=0.0)
+        flown = sum(d.pod_area_m2 for d in (*self.drones, *self.relays))
+        return min(flown / area, best) if area > 0 else 0.0
 
 
 def shared_camera(source: FrameSource) -> FrameSource:
@@ -120,17 +104,22 @@ def _capacity(drone: FleetDrone, request: SearchRequest) -> DroneCapacity:
     return DroneCapacity(drone.name, seconds, airframe.cruise_speed_mps)
 
 
+def fleet_context(zones: ZoneSet, terrain: Terrain, request: SearchRequest) -> PlanningContext:
+    """The planning context of a fleet's search (shares and relays alike)."""
+    site = request.launch_site or nearest_launch_site(zones, request.lat_deg, request.lon_deg)
+    altitude = None if request.agl_m is None else AltitudePolicy(target_agl_m=request.agl_m)
+    return PlanningContext(zones, terrain, camera_preset(request.camera),
+                           airframe=airframe_preset(request.airframe), altitude=altitude,
+                           launch_site=site)
+
+
 def plan_for_fleet(zones: ZoneSet, terrain: Terrain, request: SearchRequest,
                    drones: Sequence[FleetDrone], *, layer_m: float = 10.0,
                    rules: SeparationRules | None = None) -> FleetPlan:
     """Shares of the request's search area, one per drone, from its launch site."""
     rules = rules or SeparationRules()
-    site = request.launch_site or nearest_launch_site(zones, request.lat_deg, request.lon_deg)
-    altitude = None if request.agl_m is None else AltitudePolicy(target_agl_m=request.agl_m)
-    ctx = PlanningContext(zones, terrain, camera_preset(request.camera),
-                          airframe=airframe_preset(request.airframe), altitude=altitude,
-                          launch_site=site)
-    return plan_fleet(ctx, [_capacity(d, request) for d in drones], lat_deg=request.lat_deg,
+    return plan_fleet(fleet_context(zones, terrain, request),
+                      [_capacity(d, request) for d in drones], lat_deg=request.lat_deg,
                       lon_deg=request.lon_deg, radius_m=request.radius_m, layer_m=layer_m,
                       min_horizontal_m=rules.min_horizontal_m)
 
@@ -139,8 +128,15 @@ def run_fleet_search(request: SearchRequest, drones: Sequence[FleetDrone], zones
                      terrain: Terrain, store: Store, out_dir: Path, *,
                      options: FlightOptions = DEFAULT_OPTIONS,
                      rules: SeparationRules | None = None, layer_m: float = 10.0,
-                     announce: Callable[[Announcement], None] = lambda _: None) -> FleetReport:
+                     announce: Callable[[Announcement], None] = lambda _: None,
+                     relays: bool = True,
+                     confirm_swap: Callable[[str], bool] | None = None) -> FleetReport:
     """Check every drone, split the search among those fit to fly, fly them at once.
+
+    With ``relays``, what a drone leaves unsearched is flown by the next free drone, or
+    by itself once ``confirm_swap(name)`` (the operator) says its battery was swapped.
+    ``options.on_find`` is the fleet's: the nearest drone holds over a person found, and
+    the others search on (``loiter``) or come home (``recall``).
 
     Raises
     ------
@@ -171,12 +167,23 @@ def run_fleet_search(request: SearchRequest, drones: Sequence[FleetDrone], zones
         raise PreflightError(f"the store cannot record the mission: {exc}") from exc
     for name, why in left_out:
         store.add_alert("warning", f"{name} left out of mission {mission.id}: {why}")
-    findings, guard, outcomes = _fly(flying, fleet_plan, zones, terrain, store, mission.id,
-                                     out_dir, options, rules, journal, announce)
+    flight = FleetFlight(flying, fleet_plan, zones, terrain, store, mission.id, out_dir,
+                          options, rules, journal, announce)
+    relay = Relay(fleet_context(zones, terrain, request), [d.name for d in flying],
+                  [d.vehicle for d in flying], fleet_plan.shares, fleet_plan.offsets_m,
+                  options=options, airframe=airframe_preset(request.airframe),
+                  layer_m=layer_m, min_horizontal_m=rules.min_horizontal_m, stop=flight.stop,
+                  say=warn, confirm_swap=confirm_swap) if relays else None
+    own, relayed = flight.fly(relay)
+    leftover = tuple(relay.leftover()) if relay is not None else ()
+    for text in leftover:
+        warn(f"left unsearched: {text}")
+        with contextlib.suppress(Exception):
+            flight.db.add_alert("warning", f"left unsearched: {text}")
     return FleetReport(
-        mission.id,
-        (*outcomes, *(DroneResult(n, "", 0.0, None, why) for n, why in left_out)),
-        findings, tuple(guard.breaches), guard.min_gap_m, fleet_plan)
+        mission.id, (*own, *(DroneResult(n, "", 0.0, None, why) for n, why in left_out)),
+        flight.findings(), tuple(flight.guard.breaches), flight.guard.min_gap_m, fleet_plan,
+        tuple(relayed), leftover, flight.finds.recalled)
 
 
 def _fit_to_fly(request: SearchRequest, drones: list[FleetDrone], zones: ZoneSet,
@@ -202,93 +209,6 @@ def _fit_to_fly(request: SearchRequest, drones: list[FleetDrone], zones: ZoneSet
             return drones, fleet_plan, left_out
         drones = [d for d in drones if d not in failing]
     raise PreflightError("no drone may fly: " + "; ".join(f"{n}: {w}" for n, w in left_out))
-
-
-def _fly(drones: list[FleetDrone], fleet_plan: FleetPlan, zones: ZoneSet, terrain: Terrain,
-         store: Store, mission_id: int, out_dir: Path, options: FlightOptions,
-         rules: SeparationRules, journal: Journal, announce: Callable[[Announcement], None]
-         ) -> tuple[tuple[Finding, ...], SeparationGuard, list[DroneResult]]:
-    """Every drone in its own thread; this thread keeps them apart until all have ended."""
-    warn = lambda text: announce(Announcement(AnnouncementKind.WARNING, text))  # noqa: E731
-    db = JournaledStore(store, journal, warn=warn)
-    recorder = SharedRecorder(db, mission_id, announce,
-                              alarm_confidence=default_detector().info.alarm_confidence)
-    stop, uploading = threading.Event(), threading.Lock()
-    done = [threading.Event() for _ in drones]
-
-    def say_breach(text: str) -> None:
-        announce(Announcement(AnnouncementKind.ALERT if text.startswith("SEPARATION")
-                              else AnnouncementKind.WARNING, text))
-        if text.startswith("SEPARATION"):
-            with contextlib.suppress(Exception):  # the alert is a record; the hold is done
-                db.add_alert("warning", text)
-
-    guard = SeparationGuard([d.name for d in drones], [d.vehicle for d in drones], rules,
-                            say_breach, done)
-    results: list[DroneResult | None] = [None] * len(drones)
-
-    def fly_one(i: int) -> None:
-        drone, share = drones[i], fleet_plan.shares[i]
-        crew = Crew(recorder, stop, lambda: guard.wait_launch(i, stop), uploading)
-        tagged = _tagged(announce, drone.name)
-        try:
-            report = fly_plan(drone.vehicle, share, zones, terrain, drone.camera, store,
-                              mission_id, out_dir / f"mission-map-{i + 1}.html",
-                              options=options, announce=tagged, vehicle_name=drone.name,
-                              crew=crew)
-            error = report.fault
-        except BaseException as exc:  # local to this drone: the others fly on
-            report, error = None, f"{type(exc).__name__}: {exc}"
-            _never_abandoned(drone.vehicle, tagged, options)
-        finally:
-            done[i].set()
-        if report is not None and report.outcome is Outcome.LINK_LOST:
-            text = (f"drone lost: {drone.name} (link lost during {share.name}); the others "
-                    "fly on")
-        elif report is None:
-            text = f"{drone.name} did not fly {share.name}: {error}"
-        else:
-            text = ""
-        if text:
-            warn(text)
-            with contextlib.suppress(Exception):
-                db.add_alert("warning", text)
-        results[i] = DroneResult(drone.name, share.name, fleet_plan.offsets_m[i], report, error)
-
-    threads = [threading.Thread(target=fly_one, args=(i,), name=f"fleet-{d.name}", daemon=True)
-               for i, d in enumerate(drones)]
-    for thread in threads:
-        thread.start()
-    while any(t.is_alive() for t in threads):
-        try:
-            guard.check()
-            time.sleep(_WATCH_EVERY_S)
-        except KeyboardInterrupt:  # every drone's thread brings its drone home
-            if not stop.is_set():
-                warn("Ctrl-C: every drone returns to launch")
-            stop.set()
-        except Exception as exc:  # the separation check must go on whatever happens
-            warn(f"separation check failed: {type(exc).__name__}: {exc}")
-    for thread in threads:
-        thread.join()
-    findings = tuple(replace(f, id=db.resolve(f.id)) for f in recorder.findings.values())
-    return findings, guard, [r for r in results if r is not None]
-
-
-def _never_abandoned(vehicle: Vehicle, say: Callable[[Announcement], None],
-                     options: FlightOptions) -> None:
-    """A drone left armed by an error outside the flight's own policy is sent home."""
-    if vehicle.state.armed:
-        bring_home(vehicle, lambda t: say(Announcement(AnnouncementKind.WARNING, t)),
-                   land_within_s=options.land_within_s / max(vehicle.speedup, 1.0))
-
-
-def _tagged(announce: Callable[[Announcement], None],
-            name: str) -> Callable[[Announcement], None]:
-    """Announcements of one drone, its name in front (a finding's stays as it is)."""
-    def say(a: Announcement) -> None:
-        announce(replace(a, text=f"[{name}] {a.text}"))
-    return say
 
 
 def _summary(fleet_plan: FleetPlan) -> str:

@@ -26,10 +26,11 @@ from dronewatch.link.camera import stop_triggering
 from dronewatch.map import mission_map, save_map
 from dronewatch.map.mission import STATION_ZONE
 from dronewatch.ops.autopilot import VehicleFailsafes
+from dronewatch.ops.crew import HoldOver, Order, Recall
 from dronewatch.ops.faults import Fault, FaultClass, Outcome, SafeAction, bring_home
 from dronewatch.ops.record import Announcement, AnnouncementKind, FindingRecorder, MissionProgress
 from dronewatch.ops.shots import ShotHandler, ShotResult
-from dronewatch.store import FindingKind, FindingStatus, JournaledStore
+from dronewatch.store import Finding, FindingKind, FindingStatus, JournaledStore
 from dronewatch.store.journal import is_store_failure
 from dronewatch.zones import ZoneSet
 
@@ -42,10 +43,13 @@ _REPEATED_FAULTS = 20  # the same "continue" fault this often in a row: come hom
 
 class OnFind(StrEnum):
     """What the drone does when it finds a person: keep searching, or hold over them
-    (camera on them) for ``hold_s`` and then come home."""
+    (camera on them) for ``hold_s`` and then come home. With a fleet, the nearest drone
+    holds, and the others search on (``loiter``) or come home (``recall``); a lone
+    drone treats ``recall`` as ``loiter``."""
 
     CONTINUE = "continue"
     LOITER = "loiter"
+    RECALL = "recall"
 
 
 @dataclass
@@ -114,6 +118,7 @@ class Watch:
     closing: bool = False  # set once the watching is over: late shots command nothing
     time_zone: tzinfo = STATION_ZONE  # the map's popups: the station's clock
     stop: threading.Event | None = None  # a fleet's stop: set, it ends the flight as Ctrl-C
+    orders: Callable[[], Order | None] | None = None  # a fleet's orders for this drone
 
     def say(self, text: str, kind: AnnouncementKind = AnnouncementKind.STAGE) -> None:
         self.announce(Announcement(kind, text))
@@ -159,19 +164,44 @@ class Watch:
             if ended is not None:
                 raise _Ended(ended)
         for finding in result.findings:
-            if (finding.status is FindingStatus.ALARM and self.on_find is OnFind.LOITER
-                    and self.hold_until is None):
-                self.vehicle.goto(finding.lat_deg, finding.lon_deg, self.vehicle.state.alt_rel_m)
-                self.vehicle.point_at(finding.lat_deg, finding.lon_deg,
-                                      self.terrain.elevation_at(finding.lat_deg,
-                                                                finding.lon_deg))
-                self.hold_until = self.vehicle.state.time_boot_s + self.hold_s
-                self.say(f"holding over person #{finding.id} for {self.hold_s:.0f} s")
+            if finding.status is FindingStatus.ALARM and self.on_find in (OnFind.LOITER,
+                                                                          OnFind.RECALL):
+                self.hold_over(finding)
+
+    def hold_over(self, finding: Finding) -> None:
+        """Go over a person and hold there, camera on them, for ``hold_s`` (once)."""
+        if self.hold_until is not None:
+            return
+        self.vehicle.goto(finding.lat_deg, finding.lon_deg, self.vehicle.state.alt_rel_m)
+        self.vehicle.point_at(finding.lat_deg, finding.lon_deg,
+                              self.terrain.elevation_at(finding.lat_deg, finding.lon_deg))
+        self.hold_until = self.vehicle.state.time_boot_s + self.hold_s
+        self.say(f"holding over person #{finding.id} for {self.hold_s:.0f} s")
+
+    def recall(self, reason: str) -> None:
+        """Come home now, by the operator's choice; the flight ends "aborted" with
+        ``reason``. A drone already holding or coming home carries on as it is."""
+        if self.hold_until is not None:
+            return
+        self.hold_until = math.inf
+        self.fault = Fault(FaultClass.SIGNAL, SafeAction.RTL, reason)
+        self.say(f"{reason}: returning to launch", AnnouncementKind.WARNING)
+        self.vehicle.return_to_launch()
+        self.stop_camera()
+
+    def take_orders(self) -> None:
+        """The fleet's order for this drone, if it has one."""
+        order = self.orders() if self.orders is not None else None
+        if isinstance(order, HoldOver):
+            self.hold_over(order.finding)
+        elif isinstance(order, Recall):
+            self.recall(order.reason)
 
     def check(self) -> Outcome | None:
         """The state checks: landed, link lost, hold over, too long; the live map."""
         if self.stop is not None and self.stop.is_set():
             raise KeyboardInterrupt  # the caller brings the drone home and waits
+        self.take_orders()
         state = self.vehicle.state  # the track comes from the position fixes only: a
         # point stamped now would sort after the fixes still queued and drop them
         if state.mission_seq != self._last_seq and state.mission_total:

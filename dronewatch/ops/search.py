@@ -233,6 +233,7 @@ def fly_plan(vehicle: Vehicle, plan: Plan, zones: ZoneSet, terrain: Terrain,
                           hold_s=options.hold_s, link_lost_after_s=options.link_lost_after_s,
                           map_every_s=options.map_every_s, max_flight_s=options.max_flight_s,
                           stop=crew.stop if crew is not None else None,
+                          orders=crew.orders if crew is not None else None,
                           time_zone=options.time_zone)
             outcome, to_airborne, took_off = _launch_and_watch(
                 vehicle, prepared, watch, feed, db, flight.id, options, say, warn, started)

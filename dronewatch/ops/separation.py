@@ -10,7 +10,8 @@ within ``lookahead_s`` at their present velocities), the later-launched of the t
 held where it is (BRAKE on an ArduCopter, LOITER on PX4; a reposition to where it is
 elsewhere) and the operator is told. It resumes what it was doing (its mission, or its
 return home) once it is clear of every drone it was held for. The earlier drone is
-never held for a later one, so two holds cannot wait on each other.
+never held for a later one, so two holds cannot wait on each other. A drone that takes
+off again (a relay, :mod:`dronewatch.ops.relay`) is the latest from then on.
 
 The same rule keeps a launch apart: a drone takes off only when every drone launched
 before it has climbed out of its way (or has ended its flight).
@@ -108,6 +109,15 @@ class SeparationGuard:
     breaches: list[Breach] = field(default_factory=list)
     min_gap_m: float = math.inf  # smallest horizontal gap seen without vertical separation
     _held: dict[int, _Held] = field(default_factory=dict)
+    _rank: list[int] = field(default_factory=list)  # launch order: higher launched later
+
+    def __post_init__(self) -> None:
+        self._rank = list(range(len(self.vehicles)))
+
+    def relaunch(self, i: int) -> None:
+        """Drone ``i`` is about to fly again: launched after every other from now on."""
+        self._rank[i] = max(self._rank) + 1
+        self.done[i].clear()
 
     def airborne(self, i: int) -> bool:
         state = self.vehicles[i].state
@@ -118,8 +128,8 @@ class SeparationGuard:
     def launch_clear(self, i: int) -> bool:
         """Every drone launched before ``i`` has ended or climbed well clear of it."""
         me = self.vehicles[i].state
-        for j in range(i):
-            if self.done[j].is_set():
+        for j in range(len(self.vehicles)):
+            if self._rank[j] >= self._rank[i] or self.done[j].is_set():
                 continue
             if not self.airborne(j):
                 return False  # still on its way up (or not yet launched)
@@ -141,7 +151,8 @@ class SeparationGuard:
 
     def check(self) -> None:
         """Compare every pair of airborne drones; hold or release the later ones."""
-        up = [i for i in range(len(self.vehicles)) if self.airborne(i)]
+        up = sorted((i for i in range(len(self.vehicles)) if self.airborne(i)),
+                    key=self._rank.__getitem__)
         states = {i: self.vehicles[i].state for i in up}
         conflicts: dict[int, dict[int, tuple[Gap, bool]]] = {}
         for n, i in enumerate(up):
