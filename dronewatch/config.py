@@ -85,6 +85,14 @@ class Settings:
     # DRONEWATCH_STATION: this station's name, written on every row it stores, so the
     # regional database that gathers many stations knows whose each row is.
     station: str = field(default_factory=lambda: default_station())
+    # DRONEWATCH_DRONES (comma-separated): the station's drones, flown together on a
+    # search given no --drone; empty: the one ``drone``
+    drones: tuple[str, ...] = ()
+
+    @property
+    def fleet(self) -> tuple[str, ...]:
+        """The drones a search flies when none is named: ``drones``, else ``drone``."""
+        return self.drones or (self.drone,)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -256,6 +264,8 @@ def _line_of(text: str, name: str) -> int | None:
 def _convert(name: str, value: object, from_env: bool) -> object:
     """The value as the field's type, or a message why not."""
     default = getattr(Settings(), name)
+    if isinstance(default, tuple):
+        return _drone_list(value, from_env)
     if isinstance(default, float):
         if isinstance(value, bool) or not isinstance(value, int | float | str):
             raise ValueError(f"{value!r} is not a number")
@@ -272,6 +282,21 @@ def _convert(name: str, value: object, from_env: bool) -> object:
     if problem:
         raise ValueError(problem)
     return value
+
+
+def _drone_list(value: object, from_env: bool) -> tuple[str, ...]:
+    """A list of MAVLink addresses (comma-separated in a variable), none twice."""
+    if from_env and isinstance(value, str):
+        value = [v.strip() for v in value.split(",") if v.strip()]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError(f"{value!r} is not a list of addresses; write [\"udpout:...\", ...]")
+    for url in value:
+        problem = check_drone_url(url)
+        if problem:
+            raise ValueError(problem)
+    if len(set(value)) != len(value):
+        raise ValueError("the same drone is listed twice")
+    return tuple(value)
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:

@@ -201,12 +201,13 @@ def search_command(
     drone: Annotated[list[str] | None, typer.Option(
         help="MAVLink URL of a drone (udp:, udpout:, tcp:, /dev/ttyUSB0,57600); repeat it "
              "to fly the search with several drones, each its own share [default: the "
-             "'drone' setting]", callback=drone_urls, show_default=False,
+             "'drones' setting, else 'drone']", callback=drone_urls, show_default=False,
         metavar="URL")] = None,
     lost_person_hours: LostHoursOption = None,
     on_find: Annotated[OnFind, typer.Option(
-        help="loiter: hold over the first person found, camera on them; continue: keep "
-             "searching")] = OnFind.CONTINUE,
+        help="loiter: hold over the first person found, camera on them (with several "
+             "drones the nearest holds, the others search on); recall: as loiter, and the "
+             "other drones come home; continue: keep searching")] = OnFind.CONTINUE,
     camera: CameraOption = "sim",
     rehearse: Annotated[int, typer.Option(
         help="With --camera sim: plant N people and N fires at random in the search area "
@@ -237,10 +238,10 @@ def search_command(
         fail("--rehearse plants people and fires in the simulated world: use it with "
              "--camera sim", 2)
     settings = current_settings()
-    if drone and len(drone) > 1 and rehearse:
+    urls = drone or list(settings.fleet)  # no --drone: the station's drones (or its one)
+    if len(urls) > 1 and rehearse:
         fail("--rehearse plants people for one drone's search: fly a fleet with --camera "
              "sim (the simulated world) instead", 2)
-    urls = drone or [settings.drone]
     drone = urls[0]
     key = read_signing_key(signing_key, settings.signing_key_file)
     zones = run(lambda: load_zones(default_zones_path()))
