@@ -25,8 +25,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def cluster():
-    if not ray.is_initialized():
-        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    """The module's one local cluster: the first RayAnalysis.start starts it (two CPUs)."""
     yield
     ray.shutdown()
 
