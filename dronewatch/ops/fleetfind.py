@@ -79,11 +79,11 @@ class FindOrders:
             if nearest is None:
                 self.say(f"person #{finding.id} found; no drone in the air is free to go "
                          "over them")
-                continue
-            self.holders[finding.id] = nearest
-            self._mail[nearest].put(HoldOver(finding))
-            self.say(f"{self.names[nearest]} goes over person #{finding.id} (the nearest "
-                     "drone)")
+            else:
+                self.holders[finding.id] = nearest
+                self._mail[nearest].put(HoldOver(finding))
+                self.say(f"{self.names[nearest]} goes over person #{finding.id} (the "
+                         "nearest drone)")
             if self.on_find is OnFind.RECALL and not self.recalled:
                 self._recall(finding.id, nearest)
 
@@ -101,8 +101,11 @@ class FindOrders:
                 best, best_m = i, d_m
         return best
 
-    def _recall(self, finding_id: int, holder: int) -> None:
-        self.recalled = (f"recalled: person #{finding_id} found, {self.names[holder]} holds "
+    def _recall(self, finding_id: int, holder: int | None) -> None:
+        """Every drone but the holder home, and no more relays (even with none in the
+        air: the search is over)."""
+        self.recalled = (f"recalled: person #{finding_id} found" if holder is None else
+                         f"recalled: person #{finding_id} found, {self.names[holder]} holds "
                          "over them")
         self.on_recall(self.recalled)
         for i in range(len(self.names)):
