@@ -53,15 +53,16 @@ class CenterNet(nn.Module):
     cells (w, h), and centre offset in cells (x, y).
     """
 
-    def __init__(self, width: int = 32) -> None:
+    def __init__(self, width: int = 32, width8: int = 80, width16: int = 160,
+                 blocks16: int = 6) -> None:
         super().__init__()
-        w4, w8, w16 = width, 2 * width, 4 * width
+        w4, w8, w16 = width, width8, width16
         self.stem = nn.Sequential(  # dense convolutions: cheap at few channels, fast to train
             _conv_bn(1, 16, 3, 2), _conv_bn(16, w4, 3, 2), _conv_bn(w4, w4, 3))
         self.down8 = nn.Sequential(_conv_bn(w4, w8, 3, 2), _Block(w8, w8),
                                    _Block(w8, w8, kernel=5), _Block(w8, w8))
         self.down16 = nn.Sequential(_Block(w8, w16, 2), *(_Block(w16, w16, kernel=5)
-                                                          for _ in range(3)))
+                                                          for _ in range(blocks16 - 1)))
         self.lat8 = _conv_bn(w16, w8, act=False)
         self.lat4 = _conv_bn(w8, w4, act=False)
         self.fuse8 = _Block(w8, w8)

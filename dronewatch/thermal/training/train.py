@@ -43,7 +43,12 @@ class TrainSettings:
     weight_decay: float = 5e-4
     warmup_steps: int = 200
     ema_decay: float = 0.998
-    width: int = 24
+    # channels at strides 4, 8 and 16, blocks at 16: the low-resolution stages are cheap
+    # per parameter, and the 86k-parameter network under-fitted (train AP50 0.83, val 0.80)
+    width: int = 32
+    width8: int = 80
+    width16: int = 160
+    blocks16: int = 6
     seed: int = 0
     threads: int = 2
     eval_every: int = 20  # epochs; 0 = only at the end
@@ -93,7 +98,7 @@ def train(train_frames: list[LabelledFrame], val_frames: list[LabelledFrame],
         if pixels is None:
             raise ValueError(f"{frame.path}: not a readable image")
         images.append(pixels)
-    model = CenterNet(settings.width).to(memory_format=torch.channels_last)
+    model = _network(settings).to(memory_format=torch.channels_last)
     ema = copy.deepcopy(model).eval()
     decay, no_decay = [], []
     for name, p in model.named_parameters():
@@ -163,9 +168,13 @@ def _update_ema(ema: torch.nn.Module, model: torch.nn.Module, decay: float) -> N
                 e.copy_(m)
 
 
+def _network(settings: TrainSettings) -> CenterNet:
+    return CenterNet(settings.width, settings.width8, settings.width16, settings.blocks16)
+
+
 def load_checkpoint(path: Path, settings: TrainSettings) -> torch.nn.Module:
     """The weight-averaged network a training run saved."""
-    model = CenterNet(settings.width)
+    model = _network(settings)
     model.load_state_dict(torch.load(path, map_location="cpu")["model"])
     return model.eval()
 
