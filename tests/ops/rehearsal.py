@@ -53,13 +53,13 @@ def rehearsal(*, person_offset_m=(60.0, 40.0), radius_m=200.0, seed=7,
         yield Rehearsal(zones, terrain, request, plan, camera, person)
 
 
-def drone(site, *extra: str) -> SimulatedVehicle:
-    return SimulatedVehicle(site, speedup=SPEEDUP, extra=("--param", "BATT_CAPACITY=24000",
+def drone(site, *extra: str, speedup: float = SPEEDUP) -> SimulatedVehicle:
+    return SimulatedVehicle(site, speedup=speedup, extra=("--param", "BATT_CAPACITY=24000",
                                                           *extra))
 
 
-def link(url: str):
-    return connect(url, heartbeat_hz=SPEEDUP / 5, telemetry_scale=10 / SPEEDUP,
+def link(url: str, speedup: float = SPEEDUP):
+    return connect(url, heartbeat_hz=speedup / 5, telemetry_scale=10 / speedup,
                    stale_after_s=1.0)
 
 
