@@ -114,5 +114,16 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         # for the weekly report's "area covered"; NULL for flights before it was kept
         "ALTER TABLE flights ADD COLUMN covered_m2 {real}",
     ),
+    (  # version 9: the station's zones (areas only), each polygon as WGS84 WKB, so a
+        # regional database can answer "findings in this zone" for every station; one
+        # row per (station, the zone's id in its zone file), replaced when it changes
+        """CREATE TABLE zones (
+            id {id}, station TEXT NOT NULL DEFAULT '', station_id BIGINT,
+            zone_ref TEXT NOT NULL, name TEXT NOT NULL, kind TEXT NOT NULL,
+            polygon_wkb {blob} NOT NULL, created_unix_s {real} NOT NULL,
+            updated_unix_s {real} NOT NULL)""",
+        "CREATE UNIQUE INDEX zones_station_ref ON zones(station, zone_ref)",
+        "CREATE UNIQUE INDEX zones_station_id ON zones(station, station_id)",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -5,8 +5,10 @@ no spatial types, and the store must work on them as before. So the latitude and
 longitude columns stay the truth on every backend; with PostGIS each spatial table
 also gets ``geom``, a WGS84 (SRID 4326) point the database computes from them (a
 stored generated column, so no writer, sync included, can leave it stale), indexed
-with GiST. The queries here filter with that index and then apply the very test the
-plain path applies in Python, so every backend gives the same answer.
+with GiST. Zones keep their polygon as WKB on every backend; with PostGIS their
+``geom`` is a MultiPolygon generated from it the same way. The queries here filter
+with that index and then apply the very test the plain path applies in Python, so
+every backend gives the same answer.
 """
 
 from __future__ import annotations
@@ -21,16 +23,18 @@ __all__ = ["SPATIAL_TABLES", "add_geometry", "box_clauses", "near_clauses", "nea
 
 SPATIAL_TABLES = ("findings", "track_points", "cases")
 _POINT = "ST_SetSRID(ST_MakePoint(lon_deg, lat_deg), 4326)"
+_GEOMETRY = {**{table: ("Point", _POINT) for table in SPATIAL_TABLES},
+             "zones": ("MultiPolygon", "ST_Multi(ST_GeomFromWKB(polygon_wkb, 4326))")}
 
 
 def add_geometry(db: Backend) -> None:
-    """Give each spatial table its ``geom`` column and GiST index, once."""
-    for table in SPATIAL_TABLES:
+    """Give each spatial table (and the zones) its ``geom`` column and GiST index, once."""
+    for table, (kind, expression) in _GEOMETRY.items():
         if not db.execute("SELECT 1 FROM information_schema.columns WHERE table_schema = "
                           "current_schema() AND table_name = ? AND column_name = 'geom'",
                           (table,)):
             db.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS geom "
-                       f"geometry(Point, 4326) GENERATED ALWAYS AS ({_POINT}) STORED")
+                       f"geometry({kind}, 4326) GENERATED ALWAYS AS ({expression}) STORED")
         db.execute(f"CREATE INDEX IF NOT EXISTS {table}_geom ON {table} USING GIST (geom)")
 
 

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import shapely
+
 from dronewatch.store.cases import CaseStatus
 from dronewatch.store.spatial import box_clauses, near_radii_deg
 from dronewatch.store.sqlstore import Store
+from dronewatch.store.zonestore import Region, region_clauses
 
 __all__ = ["Place", "WeekTally", "last_flown_near", "places", "week_tally"]
 
@@ -42,18 +45,38 @@ class WeekTally:
     warnings: int
 
 
-def places(store: Store, since_unix_s: float, until_unix_s: float) -> list[Place]:
+def places(store: Store, since_unix_s: float, until_unix_s: float, *,
+           region: Region | None = None) -> list[Place]:
     """Findings first seen in the window, and cases reported in it that no finding
-    stands for (a finding with a case counts once)."""
+    stands for (a finding with a case counts once), each by id.
+
+    ``region`` (a stored zone's id, or a Polygon/MultiPolygon in lon/lat) keeps the
+    places in or on it: with PostGIS tested in the database through the spatial index,
+    else narrowed to its box in SQL and tested with shapely (the same answer).
+
+    Raises
+    ------
+    StoreError
+        ``region`` names no stored zone, or is not an area.
+    """
+    where: list[str] = []
+    args: list[object] = []
+    polygon = None
+    if region is not None:
+        where, args, polygon = region_clauses(store, region)
+    within = "".join(f" AND {clause}" for clause in where)
     db = store._db
     rows = db.execute("SELECT lat_deg, lon_deg, first_seen_unix_s, kind FROM findings "
-                      "WHERE first_seen_unix_s >= ? AND first_seen_unix_s < ?",
-                      (since_unix_s, until_unix_s))
+                      f"WHERE first_seen_unix_s >= ? AND first_seen_unix_s < ?{within} "
+                      "ORDER BY id", (since_unix_s, until_unix_s, *args))
     found = [Place(lat, lon, t, f"finding:{kind}") for lat, lon, t, kind in rows]
     rows = db.execute("SELECT lat_deg, lon_deg, reported_unix_s, kind FROM cases WHERE "
-                      "finding_id IS NULL AND reported_unix_s >= ? AND reported_unix_s < ?",
-                      (since_unix_s, until_unix_s))
-    return found + [Place(lat, lon, t, f"case:{kind}") for lat, lon, t, kind in rows]
+                      "finding_id IS NULL AND reported_unix_s >= ? AND reported_unix_s < ?"
+                      f"{within} ORDER BY id", (since_unix_s, until_unix_s, *args))
+    found += [Place(lat, lon, t, f"case:{kind}") for lat, lon, t, kind in rows]
+    if polygon is None:
+        return found
+    return [p for p in found if polygon.covers(shapely.Point(p.lon_deg, p.lat_deg))]
 
 
 def last_flown_near(store: Store, lat_deg: float, lon_deg: float,

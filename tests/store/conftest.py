@@ -14,8 +14,8 @@ import pytest
 
 POSTGRES_URL = os.environ.get("DRONEWATCH_TEST_POSTGRES_URL", "")
 POSTGIS_URL = os.environ.get("DRONEWATCH_TEST_POSTGIS_URL", "")
-TABLES = ("finding_reviews", "console_logins", "console_sessions", "console_users", "warnings",
-          "case_events", "cases", "case_owners", "alerts", "patrol_runs", "findings",
+TABLES = ("zones", "finding_reviews", "console_logins", "console_sessions", "console_users",
+          "warnings", "case_events", "cases", "case_owners", "alerts", "patrol_runs", "findings",
           "track_points", "flights", "missions", "dronewatch_schema")
 
 
