@@ -15,8 +15,10 @@ again, which is how a change made at the station meanwhile reaches the region. T
 station's store is read in one snapshot, so rows it writes during the sync wait for
 the next one instead of arriving half.
 
-Console accounts, sessions and log-ins stay at the station: they are its own security
-records, and a password hash has no business travelling.
+Zones travel too, so the region can answer "found in which zone", keyed by the zone
+file's id rather than the row id. Console accounts, sessions and log-ins stay at the
+station: they are its own security records, and a password hash has no business
+travelling.
 """
 
 from __future__ import annotations
@@ -44,6 +46,10 @@ class _Table:
     # per-station text keys (journal and warning keys), made unique in the region by
     # "station/" before them
     per_station: tuple[str, ...] = ()
+    # the column that, beside ``station``, names one row in the region: the station's
+    # row id, or (zones) the zone file's id, so zones stored at the region under the
+    # station's name before are taken over by the sync instead of clashing with it
+    unique: str = "station_id"
 
 
 _MISSION = (("mission_id", "missions"),)
@@ -75,6 +81,8 @@ TABLES = (
            per_station=("dedupe_key",)),
     _Table("finding_reviews", ("finding_id", "time_unix_s", "operator", "state", "note"),
            _FINDING, append_only=True),
+    _Table("zones", ("zone_ref", "name", "kind", "polygon_wkb", "created_unix_s",
+                     "updated_unix_s"), unique="zone_ref"),
 )
 
 
@@ -188,12 +196,12 @@ def _upsert_sql(table: _Table) -> str:
     columns = ", ".join(table.columns)
     marks = ", ".join("?" * (len(table.columns) + 2))
     sql = (f"INSERT INTO {table.name} (station, station_id, {columns}) VALUES ({marks}) "
-           "ON CONFLICT (station, station_id) DO ")
+           f"ON CONFLICT (station, {table.unique}) DO ")
     if table.append_only:
         return sql + "NOTHING"
-    changed = " OR ".join(f"{table.name}.{c} IS DISTINCT FROM excluded.{c}"
-                          for c in table.columns)
-    return sql + (f"UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in table.columns)} "
+    updated = ("station_id", *table.columns) if table.unique != "station_id" else table.columns
+    changed = " OR ".join(f"{table.name}.{c} IS DISTINCT FROM excluded.{c}" for c in updated)
+    return sql + (f"UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in updated)} "
                   f"WHERE {changed}")
 
 

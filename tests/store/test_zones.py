@@ -1,4 +1,4 @@
-"""Zones in the store: stored once per station, and the "inside this zone"
+"""Zones in the store: stored once per station, synced up, and the "inside this zone"
 queries (findings, the clustering input) answering alike on SQLite, PostgreSQL and PostGIS.
 
 The expected answers are worked out here with shapely on the zone file's own geometry,
@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from dronewatch.store import Finding, FindingKind, MissionKind, Store, StoreError
 from dronewatch.store.cases import CaseKind, CaseSource, NewCase, add_case
+from dronewatch.store.sync import sync_store
 from dronewatch.store.tallies import places
 from dronewatch.store.zonestore import findings_in_zone, store_zones, stored_zones
 from dronewatch.zones import Zone, ZoneKind, ZoneSet, parse_zones
@@ -131,6 +132,45 @@ def test_storing_the_same_zones_again_adds_nothing_and_a_redrawn_zone_replaces_i
         assert len(store_zones(other, zone_set()).added) == 3  # each station its own zones
         assert len(stored_zones(other)) == 6
         assert len(stored_zones(other, station="altai-2")) == 3
+
+
+def test_zones_synced_twice_reach_the_region_once_and_answer_the_same(tmp_path, store_where):
+    with Store(tmp_path / "ulaan.sqlite", station="ulaan-1") as station, \
+            Store(store_where, station="region") as region:
+        mission = station.add_mission(MissionKind.PATROL, "p", launched_by="o", reason="r")
+        station.add_findings(planted(random.Random(5), mission.id))
+        store_zones(station, zone_set())
+        first = sync_store(station, region)
+        assert {t.table: t.new for t in first.tables}["zones"] == 3
+        again = sync_store(station, region)
+        assert again.new == 0
+        held = stored_zones(region, station="ulaan-1")
+        assert [(z.ref, z.name, z.kind, z.polygon_wgs84.wkb) for z in held] == [
+            (z.ref, z.name, z.kind, z.polygon_wgs84.wkb) for z in stored_zones(station)]
+        here = findings_in_zone(station, zone_id(station, "pa-l"))
+        there = findings_in_zone(region, held[1].id, station="ulaan-1")
+        assert held[1].ref == "pa-l"
+        assert [(f.kind, f.lat_deg, f.lon_deg) for f in there] == [
+            (f.kind, f.lat_deg, f.lon_deg) for f in here]
+        store_zones(station, zone_set([L_SHAPE]))  # redrawn at the station
+        third = sync_store(station, region)
+        assert third.new == 0
+        assert stored_zones(region, station="ulaan-1")[1].polygon_wgs84.equals(
+            shapely.Polygon(L_SHAPE))
+
+
+def test_zones_stored_at_the_region_for_a_station_are_taken_over_by_its_sync(tmp_path,
+                                                                             store_where):
+    with Store(store_where, station="ulaan-1") as region:
+        store_zones(region, zone_set([L_SHAPE]))
+    with Store(tmp_path / "ulaan.sqlite", station="ulaan-1") as station, \
+            Store(store_where, station="region") as region:
+        store_zones(station, zone_set())
+        sync_store(station, region)
+        assert sync_store(station, region).new == 0
+        held = stored_zones(region)
+        assert len(held) == 3
+        assert held[1].polygon_wgs84.equals(zone_set().get("pa-l").geometry)
 
 
 def test_places_in_a_region_are_the_unfiltered_places_it_covers(store_where):
