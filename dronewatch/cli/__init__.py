@@ -10,6 +10,7 @@ from dronewatch.cli import (  # noqa: F401 - commands register on the app
     mapdata,
     patrol,
     report,
+    storezones,
     sync,
     watch,
 )

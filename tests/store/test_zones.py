@@ -15,7 +15,9 @@ import pytest
 import shapely
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from typer.testing import CliRunner
 
+from dronewatch.cli import app
 from dronewatch.store import Finding, FindingKind, MissionKind, Store, StoreError
 from dronewatch.store.cases import CaseKind, CaseSource, NewCase, add_case
 from dronewatch.store.sync import sync_store
@@ -218,6 +220,24 @@ def test_with_postgis_zones_have_indexed_wgs84_multipolygons(store_where):
                           "ST_Covers((SELECT geom FROM zones WHERE id = ?), geom)",
                           (zone_id(store, "pa-l"),))
         assert "findings_geom" in " ".join(row[0] for row in plan)
+
+
+def test_store_zones_on_the_command_line_is_safe_to_repeat(tmp_path, store_where):
+    path = tmp_path / "zones.geojson"
+    zones = zone_set()
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        feature(z.id, z.kind.value, shapely.geometry.mapping(z.geometry),
+                **{k: v for k, v in z.properties.items() if k not in ("id", "name", "kind")})
+        for z in zones]}))
+    args = ["store", "zones", "--zones", str(path), "--store", str(store_where),
+            "--station", "ulaan-1", "--json"]
+    first = CliRunner().invoke(app, args)
+    assert first.exit_code == 0, first.output
+    assert sorted(json.loads(first.output)["added"]) == ["nfz-depot", "op-area", "pa-l"]
+    again = CliRunner().invoke(app, args)
+    assert json.loads(again.output)["added"] == []
+    with Store(store_where, station="ulaan-1") as store:
+        assert len(stored_zones(store)) == 3
 
 
 CENTRE = (88.62, 44.72)  # (lon, lat)
