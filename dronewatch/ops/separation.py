@@ -7,11 +7,15 @@ neighbour still at work, or two drones coming home together all bring two drones
 close. So the positions the drones report are compared several times a second; when
 two airborne drones come within the minimum both horizontally and vertically (now, or
 within ``lookahead_s`` at their present velocities), the later-launched of the two is
-held where it is (BRAKE on an ArduCopter, LOITER on PX4; a reposition to where it is
-elsewhere) and the operator is told. It resumes what it was doing (its mission, or its
-return home) once it is clear of every drone it was held for. The earlier drone is
-never held for a later one, so two holds cannot wait on each other. A drone that takes
-off again (a relay, :mod:`dronewatch.ops.relay`) is the latest from then on.
+held and the operator is told. A hold stops the drone where it is and steps it
+``hold_step_m`` down (or up, away from the other; never below ``lowest_hold_m``) in
+GUIDED: stopping
+alone is not enough, as the earlier drone is not held and may be on a path nobody
+planned, straight at the held one (its battery failsafe's return home across a
+neighbour's share, say). It resumes what it was doing (its mission, or its return
+home) once it is horizontally clear of every drone it was held for. The earlier drone
+is never held for a later one, so two holds cannot wait on each other. A drone that
+takes off again (a relay, :mod:`dronewatch.ops.relay`) is the latest from then on.
 
 The same rule keeps a launch apart: a drone takes off only when every drone launched
 before it has climbed out of its way (or has ended its flight).
@@ -45,16 +49,23 @@ class SeparationRules:
 
     min_horizontal_m: float = 30.0
     min_vertical_m: float = 8.0
-    lookahead_s: float = 3.0  # vehicle seconds: hold before a breach, not at it
+    lookahead_s: float = 6.0  # vehicle seconds: hold before a breach, with time to step
     airborne_above_m: float = 2.0  # below this over home a drone is taking off or landed
+    hold_step_m: float = 12.0  # a held drone's climb (or descent) out of the other's way
+    lowest_hold_m: float = 30.0  # a held drone never steps down below this over home
 
     def __post_init__(self) -> None:
-        for name in ("min_horizontal_m", "min_vertical_m", "lookahead_s", "airborne_above_m"):
+        for name in ("min_horizontal_m", "min_vertical_m", "lookahead_s", "airborne_above_m",
+                     "hold_step_m", "lowest_hold_m"):
             value = getattr(self, name)
             if not (math.isfinite(value) and value >= 0):
                 raise SeparationError(f"{name}: must be a number >= 0, got {value!r}")
         if self.min_horizontal_m == 0:
             raise SeparationError("min_horizontal_m: must be above 0")
+        if 0 < self.hold_step_m < self.min_vertical_m:
+            raise SeparationError(f"hold_step_m: {self.hold_step_m:g} m would not reach the "
+                                  f"vertical minimum ({self.min_vertical_m:g} m); 0 holds in "
+                                  "place")
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +166,7 @@ class SeparationGuard:
                     key=self._rank.__getitem__)
         states = {i: self.vehicles[i].state for i in up}
         conflicts: dict[int, dict[int, tuple[Gap, bool]]] = {}
+        still_near: set[int] = set()  # held drones not yet horizontally clear
         for n, i in enumerate(up):
             for j in up[n + 1:]:  # i launched before j
                 now = gap(states[i], states[j])
@@ -163,28 +175,36 @@ class SeparationGuard:
                 ahead = gap(states[i], states[j], self.rules.lookahead_s)
                 if now.breaches(self.rules) or ahead.breaches(self.rules):
                     conflicts.setdefault(j, {})[i] = (now, not now.breaches(self.rules))
+                elif j in self._held and i in self._held[j].because_of and min(
+                        now.horizontal_m, ahead.horizontal_m) < self.rules.min_horizontal_m:
+                    still_near.add(j)  # apart in height by its step: stays there till past
         for j, others in conflicts.items():
-            self._hold(j, others)
-        for j in [j for j in self._held if j not in conflicts]:
+            self._hold(j, others, states)
+        for j in [j for j in self._held if j not in conflicts and j not in still_near]:
             self._release(j)
 
-    def _hold(self, j: int, others: dict[int, tuple[Gap, bool]]) -> None:
+    def _hold(self, j: int, others: dict[int, tuple[Gap, bool]],
+              states: dict[int, VehicleState]) -> None:
         held = self._held.get(j)
         new = set(others) - (held.because_of if held else set())
-        if held is None:
-            state = self.vehicles[j].state
+        if held is None or new:  # a new hold, or one more drone to step away from
+            me = states[j]
+            nearest = min(others, key=lambda i: others[i][0].horizontal_m)
             try:
-                _hold_here(self.vehicles[j])
+                how = _hold_here(self.vehicles[j], self._step_m(me, states[nearest]))
             except (LinkError, TimeoutError) as exc:
                 self.say(f"{self.names[j]} could not be held ({exc}); trying again")
                 return
-            held = self._held[j] = _Held(state.mode)
+            if held is None:
+                held = self._held[j] = _Held(me.mode)
+        else:
+            how = "still held"
         held.because_of |= set(others)
         for i in new:
             now, foreseen = others[i]
             self.breaches.append(Breach(time.time(), self.names[j], self.names[i],
                                         now.horizontal_m, now.vertical_m, foreseen))
-            self.say(f"SEPARATION: {self.names[j]} held ({_hold_mode(self.vehicles[j])}): "
+            self.say(f"SEPARATION: {self.names[j]} held ({how}): "
                      f"{now.horizontal_m:.0f} m from {self.names[i]} horizontally, "
                      f"{now.vertical_m:.0f} m vertically (minimum "
                      f"{self.rules.min_horizontal_m:.0f} m / {self.rules.min_vertical_m:.0f} m)")
@@ -205,6 +225,15 @@ class SeparationGuard:
         self.say(f"{self.names[j]} clear again: resuming {held.resume_mode}")
 
 
+    def _step_m(self, me: VehicleState, other: VehicleState) -> float:
+        """Down by the step (away from the legal ceiling) unless the other is below or
+        there is no room; then up (the fence's ceiling is 25 m above the plan's top)."""
+        step = self.rules.hold_step_m
+        if other.alt_amsl_m >= me.alt_amsl_m and me.alt_rel_m - step >= self.rules.lowest_hold_m:
+            return -step
+        return step
+
+
 def _mode_wait_s(vehicle: Vehicle) -> float:
     return max(10.0 / max(vehicle.speedup, 1.0), 1.0)
 
@@ -219,14 +248,18 @@ def _hold_mode(vehicle: Vehicle) -> str:
     return "GUIDED"
 
 
-def _hold_here(vehicle: Vehicle) -> None:
-    """Stop the drone where it is: its hold mode, else a reposition to where it is."""
+def _hold_here(vehicle: Vehicle, step_m: float) -> str:
+    """Stop the drone where it is, ``step_m`` higher (lower when negative): a reposition
+    there; with no step, its own hold mode. Returns what it was told, for the operator."""
     mode = _hold_mode(vehicle)
-    if mode != "GUIDED":
+    if step_m == 0 and mode != "GUIDED":
         try:
             vehicle.set_mode(mode, timeout_s=_mode_wait_s(vehicle))
-            return
+            return mode
         except LinkError:
             pass  # refused (PX4 without a position, an odd firmware): reposition instead
     state = vehicle.state
-    vehicle.goto(state.lat_deg, state.lon_deg, state.alt_rel_m)
+    vehicle.goto(state.lat_deg, state.lon_deg, state.alt_rel_m + step_m)
+    if step_m == 0:
+        return "GUIDED, here"
+    return f"GUIDED, {'up' if step_m > 0 else 'down'} {abs(step_m):.0f} m"

@@ -4,9 +4,11 @@ Why here and not in ops: the shares and their heights are planning (terrain, leg
 ceiling, no-fly zones), and must be checkable without a drone in sight. Each share is a
 disjoint part of the search area cut across the lanes by the planner's multi-drone
 split (:func:`dronewatch.planning.search.plan_coverage`), sized by what each drone can
-do now (its flight time left at its speed). The survey legs of two shares never meet,
-but transits do: every drone leaves from and comes home to the same launch site, and a
-transit may cross a neighbour's share. So the transits (every point that is not the
+do now (its flight time left at its speed). What is flown at the survey height (the
+lanes and the turns between them) stays ``min_horizontal_m`` (and a margin) from every
+other share's, so two drones at work never meet, however their timing goes. Transits
+do: every drone leaves from and comes home to the same launch site, and a transit may
+cross a neighbour's share. So the transits (every point that is not the
 start or end of a survey leg, the take-off height included) are moved to a height layer
 of their own, a multiple of ``layer_m`` above or below the survey height, different
 for every two drones whose transits pass within ``min_horizontal_m`` of each other.
@@ -30,8 +32,13 @@ from dronewatch.planning.errors import PlanningError
 from dronewatch.planning.plan import Plan, PlanningContext, Sortie
 from dronewatch.planning.search import plan_coverage
 
-__all__ = ["DroneCapacity", "FleetPlan", "layer_for", "layer_offsets_m", "lift_transits",
-           "plan_fleet", "transit_lines"]
+__all__ = ["PATH_MARGIN_M", "DroneCapacity", "FleetPlan", "layer_for", "layer_offsets_m",
+           "lift_transits", "plan_fleet", "transit_lines"]
+
+# how far a copter's track may stray from its planned line (a turn at a lane's end, a
+# gust): two shares' paths are planned this much beyond the minimum separation apart
+PATH_MARGIN_M = 4.0
+_CLIMB_M = 1.0  # a long hop climbs to (or comes down from) its layer within this of its ends
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +112,8 @@ def plan_fleet(ctx: PlanningContext, drones: Sequence[DroneCapacity], *, lat_deg
     title = name or f"search {lat_deg:.5f}, {lon_deg:.5f}"
     shares = plan_coverage(ctx, polygon_wgs84=ctx.frame.geometry_to_wgs84(region),
                            side_overlap=side_overlap, drones=len(drones), name=title,
-                           weights=[d.reach_m for d in drones])
+                           weights=[d.reach_m for d in drones],
+                           apart_m=min_horizontal_m + PATH_MARGIN_M)
     if len(shares) < len(drones):  # a sliver of a region cut to nothing: fewer drones fly
         raise PlanningError(f"{title}: too small for {len(drones)} drones (only "
                             f"{len(shares)} shares); fly it with fewer")
@@ -200,13 +208,38 @@ def _moved(points: Sequence[HeightPoint]) -> list[bool]:
             for k, p in enumerate(points)]
 
 
+def _with_climbs(points: Sequence[HeightPoint], longer_than_m: float) -> list[HeightPoint]:
+    """The points with a climb point a metre after and before each long hop from one
+    survey leg to the next, so the hop is flown on the transit layer.
+
+    Why: a hop between two runs of lanes (around a no-fly zone, or across a share cut
+    in two) joins two survey ends directly, so it would be flown at the survey height,
+    and it may pass beside a neighbour's share; a turn from one lane to the next (about
+    a lane spacing long) stays where it is, at the edge of the drone's own share.
+    """
+    out = [points[0]]
+    moved = _moved(points)
+    for k, (a, b) in enumerate(itertools.pairwise(points)):
+        hop = math.hypot(b.east_m - a.east_m, b.north_m - a.north_m)
+        if not b.survey and not moved[k] and not moved[k + 1] and hop > longer_than_m:
+            for share in (_CLIMB_M / hop, 1 - _CLIMB_M / hop):
+                out.append(HeightPoint(a.east_m + share * (b.east_m - a.east_m),
+                                       a.north_m + share * (b.north_m - a.north_m),
+                                       a.ground_m + share * (b.ground_m - a.ground_m),
+                                       a.alt_amsl_m + share * (b.alt_amsl_m - a.alt_amsl_m),
+                                       survey=False))
+        out.append(b)
+    return out
+
+
 def lift_transits(ctx: PlanningContext, plan: Plan, offset_m: float) -> Plan:
     """The plan with its transit points ``offset_m`` higher (lower when negative), and
     its costs again."""
     sorties = []
     for sortie in plan.sorties:
+        path = _with_climbs(sortie.points, 1.5 * plan.spacing_m)
         points = tuple(replace(p, alt_amsl_m=p.alt_amsl_m + offset_m) if moved else p
-                       for p, moved in zip(sortie.points, _moved(sortie.points), strict=True))
+                       for p, moved in zip(path, _moved(path), strict=True))
         ctx.check(points)
         sorties.append(Sortie(points, path_cost(points, ctx.airframe)))
     note = f"transits {offset_m:+.0f} m from the survey height"

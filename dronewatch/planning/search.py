@@ -130,6 +130,43 @@ def _gap_legs(missed: shapely.Geometry) -> list[list[tuple[float, float]]]:
     return legs
 
 
+def _clear_of(part: shapely.Geometry, others: list[shapely.Geometry],
+              distance_m: float) -> shapely.Geometry:
+    """Where in ``part`` a path may run: ``distance_m`` from every other part (``part``
+    itself when nothing is taken off)."""
+    if distance_m <= 0 or not others:
+        return part
+    near = shapely.union_all(others).buffer(distance_m, quad_segs=4)
+    if not near.intersects(part):
+        return part
+    return part.difference(near)
+
+
+def _trimmed_edges(flown: shapely.Geometry,
+                   part: shapely.Geometry) -> list[list[tuple[float, float]]]:
+    """The outline of ``flown`` where it was cut back from ``part``'s (none if it was not)."""
+    if flown is part:
+        return []
+    edges = flown.boundary.difference(part.boundary.buffer(0.5))
+    edges = shapely.line_merge(edges) if edges.geom_type == "MultiLineString" else edges
+    return [[tuple(c) for c in line.coords] for line in getattr(edges, "geoms", [edges])
+            if isinstance(line, shapely.LineString) and line.length > 1.0]
+
+
+def _inside(legs: list[list[tuple[float, float]]],
+            area: shapely.Geometry) -> list[list[tuple[float, float]]]:
+    """The pieces of each polyline inside ``area`` (a leg cut by it becomes several)."""
+    out = []
+    for leg in legs:
+        if len(leg) < 2:
+            continue
+        cut = shapely.LineString(leg).intersection(area)
+        for piece in getattr(cut, "geoms", [cut]):
+            if isinstance(piece, shapely.LineString) and piece.length > 1.0:
+                out.append([tuple(c) for c in piece.coords])
+    return out
+
+
 def _trigger_m(ctx: PlanningContext, front_overlap: float) -> float:
     _, along = ctx.footprint_m()
     return along * (1.0 - front_overlap)
@@ -140,12 +177,19 @@ def plan_coverage(ctx: PlanningContext, *, zone_id: str | None = None,
                   front_overlap: float = 0.2, sweep_width_m: float | None = None,
                   coverage: float | None = None, angle_deg: float | None = None,
                   drones: int = 1, min_share: float = 0.95, name: str = "",
-                  weights: Sequence[float] | None = None) -> list[Plan]:
+                  weights: Sequence[float] | None = None, apart_m: float = 0.0) -> list[Plan]:
     """Boustrophedon coverage of a zone (or any polygon), one plan per drone.
 
     ``weights`` (one per drone, in the order the parts are cut across the lanes) size
     each drone's part by the work it can do (a fuller battery, a faster airframe):
     part ``i`` takes about ``weights[i] / sum(weights)`` of the flight time.
+
+    ``apart_m`` keeps the paths of two parts that far apart: every leg of a part stays
+    ``apart_m / 2`` inside it, away from its neighbours. Why: the parts are cut across
+    the lanes, so two neighbours' lanes end head to head at the cut, and their drones
+    turn there at the same height, a few metres apart, when they happen to arrive
+    together. A pass along where the lanes stop sees the strip up to the cut (a lane's
+    last frame is up to a trigger distance short of its end).
 
     Raises
     ------
@@ -174,26 +218,40 @@ def plan_coverage(ctx: PlanningContext, *, zone_id: str | None = None,
     speed, turn = ctx.airframe.cruise_speed_mps, ctx.airframe.turn_s
     angle = angle_deg if angle_deg is not None else best_sweep_angle(
         target, spacing, speed_mps=speed, turn_s=turn, forbidden=ctx.no_fly)
+    if not (math.isfinite(apart_m) and apart_m >= 0):
+        raise PlanningError(f"apart_m: must be a number >= 0, got {apart_m!r}")
     parts = _split(ctx, target, drones, angle, spacing, weights) if drones > 1 else [target]
     plans = []
     for index, part in enumerate(parts):
-        ordered = order_lanes(lanes(part, spacing, angle, ctx.no_fly), ctx.home_xy)
+        flown = _clear_of(part, [p for p in parts if p is not part], apart_m / 2)
+        ordered = order_lanes(lanes(flown, spacing, angle, ctx.no_fly), ctx.home_xy)
         notes: list[str] = [f"lanes at {angle:.0f}° (0 = east), {spacing:.0f} m apart"]
+        if flown is not part:
+            notes.append(f"paths kept {apart_m / 2:.0f} m inside, clear of the other shares")
         legs = [[(lane.x0, lane.y0), (lane.x1, lane.y1)] for lane in ordered]
+        if flown is not part:  # a strip's lane spans its ends: cut out what is not flown
+            legs = _inside(legs, flown)
+            if not legs:
+                raise PlanningError(f"{title}: too small for {len(parts)} drones kept "
+                                    f"{apart_m:.0f} m apart (part {index + 1} is narrower); "
+                                    "fly it with fewer")
+            # the lanes' last frames fall short of the cut: a pass along where they stop
+            legs += _trimmed_edges(flown, part)
         sorties = ctx.sorties(ctx.safe_path(legs), notes.append)
         share = _share(ctx, sorties, part)
         if share < min_share:
             # Lanes stop where they meet a no-fly margin, leaving slivers beside it: fly
             # the region's outline half a footprint inside as well.
-            legs += _perimeter(part, ctx.footprint_m()[0] / 2)
-            notes = [*notes[:1], "perimeter pass added along no-fly margins and edges"]
+            legs += _inside(_perimeter(part, ctx.footprint_m()[0] / 2), flown)
+            notes = [*notes[:1 + (flown is not part)],
+                     "perimeter pass added along no-fly margins and edges"]
             sorties = ctx.sorties(ctx.safe_path(legs), notes.append)
             share = _share(ctx, sorties, part)
         for _ in range(3):  # what is still missed (slivers, sharp corners): a pass through it
             if share >= min_share:
                 break
-            gaps = _gap_legs(part.difference(_covered(ctx, sorties, ctx.footprint_m(
-                lowest=True)[0])))
+            gaps = _inside(_gap_legs(flown.intersection(part.difference(_covered(
+                ctx, sorties, ctx.footprint_m(lowest=True)[0])))), flown)
             if not gaps:
                 break
             legs += gaps

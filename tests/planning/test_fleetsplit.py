@@ -65,6 +65,11 @@ def test_shares_cover_the_area_apart_clear_of_no_fly_with_crossing_transits_laye
                 if b.survey:
                     leg = shapely.LineString([(a.east_m, a.north_m), (b.east_m, b.north_m)])
                     assert own.covers(leg)
+    # what two drones fly at the survey height (lanes, and the turns between them) is
+    # the minimum separation apart, however their timing goes
+    at_work = [_survey_height_lines(s) for s in fleet.shares]
+    for a, b in itertools.combinations(at_work, 2):
+        assert a.distance(b) >= fleet.min_horizontal_m
     # nothing enters a no-fly zone
     forbidden = shapely.union_all(no_fly) if no_fly else shapely.Polygon()
     for share in fleet.shares:
@@ -81,6 +86,14 @@ def test_shares_cover_the_area_apart_clear_of_no_fly_with_crossing_transits_laye
     low, high = ctx.altitude.band
     assert all(ctx.altitude.min_clearance_m <= low + d and high + d <= ctx.altitude.max_agl_m
                for d in fleet.offsets_m)
+
+
+def _survey_height_lines(plan) -> shapely.Geometry:
+    """Every leg of a plan flown at the survey height: all but its transits."""
+    transits = transit_lines(plan)
+    legs = [shapely.LineString([(a.east_m, a.north_m), (b.east_m, b.north_m)])
+            for sortie in plan.sorties for a, b in itertools.pairwise(sortie.points)]
+    return shapely.union_all([leg for leg in legs if not transits.covers(leg)])
 
 
 def test_a_fuller_drone_gets_the_larger_share(terrain):
