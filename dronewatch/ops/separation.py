@@ -7,13 +7,15 @@ neighbour still at work, or two drones coming home together all bring two drones
 close. So the positions the drones report are compared several times a second; when
 two airborne drones come within the minimum both horizontally and vertically (now, or
 within ``lookahead_s`` at their present velocities), the later-launched of the two is
-held and the operator is told. A hold stops the drone where it is and steps it
+held and the operator is told. A hold stops the drone where it is (BRAKE on an
+ArduCopter, LOITER on PX4), and when the other drone flies towards it, also steps it
 ``hold_step_m`` down (or up, away from the other; never below ``lowest_hold_m``) in
-GUIDED: stopping
-alone is not enough, as the earlier drone is not held and may be on a path nobody
-planned, straight at the held one (its battery failsafe's return home across a
-neighbour's share, say). It resumes what it was doing (its mission, or its return
-home) once it is horizontally clear of every drone it was held for. The earlier drone
+GUIDED: stopping alone is not enough then, as the earlier drone is not held and may be
+on a path nobody planned, straight at the held one (its battery failsafe's return home
+across a neighbour's share, say); one hovering, or coming down by its pad, is waited
+for in place. It resumes what it was doing (its mission, or its return
+home) once every drone it was held for is horizontally 1.5 minimums away and no longer
+closing in (or has landed). The earlier drone
 is never held for a later one, so two holds cannot wait on each other. A drone that
 takes off again (a relay, :mod:`dronewatch.ops.relay`) is the latest from then on.
 
@@ -37,6 +39,8 @@ from dronewatch.link.modes import Flavour, VehicleKind
 __all__ = ["Breach", "Gap", "SeparationGuard", "SeparationRules", "gap"]
 
 _CHECK_EVERY_S = 0.05  # wall seconds between two looks at the launch gate
+_RELEASE_FACTOR = 1.5  # a held drone goes on once this many minimums away and not closing
+_WALK_MPS = 1.0  # slower than this towards a held drone is not "coming at it"
 
 
 class SeparationError(DronewatchError, ValueError):
@@ -175,8 +179,9 @@ class SeparationGuard:
                 ahead = gap(states[i], states[j], self.rules.lookahead_s)
                 if now.breaches(self.rules) or ahead.breaches(self.rules):
                     conflicts.setdefault(j, {})[i] = (now, not now.breaches(self.rules))
-                elif j in self._held and i in self._held[j].because_of and min(
-                        now.horizontal_m, ahead.horizontal_m) < self.rules.min_horizontal_m:
+                elif j in self._held and i in self._held[j].because_of and (
+                        ahead.horizontal_m < now.horizontal_m  # still closing
+                        or now.horizontal_m < _RELEASE_FACTOR * self.rules.min_horizontal_m):
                     still_near.add(j)  # apart in height by its step: stays there till past
         for j, others in conflicts.items():
             self._hold(j, others, states)
@@ -190,8 +195,10 @@ class SeparationGuard:
         if held is None or new:  # a new hold, or one more drone to step away from
             me = states[j]
             nearest = min(others, key=lambda i: others[i][0].horizontal_m)
+            other = states[nearest]
+            step_m = self._step_m(me, other) if _coming_at(other, me) else 0.0
             try:
-                how = _hold_here(self.vehicles[j], self._step_m(me, states[nearest]))
+                how = _hold_here(self.vehicles[j], step_m)
             except (LinkError, TimeoutError) as exc:
                 self.say(f"{self.names[j]} could not be held ({exc}); trying again")
                 return
@@ -226,12 +233,28 @@ class SeparationGuard:
 
 
     def _step_m(self, me: VehicleState, other: VehicleState) -> float:
-        """Down by the step (away from the legal ceiling) unless the other is below or
-        there is no room; then up (the fence's ceiling is 25 m above the plan's top)."""
+        """Down by the step (away from the legal ceiling) unless the other is, or is about
+        to be, below (one coming down to land) or there is no room; then up (the fence's
+        ceiling is 25 m above the plan's top)."""
         step = self.rules.hold_step_m
-        if other.alt_amsl_m >= me.alt_amsl_m and me.alt_rel_m - step >= self.rules.lowest_hold_m:
+        other_soon_m = other.alt_amsl_m - other.vd_mps * self.rules.lookahead_s
+        if (min(other.alt_amsl_m, other_soon_m) >= me.alt_amsl_m
+                and me.alt_rel_m - step >= self.rules.lowest_hold_m):
             return -step
         return step
+
+
+def _coming_at(other: VehicleState, me: VehicleState) -> bool:
+    """Whether ``other`` flies towards ``me`` (faster than a walk): then stopping alone
+    leaves ``me`` in its way. A drone hovering or coming straight down (to land by its
+    pad) is waited for where one is."""
+    north_per_deg, east_per_deg = metres_per_degree((me.lat_deg + other.lat_deg) / 2)
+    north = (me.lat_deg - other.lat_deg) * north_per_deg
+    east = (me.lon_deg - other.lon_deg) * east_per_deg
+    distance = math.hypot(north, east)
+    if distance < 1e-6:
+        return True
+    return (other.vn_mps * north + other.ve_mps * east) / distance > _WALK_MPS
 
 
 def _mode_wait_s(vehicle: Vehicle) -> float:
