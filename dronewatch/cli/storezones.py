@@ -9,14 +9,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from typing import Annotated
-
-import typer
 
 from dronewatch.cli.common import JsonOption, ZonesOption, console, run
 from dronewatch.cli.flight import StoreOption
 from dronewatch.cli.inputs import current_settings
-from dronewatch.cli.sync import _station, store_app
+from dronewatch.cli.sync import StationOption, store_app
 from dronewatch.config import default_zones_path
 from dronewatch.store import Store
 from dronewatch.store.zonestore import store_zones
@@ -29,9 +26,7 @@ __all__ = ["store_zones_command"]
 def store_zones_command(
     zones_file: ZonesOption = None,
     store: StoreOption = None,
-    station: Annotated[str | None, typer.Option(
-        help="The station the zones are stored for [default: the 'station' setting]",
-        callback=_station, show_default=False)] = None,
+    station: StationOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Store the zone file's areas in the store (safe to repeat; redrawn zones replaced)."""

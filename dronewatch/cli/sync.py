@@ -22,18 +22,23 @@ from dronewatch.store import Store
 from dronewatch.store.backends import redact_url
 from dronewatch.store.sync import sync_store
 
-__all__ = ["store_sync"]
+__all__ = ["StationOption", "store_sync"]
 
 store_app = typer.Typer(help="The station's store and the regional database.",
                         no_args_is_help=True)
 app.add_typer(store_app, name="store")
 
 
-def _station(value: str | None) -> str | None:
+def _station(value: str | None) -> str | None:  # the callback of StationOption
     problem = None if value is None else check_station(value)
     if problem:
         raise typer.BadParameter(problem)
     return value
+
+
+StationOption = Annotated[str | None, typer.Option(
+    help="The station's name in the store [default: the 'station' setting]",
+    callback=_station, show_default=False)]
 
 
 @store_app.command("sync")
@@ -42,9 +47,7 @@ def store_sync(
         "--to", help="The regional database: postgresql://USER@HOST/DB", callback=store_url,
         show_default=False)],
     store: StoreOption = None,
-    station: Annotated[str | None, typer.Option(
-        help="The station the rows are tagged with [default: the 'station' setting]",
-        callback=_station, show_default=False)] = None,
+    station: StationOption = None,
     batch: Annotated[int, typer.Option(help="Rows per committed batch", min=1,
                                        max=100_000)] = 500,
     as_json: JsonOption = False,

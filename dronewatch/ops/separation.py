@@ -13,11 +13,11 @@ ArduCopter, LOITER on PX4), and when the other drone flies towards it, also step
 GUIDED: stopping alone is not enough then, as the earlier drone is not held and may be
 on a path nobody planned, straight at the held one (its battery failsafe's return home
 across a neighbour's share, say); one hovering, or coming down by its pad, is waited
-for in place. It resumes what it was doing (its mission, or its return
-home) once every drone it was held for is horizontally 1.5 minimums away and no longer
-closing in (or has landed). The earlier drone
-is never held for a later one, so two holds cannot wait on each other. A drone that
-takes off again (a relay, :mod:`dronewatch.ops.relay`) is the latest from then on.
+for in place. It resumes what it was doing (its mission, or its return home) once
+every drone it was held for is horizontally 1.5 minimums away and no longer closing in
+(or has landed). The earlier drone is never held for a later one, so two holds cannot
+wait on each other. A drone that takes off again (a relay,
+:mod:`dronewatch.ops.relay`) is the latest from then on.
 
 The same rule keeps a launch apart: a drone takes off only when every drone launched
 before it has climbed out of its way (or has ended its flight).
@@ -96,11 +96,17 @@ class Breach:
     foreseen: bool  # the gap was not yet below the minimum, only about to be
 
 
+def _offset_m(a: VehicleState, b: VehicleState) -> tuple[float, float]:
+    """Where ``b`` is from ``a``: metres north and east."""
+    north_per_deg, east_per_deg = metres_per_degree((a.lat_deg + b.lat_deg) / 2)
+    return (b.lat_deg - a.lat_deg) * north_per_deg, (b.lon_deg - a.lon_deg) * east_per_deg
+
+
 def gap(a: VehicleState, b: VehicleState, ahead_s: float = 0.0) -> Gap:
     """The gap between two reported positions, or ``ahead_s`` from now at their velocities."""
-    north_per_deg, east_per_deg = metres_per_degree((a.lat_deg + b.lat_deg) / 2)
-    north = (b.lat_deg - a.lat_deg) * north_per_deg + (b.vn_mps - a.vn_mps) * ahead_s
-    east = (b.lon_deg - a.lon_deg) * east_per_deg + (b.ve_mps - a.ve_mps) * ahead_s
+    north, east = _offset_m(a, b)
+    north += (b.vn_mps - a.vn_mps) * ahead_s
+    east += (b.ve_mps - a.ve_mps) * ahead_s
     up = (b.alt_amsl_m - a.alt_amsl_m) - (b.vd_mps - a.vd_mps) * ahead_s
     return Gap(math.hypot(north, east), abs(up))
 
@@ -231,7 +237,6 @@ class SeparationGuard:
         del self._held[j]
         self.say(f"{self.names[j]} clear again: resuming {held.resume_mode}")
 
-
     def _step_m(self, me: VehicleState, other: VehicleState) -> float:
         """Down by the step (away from the legal ceiling) unless the other is, or is about
         to be, below (one coming down to land) or there is no room; then up (the fence's
@@ -248,9 +253,7 @@ def _coming_at(other: VehicleState, me: VehicleState) -> bool:
     """Whether ``other`` flies towards ``me`` (faster than a walk): then stopping alone
     leaves ``me`` in its way. A drone hovering or coming straight down (to land by its
     pad) is waited for where one is."""
-    north_per_deg, east_per_deg = metres_per_degree((me.lat_deg + other.lat_deg) / 2)
-    north = (me.lat_deg - other.lat_deg) * north_per_deg
-    east = (me.lon_deg - other.lon_deg) * east_per_deg
+    north, east = _offset_m(other, me)
     distance = math.hypot(north, east)
     if distance < 1e-6:
         return True
