@@ -39,6 +39,9 @@ def redact_url(text: str) -> str:
     return _KEYWORD_PASSWORD.sub(r"\1***", _USERINFO.sub(r"\1:***@", text))
 
 
+_SCHEMA_LOCK_KEY = 0x64726F6E  # "dron": the advisory lock every migrating process takes
+
+
 class Backend(Protocol):
     """A connection the store writes through."""
 
@@ -48,6 +51,7 @@ class Backend(Protocol):
     def execute(self, sql: str, args: Sequence[Any] = ()) -> list[tuple]: ...
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None: ...
     def transaction(self) -> Any: ...
+    def lock_schema(self) -> None: ...
     def schema_version(self) -> int: ...
     def set_schema_version(self, version: int) -> None: ...
     def postgis(self) -> bool: ...
@@ -84,6 +88,9 @@ class SqliteBackend:
             raise
         self._db.execute("COMMIT")
 
+    def lock_schema(self) -> None:
+        """Nothing to do: ``BEGIN IMMEDIATE`` already holds the file's one write lock."""
+
     def schema_version(self) -> int:
         return int(self._db.execute("PRAGMA user_version").fetchone()[0])
 
@@ -114,7 +121,9 @@ class PostgresBackend:
         self._psycopg = psycopg
         try:
             self._db = psycopg.connect(url, autocommit=True)
-            self._db.execute("CREATE TABLE IF NOT EXISTS dronewatch_schema (version INTEGER)")
+            with self._db.transaction():  # IF NOT EXISTS alone races another process
+                self.lock_schema()
+                self._db.execute("CREATE TABLE IF NOT EXISTS dronewatch_schema (version INTEGER)")
         except psycopg.Error as exc:
             message = redact_url(str(exc).strip())
             password = _USERINFO.search(url)
@@ -136,6 +145,10 @@ class PostgresBackend:
 
     def transaction(self) -> Any:
         return self._db.transaction()
+
+    def lock_schema(self) -> None:
+        """Hold a transaction-scoped advisory lock so only one process migrates at a time."""
+        self._db.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK_KEY,))
 
     def schema_version(self) -> int:
         row = self._db.execute("SELECT max(version) FROM dronewatch_schema").fetchone()

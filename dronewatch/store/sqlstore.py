@@ -78,6 +78,7 @@ class Store:
             self.spatial = self._db.postgis()
             if self.spatial:
                 with self._write() as db:
+                    db.lock_schema()
                     add_geometry(db)
         except StoreError:
             raise
@@ -89,15 +90,23 @@ class Store:
         return self._db.name
 
     def _migrate(self) -> None:
-        version = self._db.schema_version()
-        if version > SCHEMA_VERSION:
-            raise StoreError(f"{self.where}: schema version {version} is newer than this "
-                             f"dronewatch knows ({SCHEMA_VERSION}); upgrade dronewatch")
-        for number in range(version, SCHEMA_VERSION):
-            with self._write():
-                for statement in MIGRATIONS[number]:
-                    self._db.execute(statement.format(**self._db.types))
-                self._db.set_schema_version(number + 1)
+        """Bring the schema up to date, one migration per transaction.
+
+        Why the version is read under the write lock: two processes opening a new store
+        at once would otherwise both migrate it, the second failing on the first's tables.
+        """
+        while True:
+            with self._write() as db:
+                db.lock_schema()
+                version = db.schema_version()
+                if version > SCHEMA_VERSION:
+                    raise StoreError(f"{self.where}: schema version {version} is newer than"
+                                     f" this dronewatch knows ({SCHEMA_VERSION}); upgrade it")
+                if version == SCHEMA_VERSION:
+                    return
+                for statement in MIGRATIONS[version]:
+                    db.execute(statement.format(**db.types))
+                db.set_schema_version(version + 1)
 
     @contextmanager
     def _write(self) -> Iterator[Backend]:

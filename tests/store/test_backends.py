@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import socket
+import threading
 
 import pytest
 
 from dronewatch.store import Store, StoreError
 from dronewatch.store.backends import redact_url
+from dronewatch.store.schema import SCHEMA_VERSION
 
 
 @pytest.mark.parametrize("url", ["mysql://root:hunter2@db.local/dw", "mariadb://db/dw",
@@ -51,3 +53,27 @@ def test_sqlite_urls_open_the_file_they_name(tmp_path, monkeypatch):
     assert (tmp_path / "sub" / "db.sqlite").is_file()
     with pytest.raises(StoreError, match="three slashes"):
         Store("sqlite://db.sqlite")
+
+
+def test_stores_opening_a_fresh_database_at_once_all_open_it(store_where):
+    """A console and a mission started together both migrate a new store: neither may
+    fail on tables the other has just made (it did: "table console_users already exists")."""
+    start = threading.Barrier(6)
+    failures: list[BaseException] = []
+
+    def open_store() -> None:
+        start.wait()
+        try:
+            with Store(store_where) as store:
+                assert store.schema_version == SCHEMA_VERSION
+        except BaseException as exc:  # collected and reported below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=open_store) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    with Store(store_where) as store:
+        assert store.schema_version == SCHEMA_VERSION
