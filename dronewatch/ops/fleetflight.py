@@ -4,7 +4,8 @@ Why its own module: :mod:`dronewatch.ops.fleet` decides who flies what (checks, 
 the mission on record); this flies it. Each drone's thread flies its share through
 :func:`dronewatch.ops.search.fly_plan` with a :class:`~dronewatch.ops.crew.Crew`, then
 (with a :class:`~dronewatch.ops.relay.Relay`) whatever rest of a share it is given,
-while the main thread keeps the drones apart and gives the on-find orders
+while the main thread keeps the drones apart, lets them land in turn
+(:mod:`dronewatch.ops.landing`) and gives the on-find orders
 (:mod:`dronewatch.ops.fleetfind`). An error in one drone's thread ends only its flight;
 a drone left armed by it is sent home.
 """
@@ -25,6 +26,7 @@ from dronewatch.ops.faults import Outcome, bring_home
 from dronewatch.ops.feed import FrameSource
 from dronewatch.ops.fleetfind import FindOrders
 from dronewatch.ops.flightloop import OnFind
+from dronewatch.ops.landing import LandingGate, turn_of
 from dronewatch.ops.record import Announcement, AnnouncementKind
 from dronewatch.ops.relay import Relay
 from dronewatch.ops.search import FlightOptions, FlightReport, fly_plan
@@ -91,6 +93,10 @@ class FleetFlight:
         self.furthest = [0] * len(drones)  # furthest mission item of each one's flight
         self.guard = SeparationGuard([d.name for d in drones], [d.vehicle for d in drones],
                                      rules, self.say_breach, self.done)
+        self.gate = LandingGate([d.name for d in drones], [d.vehicle for d in drones], self.done,
+                                self.guard.airborne, self.say_landing,
+                                pad_radius_m=2 * rules.min_horizontal_m,
+                                release_alt_m=rules.min_vertical_m + rules.airborne_above_m)
         self.finds = FindOrders([d.name for d in drones],
                                 [_position(d.vehicle) for d in drones], self.guard.airborne,
                                 self.recorder, options.on_find, self.warn)
@@ -104,6 +110,9 @@ class FleetFlight:
         if text.startswith("SEPARATION"):
             with contextlib.suppress(Exception):  # the alert is a record; the hold is done
                 self.db.add_alert("warning", text)
+
+    def say_landing(self, text: str) -> None:
+        self.announce(Announcement(AnnouncementKind.STAGE, text))
 
     def fly(self, relay: Relay | None) -> tuple[list[DroneResult], list[DroneResult]]:
         """Every drone in its own thread; this thread keeps them apart and gives the
@@ -140,6 +149,7 @@ class FleetFlight:
         while any(t.is_alive() for t in threads):
             try:
                 self.guard.check()
+                self.gate.check()
                 self.finds.check()
                 time.sleep(_WATCH_EVERY_S)
             except KeyboardInterrupt:  # every drone's thread brings its drone home
@@ -159,6 +169,7 @@ class FleetFlight:
                     self.uploading, self.finds.orders_for(i))
         tagged = _tagged(self.announce, drone.name, self.furthest, i)
         self.furthest[i] = 0
+        self.gate.expect(i, turn_of(plan))
         try:
             report = fly_plan(drone.vehicle, plan, self.zones, self.terrain, drone.camera,
                               self.store, self.mission_id,

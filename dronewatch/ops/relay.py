@@ -30,7 +30,8 @@ from dronewatch.link import NotReadyError, Vehicle
 from dronewatch.ops.faults import Outcome
 from dronewatch.ops.search import FlightOptions, FlightReport, preflight_problems
 from dronewatch.planning import Airframe, Plan, PlanningContext, PlanningError
-from dronewatch.planning.fleetsplit import layer_for, lift_transits, transit_lines
+from dronewatch.planning.fleetsplit import WAIT_APART, layer_for, lift_transits, transit_lines
+from dronewatch.planning.landing import WAIT_PER_DRONE_S, with_landing_wait
 from dronewatch.planning.remainder import plan_remainder, reached_point
 
 __all__ = ["MAX_HAND_OFFS", "Relay", "Work"]
@@ -170,11 +171,13 @@ class Relay:
         """The work on drone ``i``'s layer if it passes its checks; else it goes back."""
         with self._cond:
             flying = [v for j, v in self._flying.items() if j != i]
-        line = transit_lines(work.plan)
+        waits = with_landing_wait(self.ctx, work.plan,
+                                  distance_m=WAIT_APART * self.min_horizontal_m,
+                                  wait_s=WAIT_PER_DRONE_S * (len(self.vehicles) - 1))
         try:
-            offset = layer_for(self.ctx, line, flying, layer_m=self.layer_m,
+            offset = layer_for(self.ctx, transit_lines(waits), flying, layer_m=self.layer_m,
                                min_horizontal_m=self.min_horizontal_m)
-            plan = lift_transits(self.ctx, work.plan, offset)
+            plan = lift_transits(self.ctx, waits, offset)
         except PlanningError as exc:  # every layer held now: wait for a drone to land
             self.say(f"{self.names[i]} waits to relay {work.plan.name}: {exc}")
             self._give_back(i, work, wait=True)

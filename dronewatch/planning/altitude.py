@@ -62,6 +62,7 @@ class HeightPoint:
     ground_m: float
     alt_amsl_m: float
     survey: bool  # the camera is working on the leg that ends here
+    wait_s: float = 0.0  # hold here this long (vehicle s) once reached: a turn to land
 
     @property
     def agl_m(self) -> float:

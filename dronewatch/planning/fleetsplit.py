@@ -14,7 +14,9 @@ of their own, a multiple of ``layer_m`` above or below the survey height, differ
 for every two drones whose transits pass within ``min_horizontal_m`` of each other.
 The layers stay inside the legal band: a layer ``d`` shifts every line of the
 terrain-following path by at most ``d``, so ``d`` is kept between the minimum clearance
-below the band and the legal ceiling above it.
+below the band and the legal ceiling above it. With more than one drone, each sortie
+waits for its turn to land on its way home (:mod:`dronewatch.planning.landing`),
+``WAIT_APART`` minimum separations out, on its own layer.
 """
 
 from __future__ import annotations
@@ -29,15 +31,17 @@ import shapely
 from dronewatch.planning.altitude import HeightPoint
 from dronewatch.planning.energy import path_cost
 from dronewatch.planning.errors import PlanningError
+from dronewatch.planning.landing import WAIT_PER_DRONE_S, with_landing_wait
 from dronewatch.planning.plan import Plan, PlanningContext, Sortie
 from dronewatch.planning.search import plan_coverage
 
-__all__ = ["PATH_MARGIN_M", "DroneCapacity", "FleetPlan", "layer_for", "layer_offsets_m",
-           "lift_transits", "plan_fleet", "transit_lines"]
+__all__ = ["PATH_MARGIN_M", "WAIT_APART", "DroneCapacity", "FleetPlan", "layer_for",
+           "layer_offsets_m", "lift_transits", "plan_fleet", "transit_lines"]
 
 # how far a copter's track may stray from its planned line (a turn at a lane's end, a
 # gust): two shares' paths are planned this much beyond the minimum separation apart
 PATH_MARGIN_M = 4.0
+WAIT_APART = 3.0  # a drone waits to land this many minimum separations before home
 _CLIMB_M = 1.0  # a long hop climbs to (or comes down from) its layer within this of its ends
 
 
@@ -117,6 +121,10 @@ def plan_fleet(ctx: PlanningContext, drones: Sequence[DroneCapacity], *, lat_deg
     if len(shares) < len(drones):  # a sliver of a region cut to nothing: fewer drones fly
         raise PlanningError(f"{title}: too small for {len(drones)} drones (only "
                             f"{len(shares)} shares); fly it with fewer")
+    if len(drones) > 1:  # they come home to one launch site: to land in turn
+        shares = [with_landing_wait(ctx, s, distance_m=WAIT_APART * min_horizontal_m,
+                                    wait_s=WAIT_PER_DRONE_S * (len(drones) - 1))
+                  for s in shares]
     lines = [transit_lines(s) for s in shares]
     offsets = layer_offsets_m(ctx, lines, layer_m=layer_m, min_horizontal_m=min_horizontal_m)
     layered = tuple(lift_transits(ctx, s, d) for s, d in zip(shares, offsets, strict=True))

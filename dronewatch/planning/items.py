@@ -23,7 +23,8 @@ _FENCE_SIMPLIFY_M = 20.0
 def mission_items(plan: Plan, sortie: int = 0, *, terrain_frame: bool = False) -> list[MissionItem]:
     """Item 0 home, takeoff, speed, gimbal, camera on/off around the survey legs,
     waypoints (GLOBAL_INT with AMSL heights from our DEM, or GLOBAL_TERRAIN_ALT_INT
-    heights above ground when the autopilot has terrain data), then RTL."""
+    heights above ground when the autopilot has terrain data), a timed loiter after a
+    waiting point, then RTL."""
     home = plan.home
     points = plan.sorties[sortie].points
     lat, lon = plan.frame.to_wgs84([p.east_m for p in points], [p.north_m for p in points])
@@ -43,12 +44,12 @@ def mission_items(plan: Plan, sortie: int = 0, *, terrain_frame: bool = False) -
             items.append(MissionItem(Cmd.DO_SET_CAM_TRIGG_DIST, Frame.MISSION,
                                      plan.trigger_distance_m if camera_on else 0.0, 0.0,
                                      1.0 if camera_on else 0.0))
-        if terrain_frame:
-            items.append(MissionItem.at(Cmd.NAV_WAYPOINT, float(lat[i]), float(lon[i]),
-                                        round(point.agl_m, 2), Frame.GLOBAL_TERRAIN_ALT_INT))
-        else:
-            items.append(MissionItem.at(Cmd.NAV_WAYPOINT, float(lat[i]), float(lon[i]),
-                                        round(point.alt_amsl_m, 2), Frame.GLOBAL_INT))
+        where = ((round(point.agl_m, 2), Frame.GLOBAL_TERRAIN_ALT_INT) if terrain_frame
+                 else (round(point.alt_amsl_m, 2), Frame.GLOBAL_INT))
+        items.append(MissionItem.at(Cmd.NAV_WAYPOINT, float(lat[i]), float(lon[i]), *where))
+        if point.wait_s > 0:  # a fleet drone's turn to land (planning.landing)
+            items.append(MissionItem.at(Cmd.NAV_LOITER_TIME, float(lat[i]), float(lon[i]),
+                                        *where, round(point.wait_s, 1)))
     if camera_on:
         items.append(MissionItem(Cmd.DO_SET_CAM_TRIGG_DIST, Frame.MISSION))
     items.append(MissionItem(Cmd.NAV_RETURN_TO_LAUNCH, Frame.MISSION))

@@ -98,6 +98,8 @@ def test_three_drones_share_one_search_find_the_person_once_and_keep_apart(tmp_p
     assert len(flights) == 3 and all(len(t) > 20 for t, _ in tracks)
     assert _closest_breach(tracks) >= RULES.min_horizontal_m - TRACK_SLACK_M
     assert report.min_gap_m >= RULES.min_horizontal_m
+    # each waited on its way home and was let in to land by the gate, one at a time
+    assert sum(a.text.endswith(("comes in to land", "wait their turn")) for a in heard) == 3
 
 
 @pytest.mark.timeout(900)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 
 import pytest
 import shapely
@@ -83,9 +84,22 @@ def test_shares_cover_the_area_apart_clear_of_no_fly_with_crossing_transits_laye
         if lines[i].distance(lines[j]) < fleet.min_horizontal_m:
             assert abs(fleet.offsets_m[i] - fleet.offsets_m[j]) >= fleet.layer_m
     assert all(d != 0 for d in fleet.offsets_m)
+    # each sortie waits its turn to land once, on its way home, the waits of two drones
+    # the minimum apart or layers apart in height
+    waits = [[p for p in sortie.points if p.wait_s > 0] for share in fleet.shares
+             for sortie in share.sorties]
+    assert all(len(w) == 1 and not w[0].survey for w in waits)
+    firsts = [next(p for p in s.sorties[0].points if p.wait_s > 0) for s in fleet.shares]
+    for i, j in itertools.combinations(range(len(firsts)), 2):
+        if _apart_m(firsts[i], firsts[j]) < fleet.min_horizontal_m:
+            assert abs(fleet.offsets_m[i] - fleet.offsets_m[j]) >= fleet.layer_m
     low, high = ctx.altitude.band
     assert all(ctx.altitude.min_clearance_m <= low + d and high + d <= ctx.altitude.max_agl_m
                for d in fleet.offsets_m)
+
+
+def _apart_m(a, b) -> float:
+    return math.hypot(a.east_m - b.east_m, a.north_m - b.north_m)
 
 
 def _survey_height_lines(plan) -> shapely.Geometry:
