@@ -115,8 +115,9 @@ class FleetFlight:
         self.announce(Announcement(AnnouncementKind.STAGE, text))
 
     def fly(self, relay: Relay | None) -> tuple[list[DroneResult], list[DroneResult]]:
-        """Every drone in its own thread; this thread keeps them apart and gives the
-        on-find orders until all have ended. (own shares' rows, relay rows)"""
+        """Every drone in its own thread; this thread keeps them apart, lets them land
+        in turn and gives the on-find orders until all have ended. (own shares' rows,
+        relay rows)"""
         own: list[DroneResult | None] = [None] * len(self.drones)
         relayed: list[DroneResult] = []
         if relay is not None:

@@ -36,7 +36,10 @@ from dronewatch.planning.items import mission_items
 __all__ = ["LandingGate", "Turn", "turn_of"]
 
 _LANDING_MODES = frozenset({"AUTO", "MISSION", "RTL", "LAND", "BRAKE", "LOITER"})
-_LOST_LANDING_S = 180.0  # vehicle seconds a drone lost in its landing keeps the gate
+# a drone whose link is lost this near the pads may be coming in to land on its own
+# failsafe (RTL) unseen, for this long (vehicle s): 1 km at 10 m/s, and a landing
+_LOST_NEAR_M = 1000.0
+_LOST_LANDING_S = 180.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,12 +69,11 @@ class LandingGate:
     say: Callable[[str], None]
     pad_radius_m: float  # within this of any drone's home is over the pads
     release_alt_m: float  # a lander this low over its pad lets the next one go
-    landed_in_turn: int = 0  # drones let go by the gate (for the report)
     _turns: dict[int, Turn] = field(default_factory=dict)
     _arrived: dict[int, float] = field(default_factory=dict)  # monotonic, per waiting drone
     _landing: int | None = None
     _let_go: set[int] = field(default_factory=set)  # let go by the gate, not yet landed
-    _lost_since: float | None = None
+    _lost: dict[int, float] = field(default_factory=dict)  # monotonic, when lost near
     _blocked_by: str = ""
 
     def expect(self, i: int, turn: Turn | None) -> None:
@@ -83,18 +85,14 @@ class LandingGate:
         else:
             self._turns[i] = turn
 
-    @property
-    def landing(self) -> str:
-        """The drone landing now, or ''."""
-        return "" if self._landing is None else self.names[self._landing]
-
     def check(self) -> None:
         """Free the gate once the lander is down (enough); let the next waiting one go."""
+        now = time.monotonic()
+        self._note_lost(now)
         if self._landing is not None and self._finished(self._landing):
             self._landing = None
         states = [v.state for v in self.vehicles]
         waiting = [i for i in self._turns if self._waiting(i, states[i])]
-        now = time.monotonic()
         for i in waiting:
             self._arrived.setdefault(i, now)
         for i in [i for i in self._arrived if i not in waiting]:
@@ -102,6 +100,8 @@ class LandingGate:
         if self._landing is not None or not waiting:
             return
         blocker = self._over_pads(states, waiting)
+        if blocker is None:
+            blocker = self._lost_near_pads(now)
         if blocker is not None:
             if self._blocked_by != self.names[blocker]:
                 self._blocked_by = self.names[blocker]
@@ -115,9 +115,8 @@ class LandingGate:
         except (LinkError, TimeoutError) as exc:
             self.say(f"{self.names[i]} could not be sent in to land ({exc}); trying again")
             return
-        self._landing, self._lost_since = i, None
+        self._landing = i
         self._let_go.add(i)
-        self.landed_in_turn += 1
         del self._arrived[i]
         others = len(waiting) - 1
         self.say(f"{self.names[i]} comes in to land" + (f"; {others} more wait their turn"
@@ -131,14 +130,8 @@ class LandingGate:
     def _finished(self, j: int) -> bool:
         """Whether the lander no longer needs the pads to itself."""
         state = self.vehicles[j].state
-        if self.done[j].is_set() or not state.armed:
-            return True
-        if state.stale:  # lost in its landing: its RTL lands it, unseen; wait that long
-            now = time.monotonic()
-            self._lost_since = self._lost_since or now
-            wall_s = _LOST_LANDING_S / max(self.vehicles[j].speedup, 1.0)
-            return now - self._lost_since > wall_s
-        self._lost_since = None
+        if self.done[j].is_set() or not state.armed or state.stale:
+            return True  # a lost one keeps the pads as any drone lost near them does
         return (state.alt_rel_m <= self.release_alt_m or not self.airborne(j)
                 or state.mode not in _LANDING_MODES)
 
@@ -152,6 +145,26 @@ class LandingGate:
             if k in self._let_go and state.alt_rel_m <= self.release_alt_m:
                 continue  # the last one let go, on its last metres down
             if any(_distance_m(state, h.lat_deg, h.lon_deg) < self.pad_radius_m for h in homes):
+                return k
+        return None
+
+
+    def _note_lost(self, now: float) -> None:
+        """Remember when an armed drone near the pads went silent; forget it once heard."""
+        homes = [h for h in (v.state.home for v in self.vehicles) if h is not None]
+        for k, vehicle in enumerate(self.vehicles):
+            state = vehicle.state
+            if not (state.stale and state.armed and math.isfinite(state.lat_deg)):
+                self._lost.pop(k, None)
+            elif k not in self._lost and any(
+                    _distance_m(state, h.lat_deg, h.lon_deg) < _LOST_NEAR_M for h in homes):
+                self._lost[k] = now
+                self.say(f"{self.names[k]} lost near the launch site: no one is let in to "
+                         "land while it may be landing on its own failsafe")
+
+    def _lost_near_pads(self, now: float) -> int | None:
+        for k, since in self._lost.items():
+            if now - since < _LOST_LANDING_S / max(self.vehicles[k].speedup, 1.0):
                 return k
         return None
 

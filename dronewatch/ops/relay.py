@@ -31,7 +31,7 @@ from dronewatch.ops.faults import Outcome
 from dronewatch.ops.search import FlightOptions, FlightReport, preflight_problems
 from dronewatch.planning import Airframe, Plan, PlanningContext, PlanningError
 from dronewatch.planning.fleetsplit import WAIT_APART, layer_for, lift_transits, transit_lines
-from dronewatch.planning.landing import WAIT_PER_DRONE_S, with_landing_wait
+from dronewatch.planning.landing import wait_limit_s, with_landing_wait
 from dronewatch.planning.remainder import plan_remainder, reached_point
 
 __all__ = ["MAX_HAND_OFFS", "Relay", "Work"]
@@ -173,7 +173,7 @@ class Relay:
             flying = [v for j, v in self._flying.items() if j != i]
         waits = with_landing_wait(self.ctx, work.plan,
                                   distance_m=WAIT_APART * self.min_horizontal_m,
-                                  wait_s=WAIT_PER_DRONE_S * (len(self.vehicles) - 1))
+                                  wait_s=wait_limit_s(self.ctx.airframe, len(self.vehicles)))
         try:
             offset = layer_for(self.ctx, transit_lines(waits), flying, layer_m=self.layer_m,
                                min_horizontal_m=self.min_horizontal_m)

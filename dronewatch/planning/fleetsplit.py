@@ -31,7 +31,7 @@ import shapely
 from dronewatch.planning.altitude import HeightPoint
 from dronewatch.planning.energy import path_cost
 from dronewatch.planning.errors import PlanningError
-from dronewatch.planning.landing import WAIT_PER_DRONE_S, with_landing_wait
+from dronewatch.planning.landing import wait_limit_s, with_landing_wait
 from dronewatch.planning.plan import Plan, PlanningContext, Sortie
 from dronewatch.planning.search import plan_coverage
 
@@ -123,7 +123,7 @@ def plan_fleet(ctx: PlanningContext, drones: Sequence[DroneCapacity], *, lat_deg
                             f"{len(shares)} shares); fly it with fewer")
     if len(drones) > 1:  # they come home to one launch site: to land in turn
         shares = [with_landing_wait(ctx, s, distance_m=WAIT_APART * min_horizontal_m,
-                                    wait_s=WAIT_PER_DRONE_S * (len(drones) - 1))
+                                    wait_s=wait_limit_s(ctx.airframe, len(drones)))
                   for s in shares]
     lines = [transit_lines(s) for s in shares]
     offsets = layer_offsets_m(ctx, lines, layer_m=layer_m, min_horizontal_m=min_horizontal_m)

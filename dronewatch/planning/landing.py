@@ -21,12 +21,23 @@ from dataclasses import replace
 import numpy as np
 
 from dronewatch.planning.altitude import HeightPoint
-from dronewatch.planning.energy import path_cost
+from dronewatch.planning.energy import Airframe, path_cost
 from dronewatch.planning.plan import Plan, PlanningContext, Sortie
 
-__all__ = ["WAIT_PER_DRONE_S", "wait_point", "with_landing_wait"]
+__all__ = ["WAIT_PER_DRONE_S", "wait_limit_s", "wait_point", "with_landing_wait"]
 
 WAIT_PER_DRONE_S = 120.0  # a landing from the highest layer takes about a minute and a half
+_RESERVE_SHARE = 0.5  # of the battery reserve a drone may hover away waiting to land
+
+
+def wait_limit_s(airframe: Airframe, drones: int) -> float:
+    """How long a drone of ``drones`` may wait to land: long enough for every other
+    one to land first, but never more than half its battery reserve in hover (the
+    reserve is what a sortie is planned to come home with; the rest of it is for the
+    landing and what the plan did not foresee)."""
+    reserve_hover_s = (airframe.battery_wh * airframe.reserve_fraction * 3600.0
+                       / airframe.power_w(0.0, 0.0))
+    return min(WAIT_PER_DRONE_S * max(drones - 1, 0), _RESERVE_SHARE * reserve_hover_s)
 
 
 def with_landing_wait(ctx: PlanningContext, plan: Plan, *, distance_m: float,

@@ -12,7 +12,7 @@ from dronewatch.missionitem import Cmd
 from dronewatch.planning import PlanningContext
 from dronewatch.planning.fleetsplit import DroneCapacity, plan_fleet
 from dronewatch.planning.items import mission_items
-from dronewatch.planning.landing import with_landing_wait
+from dronewatch.planning.landing import wait_limit_s, with_landing_wait
 from tests.planning.world import FRAME, LAUNCH, write_dem, zone_set
 
 
@@ -59,7 +59,7 @@ def test_the_wait_is_on_the_way_home_its_distance_out_and_flies_no_further(ctx):
         waiting.sorties
 
 
-def test_a_lone_drone_does_not_wait_and_a_fleet_waits_longer_the_more_drones(ctx):
+def test_a_lone_drone_does_not_wait_and_a_fleet_waits_longer_the_more_drones_up_to_a_limit(ctx):
     lat, lon = _alarm(0, 1500)
     lone = plan_fleet(ctx, [DroneCapacity("d", 1500, 10)], lat_deg=lat, lon_deg=lon,
                       radius_m=300)
@@ -69,4 +69,10 @@ def test_a_lone_drone_does_not_wait_and_a_fleet_waits_longer_the_more_drones(ctx
         fleet = plan_fleet(ctx, [DroneCapacity(f"d{i}", 1500, 10) for i in range(n)],
                            lat_deg=lat, lon_deg=lon, radius_m=400)
         waits = {p.wait_s for s in fleet.shares for p in s.sorties[0].points if p.wait_s}
-        assert waits == {120.0 * (n - 1)}
+        assert waits == {wait_limit_s(ctx.airframe, n)}
+    assert wait_limit_s(ctx.airframe, 2) == 120.0  # a landing's time for the one ahead
+    # never more than half the battery reserve in hover, however many are ahead
+    airframe = ctx.airframe
+    reserve_hover_s = (airframe.battery_wh * airframe.reserve_fraction * 3600
+                       / airframe.power_w(0.0, 0.0))
+    assert wait_limit_s(airframe, 8) == pytest.approx(reserve_hover_s / 2)
