@@ -12,8 +12,9 @@ first, then the one that has waited longest. The next goes once the one before i
 down to ``release_alt_m`` over its pad (it lands in the half minute the next needs to
 come in and descend to that height), has left its landing (sent elsewhere by the
 operator) or ended its flight, and once no other drone (taking off, or flying its
-share across the launch site) is over the pads. A drone whose link is lost in its
-landing keeps the gate until it must have landed.
+share across the launch site) is over the pads. A drone whose link is lost within a
+kilometre of the pads keeps them for three minutes: its failsafe RTL may be landing it
+there, unseen.
 
 The autopilot bounds each wait by itself (the loiter's time, its battery failsafe): a
 gate that stops answering leaves drones landing as they would without it.
@@ -147,7 +148,6 @@ class LandingGate:
             if any(_distance_m(state, h.lat_deg, h.lon_deg) < self.pad_radius_m for h in homes):
                 return k
         return None
-
 
     def _note_lost(self, now: float) -> None:
         """Remember when an armed drone near the pads went silent; forget it once heard."""
