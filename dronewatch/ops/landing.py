@@ -28,8 +28,8 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from dronewatch.geo import metres_per_degree
-from dronewatch.link import LinkError, Vehicle, VehicleState
+from dronewatch.geo import distance_m
+from dronewatch.link import Home, LinkError, Vehicle, VehicleState
 from dronewatch.missionitem import Cmd
 from dronewatch.planning import Plan
 from dronewatch.planning.items import mission_items
@@ -89,10 +89,11 @@ class LandingGate:
     def check(self) -> None:
         """Free the gate once the lander is down (enough); let the next waiting one go."""
         now = time.monotonic()
-        self._note_lost(now)
+        states = [v.state for v in self.vehicles]
+        homes = [s.home for s in states if s.home is not None]
+        self._note_lost(states, homes, now)
         if self._landing is not None and self._finished(self._landing):
             self._landing = None
-        states = [v.state for v in self.vehicles]
         waiting = [i for i in self._turns if self._waiting(i, states[i])]
         for i in waiting:
             self._arrived.setdefault(i, now)
@@ -100,7 +101,7 @@ class LandingGate:
             del self._arrived[i]
         if self._landing is not None or not waiting:
             return
-        blocker = self._over_pads(states, waiting)
+        blocker = self._over_pads(states, homes, waiting)
         if blocker is None:
             blocker = self._lost_near_pads(now)
         if blocker is not None:
@@ -136,28 +137,25 @@ class LandingGate:
         return (state.alt_rel_m <= self.release_alt_m or not self.airborne(j)
                 or state.mode not in _LANDING_MODES)
 
-    def _over_pads(self, states: list[VehicleState], waiting: list[int]) -> int | None:
+    def _over_pads(self, states: list[VehicleState], homes: list[Home],
+                   waiting: list[int]) -> int | None:
         """An airborne drone over the pads, other than those waiting and the one before
         on its last metres down, if any."""
-        homes = [s.home for s in states if s.home is not None]
         for k, state in enumerate(states):
             if k in waiting or not self.airborne(k):
                 continue
             if k in self._let_go and state.alt_rel_m <= self.release_alt_m:
                 continue  # the last one let go, on its last metres down
-            if any(_distance_m(state, h.lat_deg, h.lon_deg) < self.pad_radius_m for h in homes):
+            if _nearest_m(state, homes) < self.pad_radius_m:
                 return k
         return None
 
-    def _note_lost(self, now: float) -> None:
+    def _note_lost(self, states: list[VehicleState], homes: list[Home], now: float) -> None:
         """Remember when an armed drone near the pads went silent; forget it once heard."""
-        homes = [h for h in (v.state.home for v in self.vehicles) if h is not None]
-        for k, vehicle in enumerate(self.vehicles):
-            state = vehicle.state
+        for k, state in enumerate(states):
             if not (state.stale and state.armed and math.isfinite(state.lat_deg)):
                 self._lost.pop(k, None)
-            elif k not in self._lost and any(
-                    _distance_m(state, h.lat_deg, h.lon_deg) < _LOST_NEAR_M for h in homes):
+            elif k not in self._lost and _nearest_m(state, homes) < _LOST_NEAR_M:
                 self._lost[k] = now
                 self.say(f"{self.names[k]} lost near the launch site: no one is let in to "
                          "land while it may be landing on its own failsafe")
@@ -174,7 +172,7 @@ def _battery(state: VehicleState) -> float:
     return pct if math.isfinite(pct) else math.inf
 
 
-def _distance_m(state: VehicleState, lat_deg: float, lon_deg: float) -> float:
-    north_per_deg, east_per_deg = metres_per_degree(lat_deg)
-    return math.hypot((state.lat_deg - lat_deg) * north_per_deg,
-                      (state.lon_deg - lon_deg) * east_per_deg)
+def _nearest_m(state: VehicleState, homes: list[Home]) -> float:
+    """Ground distance from a drone to the nearest of the fleet's homes (pads)."""
+    return min((distance_m(state.lat_deg, state.lon_deg, h.lat_deg, h.lon_deg) for h in homes),
+               default=math.inf)

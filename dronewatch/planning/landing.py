@@ -24,7 +24,7 @@ from dronewatch.planning.altitude import HeightPoint
 from dronewatch.planning.energy import Airframe, path_cost
 from dronewatch.planning.plan import Plan, PlanningContext, Sortie
 
-__all__ = ["WAIT_PER_DRONE_S", "wait_limit_s", "wait_point", "with_landing_wait"]
+__all__ = ["WAIT_PER_DRONE_S", "wait_limit_s", "with_landing_wait"]
 
 WAIT_PER_DRONE_S = 120.0  # a landing from the highest layer takes about a minute and a half
 _RESERVE_SHARE = 0.5  # of the battery reserve a drone may hover away waiting to land
@@ -54,13 +54,13 @@ def with_landing_wait(ctx: PlanningContext, plan: Plan, *, distance_m: float,
         if any(p.wait_s > 0 for p in points):
             sorties.append(sortie)
             continue
-        points = wait_point(ctx, points, distance_m=distance_m, wait_s=wait_s)
+        points = _wait_point(ctx, points, distance_m=distance_m, wait_s=wait_s)
         sorties.append(Sortie(tuple(points), path_cost(points, ctx.airframe)))
     note = f"waits its turn to land {distance_m:.0f} m before home (at most {wait_s:.0f} s)"
     return replace(plan, sorties=tuple(sorties), notes=(*plan.notes, note))
 
 
-def wait_point(ctx: PlanningContext, points: list[HeightPoint], *, distance_m: float,
+def _wait_point(ctx: PlanningContext, points: list[HeightPoint], *, distance_m: float,
                wait_s: float) -> list[HeightPoint]:
     """``points`` with a waiting point inserted ``distance_m`` back along the way home
     (the legs after the last survey leg), on a leg already flown: no new leg to check."""
