@@ -9,11 +9,18 @@ anything; an 8-bit frame with a guessed scale would lose real people to it. Size
 measured on the warm pixels (at half the peak's rise over the ground around, at most
 half the person model's minimum contrast), not on the box: a box holds blur and margin,
 and a camel's warm back is longer than any person.
+Why a person cut by the frame's edge is only a candidate "to check": its warm shape is
+as long as the part in view, so the size check cannot tell a person from the end of a
+camel (the simulated Gobi's one false alarm by day was a camel's back across the top
+edge of a frame). Overlapping frames see the whole of it: a person there alarms from
+that sighting, a camel is rejected by it, and what is only ever seen cut is kept for
+the operator to look at.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -62,11 +69,20 @@ def _temperatures(frame: Frame, box_px: NDArray[np.float32]) -> tuple[float, flo
     return float(inside.max()), float(inside.mean()), around
 
 
+@dataclass(frozen=True, slots=True)
+class _WarmShape:
+    area_px: float
+    length_px: float
+    width_px: float
+    cut: bool  # it reaches the frame's edge: the sizes are of the part in view
+
+
 def _warm_shape(frame: Frame, box_px: NDArray[np.float32], peak: float, around: float,
-                rise_cap: float) -> tuple[float, float, float]:
+                rise_cap: float) -> _WarmShape:
     """Area, length and width in pixels of what is warmer than half the peak's rise over
     its surroundings (at most ``rise_cap`` above them, so a hot head or a camel's warm
-    neck measures with its body), inside the box grown by a quarter (blur spreads it)."""
+    neck measures with its body), inside the box grown by a quarter (blur spreads it),
+    and whether it runs out of the frame."""
     height, width = frame.pixels.shape
     x, y, w, h = (float(v) for v in box_px)
     x0, y0 = max(int(x - w / 4), 0), max(int(y - h / 4), 0)
@@ -76,12 +92,14 @@ def _warm_shape(frame: Frame, box_px: NDArray[np.float32], peak: float, around: 
     moments = cv2.moments(warm, binaryImage=True)
     area = moments["m00"]
     if area < 1:
-        return 0.0, 0.0, 0.0
+        return _WarmShape(0.0, 0.0, 0.0, False)
+    cut = bool((y0 == 0 and warm[0].any()) or (y1 == height and warm[-1].any())
+               or (x0 == 0 and warm[:, 0].any()) or (x1 == width and warm[:, -1].any()))
     mu20, mu02, mu11 = (moments[k] / area for k in ("mu20", "mu02", "mu11"))
     spread = math.sqrt(max((mu20 - mu02) ** 2 + 4 * mu11 ** 2, 0.0))
     major = 4 * math.sqrt(max((mu20 + mu02 + spread) / 2, 1 / 12))  # full ellipse axes
     minor = 4 * math.sqrt(max((mu20 + mu02 - spread) / 2, 1 / 12))
-    return float(area), major, minor
+    return _WarmShape(float(area), major, minor, cut)
 
 
 def _is_warm_person(frame: Frame, peak: float, around: float, length_m: float,
@@ -171,14 +189,17 @@ def network_detections(frame: Frame, geometry: FrameGeometry, detector: BoxDetec
         is_person = cls == person
         gsd = math.sqrt(across * along)
         rise_cap = model.min_contrast_k / 2 / unit.kelvin_per_count if radiometric else np.inf
-        area_px, major_px, minor_px = _warm_shape(frame, box, peak, around, rise_cap)
+        shape = _warm_shape(frame, box, peak, around, rise_cap)
+        area_px, major_px, minor_px = shape.area_px, shape.length_px, shape.width_px
         if area_px == 0:  # nothing stands out of its surroundings: the box's own extent
             area_px = math.pi / 4 * float(box[2]) * float(box[3])
             major_px, minor_px = float(max(box[2], box[3])), float(min(box[2], box[3]))
         length_m, width_m = major_px * gsd, minor_px * gsd
-        if is_person and radiometric and not _is_warm_person(frame, peak, around, length_m,
-                                                              width_m, model):
-            continue
+        if is_person and radiometric:
+            if not _is_warm_person(frame, peak, around, length_m, width_m, model):
+                continue
+            if shape.cut:  # its size is unknown: at most a candidate to check
+                score = min(score, detector.info.check_confidence)
         detections.append(Detection(
             FindingKind.PERSON if is_person else FindingKind.VEHICLE, frame.time_unix_s,
             u, v, float(score), area_px * across * along, length_m, width_m,

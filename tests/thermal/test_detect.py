@@ -149,3 +149,25 @@ def test_a_frame_without_pose_needs_a_scale(terrain, zones, gobi):
     unposed = type(frame)(frame.pixels, frame.unit, 0.0, frame.camera, None, "grab.png")
     with pytest.raises(ValueError, match=r"grab\.png: detection needs a pose"):
         detect(unposed, terrain)
+
+
+def test_a_person_cut_by_the_frames_edge_is_only_a_candidate(terrain, zones, gobi):
+    """Its size is that of the part in view, which a camel's end also has: the alarm
+    waits for a frame that shows all of it."""
+    world = ThermalWorld(default_dem_path(), zones, Clock(2.0))
+    person = make_thing(ThingKind.PERSON, *gobi, -9.0, True, np.random.default_rng(1),
+                        posture=Posture.LYING)  # lying north-south
+    world.place([person])
+    camera = ThermalCamera(world, terrain, CAMERA)
+    frame_m = LocalFrame(*gobi)
+    alarm = default_detector().info.alarm_confidence
+    seen = {}
+    for name, north_m in (("whole", 0.0), ("cut", -25.0)):  # 25 m south: at the top edge
+        lat, lon = frame_m.to_wgs84(0.0, north_m)
+        pose = CameraPose(float(lat), float(lon), terrain.elevation_at(*gobi) + 70)
+        (seen[name],) = [d for d in detect(camera.render(pose, 0.0), terrain,
+                                           uncertainty=EXACT_POSE)
+                         if d.kind is FindingKind.PERSON]
+    assert seen["whole"].confidence >= alarm
+    assert seen["cut"].box_px[1] < 0  # the network's box runs out of the frame
+    assert seen["cut"].confidence < alarm
