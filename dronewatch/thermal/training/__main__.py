@@ -48,6 +48,7 @@ def main(argv: list[str] | None = None) -> int:
         train,
     )
 
+    commit = _commit()  # the tree the run starts from: HEAD may move during a long run
     train_frames, val_frames = (load_split(args.data, s) for s in ("train", "val"))
     if args.limit:
         train_frames, val_frames = train_frames[:args.limit], val_frames[:args.limit]
@@ -63,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     log(f"exported {onnx_path}")
     from dronewatch.thermal.training.calibrate import calibrate  # needs the run time only
 
-    calibrate(onnx_path, val_frames, {"commit": _commit(), "seed": args.seed,
+    calibrate(onnx_path, val_frames, {"commit": commit, "seed": args.seed,
                                       "epochs": args.epochs, "train_frames": len(train_frames),
                                       "command": "python -m dronewatch.thermal.training "
                                                  + " ".join(argv or sys.argv[1:])}, log,
