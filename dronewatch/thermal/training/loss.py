@@ -33,12 +33,11 @@ def _giou(pred_size: torch.Tensor, pred_offset: torch.Tensor, size: torch.Tensor
 
 
 def centernet_loss(output: torch.Tensor, heat: torch.Tensor, size: torch.Tensor,
-                   offset: torch.Tensor, box_weight: torch.Tensor, ignore: torch.Tensor,
+                   offset: torch.Tensor, centres: torch.Tensor, ignore: torch.Tensor,
                    n_classes: int, size_weight: float = 1.0,
                    giou_weight: float = 2.0) -> dict[str, torch.Tensor]:
     """Losses of a batch; ``total`` is what to minimise.
 
-    Boxes count where ``box_weight`` says (1 on each centre cell, less around it).
     DontCare regions (``ignore``) add no penalty for firing there: the labellers could not
     tell what they are, so neither confident answer should be punished.
     """
@@ -49,13 +48,13 @@ def centernet_loss(output: torch.Tensor, heat: torch.Tensor, size: torch.Tensor,
     neg_loss = -(torch.log(1 - pred) * pred ** 2 * (1 - heat) ** 4 * negative).sum()
     n_pos = positive.sum().clamp(min=1.0)
     focal = (pos_loss + neg_loss) / n_pos
-    mask = box_weight[:, None]
-    weight_sum = box_weight.sum().clamp(min=1.0)
+    mask = centres[:, None]
+    n_centres = centres.sum().clamp(min=1.0)
     pred_size = output[:, n_classes:n_classes + 2]
     pred_offset = output[:, n_classes + 2:n_classes + 4]
-    size_l1 = ((pred_size - size).abs() * mask).sum() / weight_sum
-    offset_l1 = ((pred_offset - offset).abs() * mask).sum() / weight_sum
-    giou = ((1.0 - _giou(pred_size, pred_offset, size, offset)) * box_weight).sum() / weight_sum
+    size_l1 = ((pred_size - size).abs() * mask).sum() / n_centres
+    offset_l1 = ((pred_offset - offset).abs() * mask).sum() / n_centres
+    giou = ((1.0 - _giou(pred_size, pred_offset, size, offset)) * centres).sum() / n_centres
     total = focal + size_weight * size_l1 + offset_l1 + giou_weight * giou
     return {"total": total, "focal": focal, "size": size_l1, "offset": offset_l1,
             "giou": giou}

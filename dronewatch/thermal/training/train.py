@@ -62,7 +62,7 @@ def network_input(pixels: NDArray[np.uint8]) -> NDArray[np.float32]:
 
 def _batch(images: list[NDArray[np.uint8]], frames: list[LabelledFrame], picks: NDArray,
            rng: np.random.Generator, aug: Augment) -> tuple[torch.Tensor, ...]:
-    pixels, heats, sizes, offsets, box_weights, ignores = [], [], [], [], [], []
+    pixels, heats, sizes, offsets, centres, ignores = [], [], [], [], [], []
     for k in picks:
         crop = random_crop(images[k], frames[k].boxes_px, frames[k].classes, rng, aug)
         t = render_targets(crop.boxes_px, crop.classes, aug.crop_px, STRIDE, len(CLASSES))
@@ -70,10 +70,10 @@ def _batch(images: list[NDArray[np.uint8]], frames: list[LabelledFrame], picks: 
         heats.append(t.heat)
         sizes.append(t.size)
         offsets.append(t.offset)
-        box_weights.append(t.box_weight)
+        centres.append(t.centres)
         ignores.append(t.ignore)
     return tuple(torch.from_numpy(np.stack(a)) for a in
-                 (pixels, heats, sizes, offsets, box_weights, ignores))
+                 (pixels, heats, sizes, offsets, centres, ignores))
 
 
 def torch_person_detector(model: torch.nn.Module) -> Callable[[NDArray[np.uint8]], BoxSet]:
@@ -124,10 +124,10 @@ def train(train_frames: list[LabelledFrame], val_frames: list[LabelledFrame],
                 * 0.5 * (1 + math.cos(math.pi * step / total))
             for group in optimiser.param_groups:
                 group["lr"] = lr
-            pixels, heat, size, offset, box_weight, ignore = _batch(
+            pixels, heat, size, offset, centres, ignore = _batch(
                 images, train_frames, order[first:first + settings.batch], rng, settings.augment)
             pixels = pixels.to(memory_format=torch.channels_last)
-            losses = centernet_loss(model(pixels), heat, size, offset, box_weight, ignore,
+            losses = centernet_loss(model(pixels), heat, size, offset, centres, ignore,
                                     len(CLASSES))
             optimiser.zero_grad(set_to_none=True)
             losses["total"].backward()
