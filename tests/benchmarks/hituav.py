@@ -32,7 +32,7 @@ import numpy as np
 
 from dronewatch.geo import CameraModel
 from dronewatch.thermal import BoxDetector, FindingKind, Frame, default_detector, detect
-from dronewatch.thermal.boxes import BoxSet
+from dronewatch.thermal.boxes import BoxSet, average_precision
 from dronewatch.thermal.frameio import FrameError, read_frame
 from dronewatch.thermal.placement import flat_ground_scale
 from dronewatch.thermal.training.evaluate import FrameResult, Scores, ap50, scores_at
@@ -129,6 +129,9 @@ def main(argv: list[str] | None = None) -> None:
                  f"network {fps:6.1f}   rules {len(rules['all']) / rule_seconds:6.1f}   "
                  f"({skipped} unreadable files)"))
     rows.append(("alarm confidence (calibrated on val)", f"{alarm:.3f}"))
+    pairs = [(r.found, r.labels_px) for r in candidates]
+    rows.append(("AP at IoU >= 0.1 / 0.3 / 0.5 (the gap below 0.5 is box size, not finding)",
+                 " / ".join(f"{average_precision(pairs, iou):5.3f}" for iou in (0.1, 0.3, 0.5))))
     ap = ap50(candidates)
     report("HIT-UAV real thermal frames, person detector", rows,
            {"recall": round(total.recall, 4), "precision": round(total.precision, 4),
