@@ -61,7 +61,7 @@ def with_landing_wait(ctx: PlanningContext, plan: Plan, *, distance_m: float,
 
 
 def _wait_point(ctx: PlanningContext, points: list[HeightPoint], *, distance_m: float,
-               wait_s: float) -> list[HeightPoint]:
+                wait_s: float) -> list[HeightPoint]:
     """``points`` with a waiting point inserted ``distance_m`` back along the way home
     (the legs after the last survey leg), on a leg already flown: no new leg to check."""
     if len(points) < 3:
