@@ -29,9 +29,10 @@ from numpy.typing import NDArray
 
 from dronewatch.errors import DronewatchError
 from dronewatch.thermal.boxes import BoxSet, decode_centres
+from dronewatch.thermal.refine import PatchGeometry, RefinerSession
 
 __all__ = ["DEFAULT_MODEL", "MODEL_FORMAT", "REBUILD_COMMAND", "BoxDetector", "ModelError",
-           "ModelInfo", "default_detector", "radiometric_to_agc"]
+           "ModelInfo", "RefinerInfo", "default_detector", "radiometric_to_agc"]
 
 MODEL_FORMAT = 1
 DEFAULT_MODEL = Path(__file__).parent / "models" / "thermal-centernet.onnx"
@@ -42,6 +43,17 @@ _MULTIPLE_PX = 16  # the network halves its input four times
 
 class ModelError(DronewatchError, ValueError):
     """The detector's model file cannot be used (the message names it and the fix)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RefinerInfo:
+    """The person refiner a sidecar names: its file (beside the model), how its patches are
+    cut, and the raw centre score below which a person candidate is not worth a look."""
+
+    file: str
+    geometry: PatchGeometry
+    min_raw_score: float
+    mirror_average: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +68,7 @@ class ModelInfo:
     calibration: dict[str, tuple[tuple[float, ...], tuple[float, ...]]]
     figures: dict[str, Any]
     flip_average: bool = False  # also run the mirrored frame and average (see BoxDetector)
+    refiner: RefinerInfo | None = None
 
     def confidence(self, cls: int, raw: NDArray[np.float32]) -> NDArray[np.float32]:
         knots = self.calibration.get(self.classes[cls])
@@ -83,7 +96,7 @@ def _read_info(path: Path, sidecar: Path) -> ModelInfo:
         info = ModelInfo(tuple(raw["classes"]), int(raw["stride"]), float(raw["min_raw_score"]),
                          float(raw["alarm_confidence"]), float(raw["check_confidence"]),
                          calibration, dict(raw.get("figures", {})),
-                         bool(raw.get("flip_average", False)))
+                         bool(raw.get("flip_average", False)), _refiner_info(raw.get("refiner")))
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise _fail(sidecar, f"field {exc} is missing or malformed") from None
     if "person" not in info.classes:
@@ -92,6 +105,15 @@ def _read_info(path: Path, sidecar: Path) -> ModelInfo:
         if len(xs) != len(ys) or not xs or any(b < a for a, b in pairwise(xs)):
             raise _fail(sidecar, f"calibration of {name!r} is not an increasing table")
     return info
+
+
+def _refiner_info(raw: dict[str, Any] | None) -> RefinerInfo | None:
+    if raw is None:
+        return None
+    return RefinerInfo(str(raw["file"]), PatchGeometry(int(raw["patch_px"]),
+                                                       float(raw["context"]),
+                                                       float(raw["min_side_px"])),
+                       float(raw["min_raw_score"]), bool(raw.get("mirror_average", False)))
 
 
 class BoxDetector:
@@ -110,10 +132,14 @@ class BoxDetector:
         sidecar says whether the model was calibrated so); None: as the sidecar says.
         Why: a person seen from above has no left or right, so the mirror is a second
         opinion for less than twice the cost, and averaging steadies box sizes.
+    refine
+        Give person candidates the second look of the refiner the sidecar names (see
+        ``refine``); False only while training that refiner.
     """
 
     def __init__(self, path: Path = DEFAULT_MODEL, *, calibrated: bool = True,
-                 threads: int = 1, flip_average: bool | None = None) -> None:
+                 threads: int = 1, flip_average: bool | None = None,
+                 refine: bool = True) -> None:
         path = Path(path)
         if not path.is_file():
             raise _fail(path, "the detector's model file is missing")
@@ -143,6 +169,10 @@ class BoxDetector:
         if probe.shape[1] != len(self.info.classes) + 4:
             raise _fail(path, f"the network answers {probe.shape[1]} channels but the sidecar "
                         f"names {len(self.info.classes)} classes (+4 box channels)")
+        self._refiner: RefinerSession | None = None
+        if refine and self.info.refiner is not None:
+            self._refiner = _load_refiner(path.parent / self.info.refiner.file,
+                                          self.info.refiner, threads)
 
     def boxes(self, pixels: NDArray[np.uint8]) -> BoxSet:
         """Candidates of every class in an 8-bit frame (brighter is warmer), boxes in the
@@ -168,6 +198,8 @@ class BoxDetector:
         centres_y = found.boxes_px[:, 1] + found.boxes_px[:, 3] / 2
         inside = (centres_x < width) & (centres_y < height)
         found = BoxSet(found.classes[inside], found.scores[inside], found.boxes_px[inside])
+        if self._refiner is not None:
+            found = self._refined(pixels, found)
         if not self.calibrated:
             return found
         scores = found.scores.copy()
@@ -179,6 +211,19 @@ class BoxDetector:
     def class_index(self, name: str) -> int:
         return self.info.classes.index(name)
 
+    def _refined(self, pixels: NDArray[np.uint8], found: BoxSet) -> BoxSet:
+        """Person candidates redrawn and re-scored by the refiner, weak ones dropped; the
+        set re-sorted by score, as the decoder gave it."""
+        assert self._refiner is not None and self.info.refiner is not None
+        is_person = found.classes == self.class_index("person")
+        keep = ~is_person | (found.scores >= self.info.refiner.min_raw_score)
+        boxes, scores = found.boxes_px[keep].copy(), found.scores[keep].copy()
+        persons = is_person[keep]
+        boxes[persons], scores[persons] = self._refiner(pixels, boxes[persons],
+                                                        scores[persons])
+        order = np.argsort(-scores, kind="stable")
+        return BoxSet(found.classes[keep][order], scores[order], boxes[order])
+
 
 def _average_with_mirror(direct: NDArray[np.float32], mirrored: NDArray[np.float32],
                          n_classes: int) -> NDArray[np.float32]:
@@ -188,6 +233,15 @@ def _average_with_mirror(direct: NDArray[np.float32], mirrored: NDArray[np.float
     x_offset = n_classes + 2
     averaged[x_offset] = (direct[x_offset] + 1.0 - mirrored[x_offset]) / 2
     return averaged
+
+
+def _load_refiner(path: Path, info: RefinerInfo, threads: int) -> RefinerSession:
+    if not path.is_file():
+        raise _fail(path, "the person refiner the model's sidecar names is missing")
+    try:
+        return RefinerSession(path, info.geometry, threads, info.mirror_average)
+    except Exception as exc:  # onnxruntime raises its own untyped errors
+        raise _fail(path, f"not a usable refiner ({str(exc).splitlines()[0]})") from None
 
 
 @cache

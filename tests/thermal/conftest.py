@@ -25,3 +25,15 @@ def gobi(zones):
     """(lat, lon) of the middle of the south Gobi rescue-prone zone."""
     centre = zones.get("rp-south-gobi").geometry.centroid
     return centre.y, centre.x
+
+
+@pytest.fixture(scope="session")
+def hituav_val():
+    """HIT-UAV's labelled val frames (real UAV thermal pictures), or a skip without them."""
+    from dronewatch.thermal.training.hituav import load_split
+    from tests.conftest import SHARED
+
+    root = SHARED / "data" / "hit-uav"
+    if not (root / "annotations" / "val.json").exists():
+        pytest.skip("HIT-UAV data (../shared/data/hit-uav) not present")
+    return load_split(root, "val")

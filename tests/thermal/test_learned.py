@@ -23,20 +23,14 @@ from dronewatch.thermal import (
 )
 from dronewatch.thermal.boxes import centre_hits
 from dronewatch.thermal.learned import DEFAULT_MODEL, radiometric_to_agc
-from dronewatch.thermal.training.hituav import load_split
 
 CAMERA = CameraModel(640, 512, 25.0, "hit-uav")
 
 
 @pytest.fixture(scope="module")
-def val_frames():
-    from tests.conftest import SHARED
-
-    root = SHARED / "data" / "hit-uav"
-    if not (root / "annotations" / "val.json").exists():
-        pytest.skip("HIT-UAV data (../shared/data/hit-uav) not present")
+def val_frames(hituav_val):
     # a handful spread over the split: night and day, low and high, nadir and oblique
-    return [f for f in load_split(root, "val")[::12] if len(f.persons_px)]
+    return [f for f in hituav_val[::12] if len(f.persons_px)]
 
 
 def crowded_night_nadir(frames):
@@ -113,12 +107,15 @@ def test_radiometric_agc_saturates_hot_specks_not_the_scene():
 
 
 @pytest.mark.parametrize("damage", ["missing", "garbage", "no-sidecar", "bad-sidecar",
-                                    "wrong-classes"])
+                                    "wrong-classes", "no-refiner", "garbage-refiner"])
 def test_a_broken_model_is_named_with_its_fix_never_replaced(tmp_path, damage, monkeypatch):
     model = tmp_path / "m.onnx"
     sidecar = tmp_path / "m.json"
     shutil.copy(DEFAULT_MODEL, model)
     shutil.copy(DEFAULT_MODEL.with_suffix(".json"), sidecar)
+    refiner = tmp_path / json.loads(sidecar.read_text())["refiner"]["file"]
+    shutil.copy(DEFAULT_MODEL.parent / refiner.name, refiner)
+    BoxDetector(model)  # whole, the copy loads
     if damage == "missing":
         model.unlink()
     elif damage == "garbage":
@@ -127,11 +124,16 @@ def test_a_broken_model_is_named_with_its_fix_never_replaced(tmp_path, damage, m
         sidecar.unlink()
     elif damage == "bad-sidecar":
         sidecar.write_text("{not json")
+    elif damage == "no-refiner":
+        refiner.unlink()
+    elif damage == "garbage-refiner":
+        refiner.write_bytes(refiner.read_bytes()[:3000])
     else:
         data = json.loads(sidecar.read_text())
         data["classes"] = ["person"]
         sidecar.write_text(json.dumps(data))
-    broken = sidecar if damage in ("no-sidecar", "bad-sidecar") else model
+    broken = {"no-sidecar": sidecar, "bad-sidecar": sidecar, "no-refiner": refiner,
+              "garbage-refiner": refiner}.get(damage, model)
     with pytest.raises(ModelError) as error:
         BoxDetector(model)
     assert str(broken) in str(error.value)

@@ -48,11 +48,14 @@ def test_training_end_to_end_on_a_tiny_set_writes_a_model_the_detector_loads(tmp
 
     make_hituav(tmp_path / "data", np.random.default_rng(0))
     out = tmp_path / "model"
-    assert main(["--data", str(tmp_path / "data"), "--out", str(out), "--epochs", "2"]) == 0
+    assert main(["--data", str(tmp_path / "data"), "--out", str(out), "--epochs", "2",
+                 "--refiner-epochs", "1"]) == 0
     onnx, sidecar = out / "thermal-centernet.onnx", out / "thermal-centernet.json"
     assert onnx.stat().st_size > 10_000
     card = json.loads(sidecar.read_text())
     assert card["training"]["epochs"] == 2 and card["training"]["seed"] == 0
+    assert card["training"]["refiner"]["epochs"] == 1
+    assert (out / card["refiner"]["file"]).stat().st_size > 10_000
     assert set(card["calibration"]) == {"person", "car", "bicycle", "other_vehicle"}
     detector = BoxDetector(onnx)
     found = detector.boxes(cv2.imread(str(tmp_path / "data" / "val" / "1_60_90_0_00000.jpg"),

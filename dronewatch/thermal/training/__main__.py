@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from dronewatch.thermal.training.hituav import load_split
 
 MODEL_NAME = "thermal-centernet"
+REFINER_NAME = "thermal-refiner"
 
 
 def _commit() -> str:
@@ -34,6 +38,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="calibrate (and run) with the mirrored frame averaged in")
     parser.add_argument("--from-checkpoint", type=Path,
                         help="skip training: export and calibrate this checkpoint (.pt)")
+    parser.add_argument("--refiner-epochs", type=int, default=16,
+                        help="epochs of the person refiner (0: none)")
+    parser.add_argument("--refine-only", action="store_true",
+                        help="keep the centre network already in --out; train its refiner")
     args = parser.parse_args(argv)
     try:
         import torch  # noqa: F401
@@ -54,22 +62,49 @@ def main(argv: list[str] | None = None) -> int:
         train_frames, val_frames = train_frames[:args.limit], val_frames[:args.limit]
     args.out.mkdir(parents=True, exist_ok=True)
     log = log_to()
-    settings = TrainSettings(epochs=args.epochs, seed=args.seed, eval_every=args.eval_every)
-    if args.from_checkpoint:
-        model = load_checkpoint(args.from_checkpoint, settings)
-    else:
-        model = train(train_frames, val_frames, settings, args.out / f"{MODEL_NAME}.pt", log)
     onnx_path = args.out / f"{MODEL_NAME}.onnx"
-    export_onnx(model, onnx_path)
-    log(f"exported {onnx_path}")
+    command = "python -m dronewatch.thermal.training " + " ".join(argv or sys.argv[1:])
     from dronewatch.thermal.training.calibrate import calibrate  # needs the run time only
 
-    calibrate(onnx_path, val_frames, {"commit": commit, "seed": args.seed,
-                                      "epochs": args.epochs, "train_frames": len(train_frames),
-                                      "command": "python -m dronewatch.thermal.training "
-                                                 + " ".join(argv or sys.argv[1:])}, log,
-              flip_average=args.flip_average)
+    if args.refine_only:
+        training = json.loads(onnx_path.with_suffix(".json").read_text())["training"]
+    else:
+        settings = TrainSettings(epochs=args.epochs, seed=args.seed, eval_every=args.eval_every)
+        if args.from_checkpoint:
+            model = load_checkpoint(args.from_checkpoint, settings)
+        else:
+            model = train(train_frames, val_frames, settings, args.out / f"{MODEL_NAME}.pt", log)
+        export_onnx(model, onnx_path)
+        log(f"exported {onnx_path}")
+        training = {"commit": commit, "seed": args.seed, "epochs": args.epochs,
+                    "train_frames": len(train_frames), "command": command}
+        calibrate(onnx_path, val_frames, training, log, flip_average=args.flip_average)
+    if args.refiner_epochs:
+        from dronewatch.thermal.training.refiner import RefinerSettings
+        refiner = _train_refiner(onnx_path, train_frames,
+                                 RefinerSettings(epochs=args.refiner_epochs, seed=args.seed), log)
+        training = {**training, "refiner": {"commit": commit, "seed": args.seed,
+                                            "epochs": args.refiner_epochs, "command": command}}
+        calibrate(onnx_path, val_frames, training, log, flip_average=args.flip_average,
+                  refiner=refiner)
     return 0
+
+
+def _train_refiner(onnx_path: Path, train_frames: list, settings: Any,
+                   log: Callable[[str], None]) -> dict[str, Any]:
+    """Train the person refiner on the centre network's candidates; its sidecar entry."""
+    from dronewatch.thermal.learned import BoxDetector
+    from dronewatch.thermal.training.refiner import export_refiner, train_refiner
+
+    detector = BoxDetector(onnx_path, calibrated=False, refine=False)
+    model = train_refiner(detector, train_frames, settings, log)
+    path = onnx_path.with_name(f"{REFINER_NAME}.onnx")
+    export_refiner(model, path, settings.geometry.patch_px)
+    log(f"exported {path}")
+    geometry = settings.geometry
+    return {"file": path.name, "patch_px": geometry.patch_px, "context": geometry.context,
+            "min_side_px": geometry.min_side_px, "min_raw_score": settings.min_raw_score,
+            "mirror_average": settings.mirror_average}
 
 
 if __name__ == "__main__":
