@@ -169,5 +169,5 @@ def test_a_person_cut_by_the_frames_edge_is_only_a_candidate(terrain, zones, gob
                                            uncertainty=EXACT_POSE)
                          if d.kind is FindingKind.PERSON]
     assert seen["whole"].confidence >= alarm
-    assert seen["cut"].box_px[1] < 0  # the network's box runs out of the frame
+    assert seen["cut"].box_px[1] < 2  # the person's box reaches the frame's top edge
     assert seen["cut"].confidence < alarm
