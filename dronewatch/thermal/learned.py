@@ -134,7 +134,7 @@ class BoxDetector:
         opinion for less than twice the cost, and averaging steadies box sizes.
     refine
         Give person candidates the second look of the refiner the sidecar names (see
-        ``refine``); False only while training that refiner.
+        ``dronewatch.thermal.refine``); False only while training that refiner.
     """
 
     def __init__(self, path: Path = DEFAULT_MODEL, *, calibrated: bool = True,

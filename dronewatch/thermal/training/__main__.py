@@ -8,9 +8,12 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from dronewatch.thermal.training.hituav import load_split
+from dronewatch.thermal.training.hituav import LabelledFrame, load_split
+
+if TYPE_CHECKING:
+    from dronewatch.thermal.training.refiner import RefinerSettings
 
 MODEL_NAME = "thermal-centernet"
 REFINER_NAME = "thermal-refiner"
@@ -67,6 +70,10 @@ def main(argv: list[str] | None = None) -> int:
     from dronewatch.thermal.training.calibrate import calibrate  # needs the run time only
 
     if args.refine_only:
+        if not onnx_path.with_suffix(".json").is_file():
+            print(f"{onnx_path.with_suffix('.json')}: --refine-only needs the centre network "
+                  "and its sidecar in --out", file=sys.stderr)
+            return 1
         training = json.loads(onnx_path.with_suffix(".json").read_text())["training"]
     else:
         settings = TrainSettings(epochs=args.epochs, seed=args.seed, eval_every=args.eval_every)
@@ -90,8 +97,8 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _train_refiner(onnx_path: Path, train_frames: list, settings: Any,
-                   log: Callable[[str], None]) -> dict[str, Any]:
+def _train_refiner(onnx_path: Path, train_frames: list[LabelledFrame],
+                   settings: RefinerSettings, log: Callable[[str], None]) -> dict[str, Any]:
     """Train the person refiner on the centre network's candidates; its sidecar entry."""
     from dronewatch.thermal.learned import BoxDetector
     from dronewatch.thermal.training.refiner import export_refiner, train_refiner
