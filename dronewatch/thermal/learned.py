@@ -29,6 +29,7 @@ from numpy.typing import NDArray
 
 from dronewatch.errors import DronewatchError
 from dronewatch.thermal.boxes import BoxSet, decode_centres
+from dronewatch.thermal.onnxcpu import cpu_session
 from dronewatch.thermal.refine import PatchGeometry, RefinerSession
 
 __all__ = ["DEFAULT_MODEL", "MODEL_FORMAT", "REBUILD_COMMAND", "BoxDetector", "ModelError",
@@ -148,17 +149,10 @@ class BoxDetector:
         self.calibrated = calibrated
         self.flip_average = self.info.flip_average if flip_average is None else flip_average
         try:
-            import onnxruntime
+            self._session = cpu_session(path, threads)
         except ImportError:
             raise ModelError("the learned detector needs onnxruntime: "
                              "pip install onnxruntime") from None
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        options.log_severity_level = 3
-        try:
-            self._session = onnxruntime.InferenceSession(
-                str(path), options, providers=["CPUExecutionProvider"])
         except Exception as exc:  # onnxruntime raises its own untyped errors
             raise _fail(path, f"not a loadable ONNX model ({str(exc).splitlines()[0]})") from None
         inputs, outputs = self._session.get_inputs(), self._session.get_outputs()

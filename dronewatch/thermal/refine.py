@@ -21,6 +21,8 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from dronewatch.thermal.onnxcpu import cpu_session
+
 __all__ = ["PatchGeometry", "RefinerSession", "apply_deltas", "box_deltas", "cut_patches",
            "joint_score", "patch_sides_px"]
 
@@ -112,16 +114,9 @@ class RefinerSession:
 
     def __init__(self, path: Path, geometry: PatchGeometry, threads: int = 1,
                  mirror_average: bool = False) -> None:
-        import onnxruntime
-
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        options.log_severity_level = 3
         self.geometry = geometry
         self.mirror_average = mirror_average
-        self._session = onnxruntime.InferenceSession(str(path), options,
-                                                     providers=["CPUExecutionProvider"])
+        self._session = cpu_session(path, threads)
         names = [i.name for i in self._session.get_inputs()]
         if len(names) != 2 or len(self._session.get_outputs()) != 1:
             raise ValueError("expected inputs (patches, side features) and one output")

@@ -85,7 +85,7 @@ def network_candidates(frames: list[LabelledFrame], detector: BoxDetector) -> li
     """Every person candidate of the network, for AP50 (not timed)."""
     results = []
     for labelled in frames:
-        pixels = cv2.imread(str(labelled.path), cv2.IMREAD_GRAYSCALE)
+        pixels = labelled.read_pixels()
         results.append(FrameResult(labelled, detector.boxes(pixels).of_class(0),
                                    labelled.persons_px))
     return results

@@ -80,7 +80,7 @@ def test_refined_boxes_fit_real_people_better_than_the_centre_networks(val_frame
                              raw.info.refiner.geometry)
     before, after = [], []
     for frame in val_frames:
-        pixels = cv2.imread(str(frame.path), cv2.IMREAD_GRAYSCALE)
+        pixels = frame.read_pixels()
         found = raw.boxes(pixels).of_class(0).above(0.3)
         if not len(found):
             continue

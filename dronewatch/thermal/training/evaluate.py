@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-import cv2
 import numpy as np
 from numpy.typing import NDArray
 
@@ -57,10 +56,7 @@ def run_frames(frames: Iterable[LabelledFrame], detect: Callable[[NDArray[np.uin
     labels, frame by frame."""
     results: dict[int, list[FrameResult]] = {cls: [] for cls in classes}
     for frame in frames:
-        pixels = cv2.imread(str(frame.path), cv2.IMREAD_GRAYSCALE)
-        if pixels is None:
-            raise ValueError(f"{frame.path}: not a readable image")
-        found = detect(pixels)
+        found = detect(frame.read_pixels())
         for cls in classes:
             results[cls].append(FrameResult(frame, found.of_class(cls),
                                             frame.boxes_px[frame.classes == cls]))

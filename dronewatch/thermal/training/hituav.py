@@ -13,6 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
 import numpy as np
 from numpy.typing import NDArray
 
@@ -35,6 +36,13 @@ class LabelledFrame:
     @property
     def persons_px(self) -> NDArray[np.float32]:
         return self.boxes_px[self.classes == 0]
+
+    def read_pixels(self) -> NDArray[np.uint8]:
+        """The frame's 8-bit levels (a ValueError naming the file if it cannot be read)."""
+        pixels = cv2.imread(str(self.path), cv2.IMREAD_GRAYSCALE)
+        if pixels is None:
+            raise ValueError(f"{self.path}: not a readable image")
+        return pixels
 
 
 def load_split(root: Path, split: str) -> list[LabelledFrame]:

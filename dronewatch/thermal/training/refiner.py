@@ -14,7 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
 import numpy as np
 import torch
 from numpy.typing import NDArray
@@ -166,9 +165,7 @@ def train_refiner(detector: BoxDetector, train_frames: list[LabelledFrame],
     rng = np.random.default_rng(settings.seed)
     images, found = [], []
     for frame in train_frames:
-        pixels = cv2.imread(str(frame.path), cv2.IMREAD_GRAYSCALE)
-        if pixels is None:
-            raise ValueError(f"{frame.path}: not a readable image")
+        pixels = frame.read_pixels()
         persons = detector.boxes(pixels).of_class(PERSON).above(settings.train_min_raw_score)
         images.append(pixels)
         found.append((persons.boxes_px, persons.scores))

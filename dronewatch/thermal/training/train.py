@@ -14,7 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
 import numpy as np
 import torch
 from numpy.typing import NDArray
@@ -92,12 +91,7 @@ def train(train_frames: list[LabelledFrame], val_frames: list[LabelledFrame],
     torch.manual_seed(settings.seed)
     torch.set_num_threads(settings.threads)
     rng = np.random.default_rng(settings.seed)
-    images = []
-    for frame in train_frames:
-        pixels = cv2.imread(str(frame.path), cv2.IMREAD_GRAYSCALE)
-        if pixels is None:
-            raise ValueError(f"{frame.path}: not a readable image")
-        images.append(pixels)
+    images = [frame.read_pixels() for frame in train_frames]
     model = _network(settings).to(memory_format=torch.channels_last)
     ema = copy.deepcopy(model).eval()
     decay, no_decay = [], []
