@@ -36,7 +36,7 @@ demo: $(ASSETS)
 
 test: $(ASSETS) $(BROWSER)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

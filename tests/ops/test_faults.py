@@ -178,12 +178,18 @@ def test_a_camera_folder_removed_mid_flight_brings_the_drone_home(tmp_path):
 def test_findings_made_while_the_store_is_locked_reach_it_through_the_journal(tmp_path):
     path = tmp_path / "s.sqlite"
     heard: list[Announcement] = []
+    journaling = threading.Event()
     shots = 0
 
-    def hold_write_lock(seconds: float) -> None:  # another writer holds the database
+    def hear(announcement: Announcement) -> None:
+        heard.append(announcement)
+        if "findings go to the journal" in announcement.text:
+            journaling.set()
+
+    def hold_write_lock() -> None:  # another writer holds the database
         other = sqlite3.connect(path, isolation_level=None)
         other.execute("BEGIN IMMEDIATE")
-        time.sleep(seconds)
+        journaling.wait(120)  # until a finding has been turned away, however slow the run
         other.execute("ROLLBACK")
         other.close()
 
@@ -194,13 +200,13 @@ def test_findings_made_while_the_store_is_locked_reach_it_through_the_journal(tm
             nonlocal shots
             shots += 1
             if shots == 1:
-                threading.Thread(target=hold_write_lock, args=(6.0,), daemon=True).start()
+                threading.Thread(target=hold_write_lock, daemon=True).start()
                 time.sleep(0.2)
             return r.camera.render(pose, when)
 
         vehicle.wait_for(lambda s: s.prearm_ok and s.gps_fix_type >= 3, 30, "ready")
         report = run_search(r.request, vehicle, r.zones, r.terrain, camera, store,
-                            tmp_path / "map.html", plan=r.plan, announce=heard.append,
+                            tmp_path / "map.html", plan=r.plan, announce=hear,
                             options=FlightOptions(journal_path=tmp_path / "journal.jsonl"))
         assert report.outcome is Outcome.COMPLETED
         assert report.journaled >= 1 and report.findings

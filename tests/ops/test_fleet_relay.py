@@ -18,7 +18,7 @@ from dronewatch.link.camera import reboot
 from dronewatch.ops import Announcement, FlightOptions
 from dronewatch.ops.faults import Outcome
 from dronewatch.ops.fleet import FleetDrone, run_fleet_search
-from dronewatch.ops.flightloop import OnFind
+from dronewatch.ops.flightloop import TRACK_EVERY_M, OnFind
 from dronewatch.ops.separation import SeparationRules
 from dronewatch.store import FindingKind, Store
 from tests.ops.rehearsal import SPEEDUP, drone, link, rehearsal
@@ -124,6 +124,8 @@ def test_on_find_recall_the_nearest_holds_over_the_person_and_the_other_comes_ho
     assert flights[holder].outcome == "completed"
     frame = LocalFrame(persons[0].lat_deg, persons[0].lon_deg)
     closest = min(math.hypot(*frame.to_local(p.lat_deg, p.lon_deg)) for p in tracks[holder])
-    assert closest < 5.0  # it went over them
+    # it went over them: a track point is kept per TRACK_EVERY_M flown, so the last one
+    # before it stopped to hold can be that far back (5.009 m was once seen)
+    assert closest < TRACK_EVERY_M + 1.0
     assert report.relays == ()  # recalled: nobody flies the rest
     assert any("goes over person" in a.text for a in heard)
