@@ -28,7 +28,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from dronewatch.errors import DronewatchError
-from dronewatch.thermal.boxes import BoxSet, decode_centres
+from dronewatch.thermal.boxes import BoxSet, decode_centres, distinct_boxes
 from dronewatch.thermal.onnxcpu import cpu_session
 from dronewatch.thermal.refine import PatchGeometry, RefinerSession
 
@@ -49,11 +49,13 @@ class ModelError(DronewatchError, ValueError):
 @dataclass(frozen=True, slots=True)
 class RefinerInfo:
     """The person refiner a sidecar names: its file (beside the model), how its patches are
-    cut, and the raw centre score below which a person candidate is not worth a look."""
+    cut, the raw centre score below which a heat-map cell is not worth a look, and the
+    overlap (IoU) above which a redrawn person box repeats a better one."""
 
     file: str
     geometry: PatchGeometry
     min_raw_score: float
+    duplicate_iou: float
     mirror_average: bool = False
 
 
@@ -114,7 +116,8 @@ def _refiner_info(raw: dict[str, Any] | None) -> RefinerInfo | None:
     return RefinerInfo(str(raw["file"]), PatchGeometry(int(raw["patch_px"]),
                                                        float(raw["context"]),
                                                        float(raw["min_side_px"])),
-                       float(raw["min_raw_score"]), bool(raw.get("mirror_average", False)))
+                       float(raw["min_raw_score"]), float(raw["duplicate_iou"]),
+                       bool(raw.get("mirror_average", False)))
 
 
 class BoxDetector:
@@ -171,6 +174,28 @@ class BoxDetector:
     def boxes(self, pixels: NDArray[np.uint8]) -> BoxSet:
         """Candidates of every class in an 8-bit frame (brighter is warmer), boxes in the
         frame's pixels; scores calibrated (0..1) unless built with ``calibrated=False``."""
+        if self._refiner is None or self.info.refiner is None:
+            found = self.candidates(pixels)
+        else:
+            padded, found = self._decoded(pixels, self.info.refiner.min_raw_score)
+            found = self._refined(padded, found)
+        if not self.calibrated:
+            return found
+        scores = found.scores.copy()
+        for cls in np.unique(found.classes):
+            of_class = found.classes == cls
+            scores[of_class] = self.info.confidence(int(cls), found.scores[of_class])
+        return BoxSet(found.classes, scores, found.boxes_px)
+
+    def candidates(self, pixels: NDArray[np.uint8],
+                   person_cells_from: float | None = None) -> BoxSet:
+        """The centre network's own candidates, raw scores, no refiner: the 3x3 peaks of
+        each class's heat map, and for persons, given ``person_cells_from``, every cell
+        at or above it instead (what the refiner looks at)."""
+        return self._decoded(pixels, person_cells_from)[1]
+
+    def _decoded(self, pixels: NDArray[np.uint8], person_cells_from: float | None,
+                 ) -> tuple[NDArray[np.uint8], BoxSet]:
         if pixels.dtype != np.uint8 or pixels.ndim != 2:
             raise ValueError(f"the detector takes 2-D uint8 display levels, got "
                              f"{pixels.dtype} {pixels.shape}")
@@ -186,37 +211,35 @@ class BoxDetector:
             output = _average_with_mirror(direct, mirrored[..., ::-1], len(self.info.classes))
         else:
             output = self._session.run(None, {self._input: tensor})[0][0]
+        every_cell = ({} if person_cells_from is None
+                      else {self.class_index("person"): person_cells_from})
         found = decode_centres(output, len(self.info.classes), self.info.stride,
-                               self.info.min_raw_score)
+                               self.info.min_raw_score, every_cell=every_cell)
         centres_x = found.boxes_px[:, 0] + found.boxes_px[:, 2] / 2
         centres_y = found.boxes_px[:, 1] + found.boxes_px[:, 3] / 2
         inside = (centres_x < width) & (centres_y < height)
-        found = BoxSet(found.classes[inside], found.scores[inside], found.boxes_px[inside])
-        if self._refiner is not None:
-            found = self._refined(pixels, found)
-        if not self.calibrated:
-            return found
-        scores = found.scores.copy()
-        for cls in np.unique(found.classes):
-            of_class = found.classes == cls
-            scores[of_class] = self.info.confidence(int(cls), found.scores[of_class])
-        return BoxSet(found.classes, scores, found.boxes_px)
+        return pixels, BoxSet(found.classes[inside], found.scores[inside],
+                              found.boxes_px[inside])
 
     def class_index(self, name: str) -> int:
         return self.info.classes.index(name)
 
     def _refined(self, pixels: NDArray[np.uint8], found: BoxSet) -> BoxSet:
-        """Person candidates redrawn and re-scored by the refiner, weak ones dropped; the
-        set re-sorted by score, as the decoder gave it."""
+        """Person candidates (every heat-map cell worth a look) redrawn and re-scored by
+        the refiner, then each person kept once: of redrawn boxes that repeat one another
+        the best scored stays. The set is re-sorted by score, as the decoder gave it."""
         assert self._refiner is not None and self.info.refiner is not None
         is_person = found.classes == self.class_index("person")
-        keep = ~is_person | (found.scores >= self.info.refiner.min_raw_score)
-        boxes, scores = found.boxes_px[keep].copy(), found.scores[keep].copy()
-        persons = is_person[keep]
-        boxes[persons], scores[persons] = self._refiner(pixels, boxes[persons],
-                                                        scores[persons])
-        order = np.argsort(-scores, kind="stable")
-        return BoxSet(found.classes[keep][order], scores[order], boxes[order])
+        boxes, scores = found.boxes_px.copy(), found.scores.copy()
+        boxes[is_person], scores[is_person] = self._refiner(pixels, boxes[is_person],
+                                                            scores[is_person])
+        keep = ~is_person
+        persons = np.flatnonzero(is_person)
+        keep[persons[distinct_boxes(boxes[persons], scores[persons],
+                                    self.info.refiner.duplicate_iou)]] = True
+        kept = np.flatnonzero(keep)
+        order = kept[np.argsort(-scores[kept], kind="stable")]
+        return BoxSet(found.classes[order], scores[order], boxes[order])
 
 
 def _average_with_mirror(direct: NDArray[np.float32], mirrored: NDArray[np.float32],

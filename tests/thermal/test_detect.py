@@ -169,5 +169,6 @@ def test_a_person_cut_by_the_frames_edge_is_only_a_candidate(terrain, zones, gob
                                            uncertainty=EXACT_POSE)
                          if d.kind is FindingKind.PERSON]
     assert seen["whole"].confidence >= alarm
-    assert seen["cut"].box_px[1] < 2  # the person's box reaches the frame's top edge
+    # the person's box reaches (to within a few px, as the refiner draws it) the top edge
+    assert seen["cut"].box_px[1] < 4
     assert seen["cut"].confidence < alarm

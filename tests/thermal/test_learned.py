@@ -107,7 +107,8 @@ def test_radiometric_agc_saturates_hot_specks_not_the_scene():
 
 
 @pytest.mark.parametrize("damage", ["missing", "garbage", "no-sidecar", "bad-sidecar",
-                                    "wrong-classes", "no-refiner", "garbage-refiner"])
+                                    "wrong-classes", "no-refiner", "garbage-refiner",
+                                    "refiner-entry-incomplete"])
 def test_a_broken_model_is_named_with_its_fix_never_replaced(tmp_path, damage, monkeypatch):
     model = tmp_path / "m.onnx"
     sidecar = tmp_path / "m.json"
@@ -128,12 +129,16 @@ def test_a_broken_model_is_named_with_its_fix_never_replaced(tmp_path, damage, m
         refiner.unlink()
     elif damage == "garbage-refiner":
         refiner.write_bytes(refiner.read_bytes()[:3000])
+    elif damage == "refiner-entry-incomplete":  # a sidecar from before duplicates were dropped
+        data = json.loads(sidecar.read_text())
+        del data["refiner"]["duplicate_iou"]
+        sidecar.write_text(json.dumps(data))
     else:
         data = json.loads(sidecar.read_text())
         data["classes"] = ["person"]
         sidecar.write_text(json.dumps(data))
     broken = {"no-sidecar": sidecar, "bad-sidecar": sidecar, "no-refiner": refiner,
-              "garbage-refiner": refiner}.get(damage, model)
+              "garbage-refiner": refiner, "refiner-entry-incomplete": sidecar}.get(damage, model)
     with pytest.raises(ModelError) as error:
         BoxDetector(model)
     assert str(broken) in str(error.value)

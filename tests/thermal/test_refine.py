@@ -73,7 +73,8 @@ def val_frames(hituav_val):
 
 
 def test_refined_boxes_fit_real_people_better_than_the_centre_networks(val_frames):
-    """The same candidates, before and after the second look."""
+    """The same candidates (the heat-map cells the run time refines), before and after
+    the second look."""
     raw = BoxDetector(DEFAULT_MODEL, calibrated=False, refine=False)
     assert raw.info.refiner is not None
     refiner = RefinerSession(DEFAULT_MODEL.parent / raw.info.refiner.file,
@@ -81,7 +82,7 @@ def test_refined_boxes_fit_real_people_better_than_the_centre_networks(val_frame
     before, after = [], []
     for frame in val_frames:
         pixels = frame.read_pixels()
-        found = raw.boxes(pixels).of_class(0).above(0.3)
+        found = raw.candidates(pixels, raw.info.refiner.min_raw_score).of_class(0).above(0.3)
         if not len(found):
             continue
         redrawn, joint = refiner(pixels, found.boxes_px, found.scores)
@@ -92,5 +93,43 @@ def test_refined_boxes_fit_real_people_better_than_the_centre_networks(val_frame
         before.extend(fit_before[near])
         after.extend(fit_after[near])
     assert len(before) > 50
-    assert np.mean(after) > np.mean(before) + 0.01, (np.mean(after), np.mean(before))
+    # measured: mean IoU 0.673 -> 0.712, share at IoU >= 0.5 0.866 -> 0.887
+    assert np.mean(after) > np.mean(before) + 0.02, (np.mean(after), np.mean(before))
     assert np.mean(np.array(after) >= 0.5) > np.mean(np.array(before) >= 0.5)
+
+
+def _people_with_a_box_of_their_own(found_px: np.ndarray, persons_px: np.ndarray) -> np.ndarray:
+    """For each person: whether a box fits them (IoU >= 0.5) better than anyone else."""
+    if not len(found_px):
+        return np.zeros(len(persons_px), bool)
+    fit = iou_matrix(found_px, persons_px)
+    own = fit.argmax(axis=1)
+    return np.array([bool((fit[own == j, j] >= 0.5).any()) for j in range(len(persons_px))])
+
+
+def test_people_side_by_side_each_get_a_box_of_their_own(hituav_val):
+    """Two people closer than a body length often share one heat-map peak at stride 4;
+    every cell the refiner looks at is a candidate, so each gets redrawn onto its own
+    person (val, measured: 94 % of such people against 79 % from the peaks alone)."""
+    detector = BoxDetector(DEFAULT_MODEL, calibrated=False)
+    assert detector.info.refiner is not None
+    refiner = RefinerSession(DEFAULT_MODEL.parent / detector.info.refiner.file,
+                             detector.info.refiner.geometry)
+    from_peaks, from_cells = [], []
+    for frame in hituav_val[::2]:
+        persons = frame.persons_px
+        centres = persons[:, :2] + persons[:, 2:] / 2
+        gaps = np.linalg.norm(centres[:, None] - centres[None], axis=2)
+        np.fill_diagonal(gaps, np.inf)
+        close = gaps.min(axis=1, initial=np.inf) < persons[:, 2:].max(axis=1, initial=0)
+        if not close.any():
+            continue
+        pixels = frame.read_pixels()
+        peaks = detector.candidates(pixels).of_class(0).above(0.1)
+        redrawn, _ = refiner(pixels, peaks.boxes_px, peaks.scores)
+        found = detector.boxes(pixels).of_class(0)
+        from_peaks.extend(_people_with_a_box_of_their_own(redrawn, persons)[close])
+        from_cells.extend(_people_with_a_box_of_their_own(found.boxes_px, persons)[close])
+    assert len(from_cells) > 100
+    assert np.mean(from_cells) > np.mean(from_peaks) + 0.08, (np.mean(from_cells),
+                                                              np.mean(from_peaks))
