@@ -36,7 +36,7 @@ demo: $(ASSETS)
 
 test: $(ASSETS) $(BROWSER)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -n 2 --dist loadgroup
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -18,22 +18,6 @@ REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Which tests share a worker when ``make test`` runs two (pytest-xdist, loadgroup).
-
-    Each file stays on one worker, so its module fixtures (a simulated flight, a trained
-    network) are built once; every PostgreSQL and PostGIS test shares one worker too,
-    because they use one test database each and empty it first. Without xdist the marks
-    do nothing.
-    """
-    for item in items:
-        callspec = getattr(item, "callspec", None)
-        backend = callspec.params.get("store_where") if callspec is not None else None
-        group = ("postgresql" if backend in ("postgresql", "postgis")
-                 else item.nodeid.split("::")[0])
-        item.add_marker(pytest.mark.xdist_group(group))
-
-
 @pytest.fixture(scope="session", autouse=True)
 def _no_real_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """Point the default store under a temporary folder for the whole run.

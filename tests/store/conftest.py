@@ -8,7 +8,13 @@ database with PostGIS for the spatial part. The tests empty the dronewatch table
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import hashlib
 import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -27,14 +33,29 @@ def _empty_postgres(url: str) -> None:
             db.execute(f"DROP TABLE IF EXISTS {table} CASCADE")
 
 
+@contextlib.contextmanager
+def _only_user_of(url: str) -> Iterator[None]:
+    """Hold the test database for this test alone, across processes.
+
+    Why: ``make test`` runs two pytest workers (pytest-xdist, one file each at a time),
+    and every test here empties the one test database first.
+    """
+    digest = hashlib.sha256(url.encode()).hexdigest()[:12]
+    with open(Path(tempfile.gettempdir()) / f"dronewatch-test-db-{digest}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
 @pytest.fixture(params=["sqlite", "postgresql", "postgis"])
 def store_where(request, tmp_path):
     """Where a fresh store lives: a SQLite file, or a test PostgreSQL database."""
     if request.param == "sqlite":
-        return tmp_path / "store.sqlite"
+        yield tmp_path / "store.sqlite"
+        return
     url, variable = ((POSTGRES_URL, "DRONEWATCH_TEST_POSTGRES_URL") if request.param == "postgresql"
                      else (POSTGIS_URL, "DRONEWATCH_TEST_POSTGIS_URL"))
     if not url:
         pytest.skip(f"no {request.param} server: set {variable} to run")
-    _empty_postgres(url)
-    return url
+    with _only_user_of(url):
+        _empty_postgres(url)
+        yield url
