@@ -15,8 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 __all__ = ["BoxSet", "average_precision", "centre_hits", "decode_centres", "distinct_boxes",
-           "inside_box",
-           "iou_matrix"]
+           "inside_box", "iou_matrix"]
 
 
 @dataclass(frozen=True, slots=True)
