@@ -137,11 +137,15 @@ class PlanningContext:
         the legs that are part of the search, not a transit.
         """
         pieces: list[list[Point]] = []
-        ends = [(a, b) for polyline in legs for a, b in itertools.pairwise(polyline)]
-        lines = shapely.linestrings(np.array(ends, dtype=float).reshape(-1, 2, 2))
-        # Most legs lie wholly inside (a cheap prepared test); only the rest are cut.
+        ends = np.array([(a, b) for polyline in legs for a, b in itertools.pairwise(polyline)],
+                        dtype=float).reshape(-1, 2, 2)
+        lines = shapely.linestrings(ends)
+        # Most legs are clear (a cheap prepared test); only the rest are cut. Clear as the
+        # router and the final check judge it (with their slack): a leg a route made
+        # around a zone grazes the zone's edge within it, and cutting it at the exact
+        # edge turned a few metres of survey into transit.
         cut = lines.copy()
-        outside = ~shapely.covers(self.allowed, lines)
+        outside = ~self.router.clear_legs(ends[:, 0], ends[:, 1])
         cut[outside] = shapely.intersection(lines[outside], self.allowed)
         for line, inside in zip(lines, cut, strict=True):
             parts = [g for g in getattr(inside, "geoms", [inside])
