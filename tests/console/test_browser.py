@@ -13,6 +13,7 @@ missing. The page may load nothing from outside the console: its CSP allows only
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import shutil
 import time
@@ -27,7 +28,12 @@ from dronewatch.console.serve import _flight
 from dronewatch.geo import LocalFrame
 from dronewatch.map import assets as webassets
 from tests.console.conftest import PASSWORD, make_station, person, serving
-from tests.ops.rehearsal import drone, link, rehearsal
+from tests.ops.rehearsal import SPEEDUP, drone, link, rehearsal
+
+# Half the rehearsals' clock: the simulator (as ArduCopter) drops a mission upload silent
+# for 8 of its seconds, a fifth of a wall second at 40x, and beside a browser and a
+# second drone on two cores the console's upload once paused that long four times over.
+CLOCK = SPEEDUP / 2
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no Chromium on this machine")
@@ -66,9 +72,9 @@ def served(store, tmp_path):
         frames = LatestFrames()
         fly = _flight(store, Settings(store=store.where), tmp_path, lambda _: world.camera.render,
                       frames)
-        urls = [sims.enter_context(drone(site)).url for _ in DRONES]
-        station = make_station(store, urls=urls, connect=link, terrain=world.terrain,
-                               fly=fly, frames=frames)
+        urls = [sims.enter_context(drone(site, speedup=CLOCK)).url for _ in DRONES]
+        station = make_station(store, urls=urls, connect=functools.partial(link, speedup=CLOCK),
+                               terrain=world.terrain, fly=fly, frames=frames)
         try:
             with serving(create_app(station)) as url:
                 try:
