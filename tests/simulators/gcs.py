@@ -19,6 +19,7 @@ from pymavlink import mavutil
 from pymavlink.dialects.v20 import ardupilotmega as mav
 
 REPO_ROOT = __file__.rsplit("/tests/", 1)[0]
+_RECEIVE_BUFFER_BYTES = 4 << 20  # the kernel caps it at net.core.rmem_max
 
 
 def free_udp_port() -> int:
@@ -69,6 +70,12 @@ class Gcs:
                                             dialect="ardupilotmega")
         if key is not None:
             self.m.setup_signing(key, sign_outgoing=True)
+        # The simulator's streams run on its clock (50x: hundreds of messages a wall
+        # second); the default 208 kB socket buffer overflowed on a loaded CI machine and a
+        # CAMERA_FEEDBACK was lost between two reads. Room for seconds of them.
+        port = getattr(self.m, "port", None)
+        if isinstance(port, socket.socket):
+            port.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, _RECEIVE_BUFFER_BYTES)
         self.target = target
         self.history: list[mav.MAVLink_message] = []
         self._lock = threading.Lock()
