@@ -33,7 +33,8 @@ from dronewatch.thermal.onnxcpu import cpu_session
 from dronewatch.thermal.refine import PatchGeometry, RefinerSession
 
 __all__ = ["DEFAULT_MODEL", "MODEL_FORMAT", "REBUILD_COMMAND", "BoxDetector", "ModelError",
-           "ModelInfo", "RefinerInfo", "default_detector", "radiometric_to_agc"]
+           "ModelInfo", "RefinerInfo", "SecondStageInfo", "default_detector",
+           "radiometric_to_agc"]
 
 MODEL_FORMAT = 1
 DEFAULT_MODEL = Path(__file__).parent / "models" / "thermal-centernet.onnx"
@@ -47,16 +48,27 @@ class ModelError(DronewatchError, ValueError):
 
 
 @dataclass(frozen=True, slots=True)
+class SecondStageInfo:
+    """The refiner's second stage a sidecar names: its file (beside the model), and the
+    first stage's joint score below which a candidate is not worth that look."""
+
+    file: str
+    min_score: float
+
+
+@dataclass(frozen=True, slots=True)
 class RefinerInfo:
     """The person refiner a sidecar names: its file (beside the model), how its patches are
-    cut, the raw centre score below which a heat-map cell is not worth a look, and the
-    overlap (IoU) above which a redrawn person box repeats a better one."""
+    cut, the raw centre score below which a heat-map cell is not worth a look, the
+    overlap (IoU) above which a redrawn person box repeats a better one, and its second
+    stage, if any."""
 
     file: str
     geometry: PatchGeometry
     min_raw_score: float
     duplicate_iou: float
     mirror_average: bool = False
+    second_stage: SecondStageInfo | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,11 +125,14 @@ def _read_info(path: Path, sidecar: Path) -> ModelInfo:
 def _refiner_info(raw: dict[str, Any] | None) -> RefinerInfo | None:
     if raw is None:
         return None
+    second = raw.get("second_stage")
     return RefinerInfo(str(raw["file"]), PatchGeometry(int(raw["patch_px"]),
                                                        float(raw["context"]),
                                                        float(raw["min_side_px"])),
                        float(raw["min_raw_score"]), float(raw["duplicate_iou"]),
-                       bool(raw.get("mirror_average", False)))
+                       bool(raw.get("mirror_average", False)),
+                       None if second is None else SecondStageInfo(
+                           str(second["file"]), float(second["min_score"])))
 
 
 class BoxDetector:
@@ -136,14 +151,15 @@ class BoxDetector:
         sidecar says whether the model was calibrated so); None: as the sidecar says.
         Why: a person seen from above has no left or right, so the mirror is a second
         opinion for less than twice the cost, and averaging steadies box sizes.
-    refine
-        Give person candidates the second look of the refiner the sidecar names (see
-        ``dronewatch.thermal.refine``); False only while training that refiner.
+    refine_stages
+        How many stages of the person refiner the sidecar names give person candidates
+        their second look (see ``dronewatch.thermal.refine``): None, all of them; fewer
+        only while training the next stage or measuring what each adds.
     """
 
     def __init__(self, path: Path = DEFAULT_MODEL, *, calibrated: bool = True,
                  threads: int = 1, flip_average: bool | None = None,
-                 refine: bool = True) -> None:
+                 refine_stages: int | None = None) -> None:
         path = Path(path)
         if not path.is_file():
             raise _fail(path, "the detector's model file is missing")
@@ -166,15 +182,18 @@ class BoxDetector:
         if probe.shape[1] != len(self.info.classes) + 4:
             raise _fail(path, f"the network answers {probe.shape[1]} channels but the sidecar "
                         f"names {len(self.info.classes)} classes (+4 box channels)")
-        self._refiner: RefinerSession | None = None
-        if refine and self.info.refiner is not None:
-            self._refiner = _load_refiner(path.parent / self.info.refiner.file,
-                                          self.info.refiner, threads)
+        self.refiners: tuple[RefinerSession, ...] = ()
+        if self.info.refiner is not None:
+            files = [self.info.refiner.file]
+            if self.info.refiner.second_stage is not None:
+                files.append(self.info.refiner.second_stage.file)
+            self.refiners = tuple(_load_refiner(path.parent / file, self.info.refiner, threads)
+                                  for file in files[:refine_stages])
 
     def boxes(self, pixels: NDArray[np.uint8]) -> BoxSet:
         """Candidates of every class in an 8-bit frame (brighter is warmer), boxes in the
         frame's pixels; scores calibrated (0..1) unless built with ``calibrated=False``."""
-        if self._refiner is None or self.info.refiner is None:
+        if not self.refiners or self.info.refiner is None:
             found = self.candidates(pixels)
         else:
             padded, found = self._decoded(pixels, self.info.refiner.min_raw_score)
@@ -226,15 +245,28 @@ class BoxDetector:
 
     def _refined(self, pixels: NDArray[np.uint8], found: BoxSet) -> BoxSet:
         """Person candidates (every heat-map cell worth a look) redrawn and re-scored by
-        the refiner, then each person kept once: of redrawn boxes that repeat one another
-        the best scored stays. The set is re-sorted by score, as the decoder gave it."""
-        assert self._refiner is not None and self.info.refiner is not None
+        the refiner's stages, then each person kept once: of redrawn boxes that repeat
+        one another the best scored stays. The set is re-sorted by score, as the decoder
+        gave it.
+
+        Why a second stage: it was trained on the first stage's own boxes and scores,
+        so it mends what the first stage leaves (val AP50 0.885 -> 0.896, see the model
+        card). It looks only at the candidates the first stage scored from its floor up
+        (two in three); the others keep the first stage's box and score, which are
+        below any alarm or "to check" but still tell a ranking where people are.
+        """
+        assert self.info.refiner is not None
         is_person = found.classes == self.class_index("person")
         boxes, scores = found.boxes_px.copy(), found.scores.copy()
-        boxes[is_person], scores[is_person] = self._refiner(pixels, boxes[is_person],
-                                                            scores[is_person])
-        keep = ~is_person
         persons = np.flatnonzero(is_person)
+        for stage, refiner in enumerate(self.refiners):
+            looked = persons
+            if stage == 1:
+                second = self.info.refiner.second_stage
+                assert second is not None
+                looked = persons[scores[persons] >= second.min_score]
+            boxes[looked], scores[looked] = refiner(pixels, boxes[looked], scores[looked])
+        keep = ~is_person
         keep[persons[distinct_boxes(boxes[persons], scores[persons],
                                     self.info.refiner.duplicate_iou)]] = True
         kept = np.flatnonzero(keep)

@@ -35,7 +35,13 @@ from dronewatch.thermal import BoxDetector, FindingKind, Frame, default_detector
 from dronewatch.thermal.boxes import BoxSet, average_precision
 from dronewatch.thermal.frameio import FrameError, read_frame
 from dronewatch.thermal.placement import flat_ground_scale
-from dronewatch.thermal.training.evaluate import FrameResult, Scores, ap50, scores_at
+from dronewatch.thermal.training.evaluate import (
+    FrameResult,
+    Scores,
+    ap50,
+    frame_bootstrap,
+    scores_at,
+)
 from dronewatch.thermal.training.hituav import LabelledFrame, load_split
 from tests.benchmarks._report import report, wants_json
 
@@ -124,6 +130,10 @@ def main(argv: list[str] | None = None) -> None:
         rows.append(_row(f"{split} {key} (rules, baseline)", scores_at(rules[key], 0.0)))
     total, base = scores_at(ours["all"], 0.0), scores_at(rules["all"], 0.0)
     fps = len(ours["all"]) / seconds
+    spread = frame_bootstrap(ours["all"], 0.0)
+    rows.append(("95 % interval, frames resampled (another draw of frames)",
+                 "recall {:5.3f}-{:5.3f}  precision {:5.3f}-{:5.3f}".format(
+                     *spread["recall"], *spread["precision"])))
     rows.append(("ratio F1 network / rules", f"{total.f1 / max(base.f1, 1e-9):5.2f}"))
     rows.append(("frames per second per core (read, detect, place)",
                  f"network {fps:6.1f}   rules {len(rules['all']) / rule_seconds:6.1f}   "
@@ -134,7 +144,7 @@ def main(argv: list[str] | None = None) -> None:
                  " / ".join(f"{average_precision(pairs, iou):5.3f}" for iou in (0.1, 0.3, 0.5))))
     ap = ap50(candidates)
     if detector.info.refiner is not None:
-        alone = BoxDetector(detector.path, calibrated=False, refine=False)
+        alone = BoxDetector(detector.path, calibrated=False, refine_stages=0)
         rows.append(("AP50 of the centre network alone (no refiner)",
                      f"{ap50(network_candidates(frames, alone)):5.3f}"))
     report("HIT-UAV real thermal frames, person detector", rows,

@@ -108,14 +108,17 @@ def test_radiometric_agc_saturates_hot_specks_not_the_scene():
 
 @pytest.mark.parametrize("damage", ["missing", "garbage", "no-sidecar", "bad-sidecar",
                                     "wrong-classes", "no-refiner", "garbage-refiner",
-                                    "refiner-entry-incomplete"])
+                                    "refiner-entry-incomplete", "no-second-stage",
+                                    "second-stage-entry-incomplete"])
 def test_a_broken_model_is_named_with_its_fix_never_replaced(tmp_path, damage, monkeypatch):
     model = tmp_path / "m.onnx"
     sidecar = tmp_path / "m.json"
     shutil.copy(DEFAULT_MODEL, model)
     shutil.copy(DEFAULT_MODEL.with_suffix(".json"), sidecar)
     refiner = tmp_path / json.loads(sidecar.read_text())["refiner"]["file"]
-    shutil.copy(DEFAULT_MODEL.parent / refiner.name, refiner)
+    second = tmp_path / json.loads(sidecar.read_text())["refiner"]["second_stage"]["file"]
+    for stage in (refiner, second):
+        shutil.copy(DEFAULT_MODEL.parent / stage.name, stage)
     BoxDetector(model)  # whole, the copy loads
     if damage == "missing":
         model.unlink()
@@ -133,12 +136,20 @@ def test_a_broken_model_is_named_with_its_fix_never_replaced(tmp_path, damage, m
         data = json.loads(sidecar.read_text())
         del data["refiner"]["duplicate_iou"]
         sidecar.write_text(json.dumps(data))
+    elif damage == "no-second-stage":
+        second.unlink()
+    elif damage == "second-stage-entry-incomplete":
+        data = json.loads(sidecar.read_text())
+        del data["refiner"]["second_stage"]["min_score"]
+        sidecar.write_text(json.dumps(data))
     else:
         data = json.loads(sidecar.read_text())
         data["classes"] = ["person"]
         sidecar.write_text(json.dumps(data))
     broken = {"no-sidecar": sidecar, "bad-sidecar": sidecar, "no-refiner": refiner,
-              "garbage-refiner": refiner, "refiner-entry-incomplete": sidecar}.get(damage, model)
+              "garbage-refiner": refiner, "refiner-entry-incomplete": sidecar,
+              "no-second-stage": second, "second-stage-entry-incomplete": sidecar,
+              }.get(damage, model)
     with pytest.raises(ModelError) as error:
         BoxDetector(model)
     assert str(broken) in str(error.value)

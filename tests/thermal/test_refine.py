@@ -75,7 +75,7 @@ def val_frames(hituav_val):
 def test_refined_boxes_fit_real_people_better_than_the_centre_networks(val_frames):
     """The same candidates (the heat-map cells the run time refines), before and after
     the second look."""
-    raw = BoxDetector(DEFAULT_MODEL, calibrated=False, refine=False)
+    raw = BoxDetector(DEFAULT_MODEL, calibrated=False, refine_stages=0)
     assert raw.info.refiner is not None
     refiner = RefinerSession(DEFAULT_MODEL.parent / raw.info.refiner.file,
                              raw.info.refiner.geometry)
@@ -133,3 +133,18 @@ def test_people_side_by_side_each_get_a_box_of_their_own(hituav_val):
     assert len(from_cells) > 100
     assert np.mean(from_cells) > np.mean(from_peaks) + 0.08, (np.mean(from_cells),
                                                               np.mean(from_peaks))
+
+
+def test_the_second_stage_ranks_real_people_better_than_the_first_alone(hituav_val):
+    """The second stage learned from the first stage's own boxes and scores: on every
+    other val frame AP50 rises (measured 0.865 -> 0.883; on thirds of val +0.004 to
+    +0.017, never down), and the shipped sidecar names both stages."""
+    from dronewatch.thermal.boxes import average_precision
+
+    one = BoxDetector(DEFAULT_MODEL, calibrated=False, refine_stages=1)
+    both = BoxDetector(DEFAULT_MODEL, calibrated=False)
+    assert len(one.refiners) == 1 and len(both.refiners) == 2
+    frames = hituav_val[::2]
+    first, second = ([(d.boxes(f.read_pixels()).of_class(0), f.persons_px) for f in frames]
+                     for d in (one, both))
+    assert average_precision(second, 0.5) > average_precision(first, 0.5) + 0.01

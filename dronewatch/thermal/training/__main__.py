@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -43,8 +44,13 @@ def main(argv: list[str] | None = None) -> int:
                         help="skip training: export and calibrate this checkpoint (.pt)")
     parser.add_argument("--refiner-epochs", type=int, default=16,
                         help="epochs of the person refiner (0: none)")
+    parser.add_argument("--refiner-stages", type=int, choices=(1, 2), default=2,
+                        help="stages of the person refiner (the second learns from the first)")
     parser.add_argument("--refine-only", action="store_true",
                         help="keep the centre network already in --out; train its refiner")
+    parser.add_argument("--second-stage-only", action="store_true",
+                        help="keep the centre network and the refiner's first stage already "
+                             "in --out; train the second stage")
     args = parser.parse_args(argv)
     try:
         import torch  # noqa: F401
@@ -69,12 +75,16 @@ def main(argv: list[str] | None = None) -> int:
     command = "python -m dronewatch.thermal.training " + " ".join(argv or sys.argv[1:])
     from dronewatch.thermal.training.calibrate import calibrate  # needs the run time only
 
-    if args.refine_only:
-        if not onnx_path.with_suffix(".json").is_file():
+    sidecar = json.loads(onnx_path.with_suffix(".json").read_text()) if (
+        onnx_path.with_suffix(".json").is_file()) else {}
+    first_stage = 1 if args.second_stage_only else 0
+    if args.refine_only or args.second_stage_only:
+        if not sidecar or (args.second_stage_only and "refiner" not in sidecar):
             print(f"{onnx_path.with_suffix('.json')}: --refine-only needs the centre network "
-                  "and its sidecar in --out", file=sys.stderr)
+                  "and its sidecar in --out (--second-stage-only also its refiner)",
+                  file=sys.stderr)
             return 1
-        training = json.loads(onnx_path.with_suffix(".json").read_text())["training"]
+        training = sidecar["training"]
     else:
         settings = TrainSettings(epochs=args.epochs, seed=args.seed, eval_every=args.eval_every)
         if args.from_checkpoint:
@@ -86,28 +96,39 @@ def main(argv: list[str] | None = None) -> int:
         training = {"commit": commit, "seed": args.seed, "epochs": args.epochs,
                     "train_frames": len(train_frames), "command": command}
         calibrate(onnx_path, val_frames, training, log, flip_average=args.flip_average)
-    if args.refiner_epochs:
-        from dronewatch.thermal.training.refiner import RefinerSettings
-        refiner = _train_refiner(onnx_path, train_frames,
-                                 RefinerSettings(epochs=args.refiner_epochs, seed=args.seed), log)
-        training = {**training, "refiner": {"commit": commit, "seed": args.seed,
-                                            "epochs": args.refiner_epochs, "command": command}}
+    if not args.refiner_epochs:
+        return 0
+    from dronewatch.thermal.training.refiner import SECOND_STAGE, RefinerSettings
+
+    stages = [RefinerSettings(epochs=args.refiner_epochs, seed=args.seed),
+              replace(SECOND_STAGE, epochs=args.refiner_epochs, seed=args.seed)]
+    refiner = {k: v for k, v in sidecar.get("refiner", {}).items() if k != "second_stage"}
+    for stage in range(first_stage, args.refiner_stages):
+        entry = _train_refiner(onnx_path, train_frames, stages[stage], stage, log)
+        refiner = entry if stage == 0 else {**refiner, "second_stage": entry}
+        key = "refiner" if stage == 0 else "refiner_second_stage"
+        training = {**training, key: {"commit": commit, "seed": args.seed,
+                                      "epochs": args.refiner_epochs, "command": command}}
         calibrate(onnx_path, val_frames, training, log, flip_average=args.flip_average,
                   refiner=refiner)
     return 0
 
 
 def _train_refiner(onnx_path: Path, train_frames: list[LabelledFrame],
-                   settings: RefinerSettings, log: Callable[[str], None]) -> dict[str, Any]:
-    """Train the person refiner on the centre network's candidates; its sidecar entry."""
+                   settings: RefinerSettings, stage: int, log: Callable[[str], None],
+                   ) -> dict[str, Any]:
+    """Train stage ``stage`` (0: the first) of the person refiner on the candidates of the
+    centre network and the stages before it; its sidecar entry."""
     from dronewatch.thermal.learned import BoxDetector
     from dronewatch.thermal.training.refiner import export_refiner, train_refiner
 
-    detector = BoxDetector(onnx_path, calibrated=False, refine=False)
+    detector = BoxDetector(onnx_path, calibrated=False, refine_stages=stage)
     model = train_refiner(detector, train_frames, settings, log)
-    path = onnx_path.with_name(f"{REFINER_NAME}.onnx")
+    path = onnx_path.with_name(f"{REFINER_NAME}{'' if stage == 0 else stage + 1}.onnx")
     export_refiner(model, path, settings.geometry.patch_px)
     log(f"exported {path}")
+    if stage > 0:
+        return {"file": path.name, "min_score": settings.min_raw_score}
     geometry = settings.geometry
     return {"file": path.name, "patch_px": geometry.patch_px, "context": geometry.context,
             "min_side_px": geometry.min_side_px, "min_raw_score": settings.min_raw_score,

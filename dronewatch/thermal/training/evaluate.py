@@ -15,7 +15,8 @@ from numpy.typing import NDArray
 from dronewatch.thermal.boxes import BoxSet, average_precision, centre_hits
 from dronewatch.thermal.training.hituav import LabelledFrame
 
-__all__ = ["FrameResult", "Scores", "ap50", "hits_and_scores", "run_frames", "scores_at"]
+__all__ = ["FrameResult", "Scores", "ap50", "frame_bootstrap", "hits_and_scores", "run_frames",
+           "scores_at"]
 
 PERSON = 0
 
@@ -89,3 +90,26 @@ def hits_and_scores(results: Iterable[FrameResult]) -> tuple[NDArray[np.float64]
         hits.append(centre_hits(result.found.boxes_px, result.labels_px))
     return (np.concatenate(scores).astype(np.float64) if scores else np.zeros(0),
             np.concatenate(hits) if hits else np.zeros(0, bool))
+
+
+def frame_bootstrap(results: Sequence[FrameResult], threshold: float, *, draws: int = 1000,
+                    seed: int = 0, level: float = 0.95,
+                    ) -> dict[str, tuple[float, float]]:
+    """Intervals of recall and precision at ``threshold`` over frames drawn again with
+    replacement (``level`` central share of ``draws`` resamples).
+
+    Why frames, not detections: people and clutter come in groups (a crowd on a square,
+    a row of lamp posts), so one frame's detections are not independent; the held-out
+    frames the station will be judged on are another draw of frames, and this says how
+    far such a draw may land from the figures measured here.
+    """
+    counts = np.array([[s.labels, s.found, s.detections, s.true_detections]
+                       for s in (scores_at([r], threshold) for r in results)], np.float64)
+    rng = np.random.default_rng(seed)
+    picks = rng.integers(0, len(counts), (draws, len(counts)))
+    totals = counts[picks].sum(axis=1)
+    recall = totals[:, 1] / np.maximum(totals[:, 0], 1)
+    precision = totals[:, 3] / np.maximum(totals[:, 2], 1)
+    tail = (1 - level) / 2 * 100
+    return {name: (float(np.percentile(v, tail)), float(np.percentile(v, 100 - tail)))
+            for name, v in (("recall", recall), ("precision", precision))}
