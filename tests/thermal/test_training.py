@@ -49,7 +49,7 @@ def test_training_end_to_end_on_a_tiny_set_writes_a_model_the_detector_loads(tmp
     make_hituav(tmp_path / "data", np.random.default_rng(0))
     out = tmp_path / "model"
     assert main(["--data", str(tmp_path / "data"), "--out", str(out), "--epochs", "2",
-                 "--refiner-epochs", "1"]) == 0
+                 "--refiner-epochs", "1", "--second-stage-epochs", "1"]) == 0
     onnx, sidecar = out / "thermal-centernet.onnx", out / "thermal-centernet.json"
     assert onnx.stat().st_size > 10_000
     card = json.loads(sidecar.read_text())
@@ -68,8 +68,8 @@ def test_training_end_to_end_on_a_tiny_set_writes_a_model_the_detector_loads(tmp
     assert ((found.scores >= 0) & (found.scores <= 1)).all()
     # the second stage alone, again, on the first stage already there
     (out / second["file"]).unlink()
-    assert main(["--data", str(tmp_path / "data"), "--out", str(out), "--epochs", "2",
-                 "--refiner-epochs", "1", "--second-stage-only"]) == 0
+    assert main(["--data", str(tmp_path / "data"), "--out", str(out),
+                 "--second-stage-epochs", "1", "--second-stage-only"]) == 0
     assert json.loads(sidecar.read_text())["refiner"] == card["refiner"]
     assert len(BoxDetector(onnx).refiners) == 2
 

@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from dronewatch.thermal.training.refiner import RefinerSettings
 
 MODEL_NAME = "thermal-centernet"
+#: measured on val: 12 epochs 0.896 AP50, 16 epochs 0.889 (one run each)
+SECOND_STAGE_EPOCHS = 12
 REFINER_NAME = "thermal-refiner"
 
 
@@ -46,6 +48,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="epochs of the person refiner (0: none)")
     parser.add_argument("--refiner-stages", type=int, choices=(1, 2), default=2,
                         help="stages of the person refiner (the second learns from the first)")
+    parser.add_argument("--second-stage-epochs", type=int, default=SECOND_STAGE_EPOCHS,
+                        help="epochs of the refiner's second stage")
     parser.add_argument("--refine-only", action="store_true",
                         help="keep the centre network already in --out; train its refiner")
     parser.add_argument("--second-stage-only", action="store_true",
@@ -101,14 +105,14 @@ def main(argv: list[str] | None = None) -> int:
     from dronewatch.thermal.training.refiner import SECOND_STAGE, RefinerSettings
 
     stages = [RefinerSettings(epochs=args.refiner_epochs, seed=args.seed),
-              replace(SECOND_STAGE, epochs=args.refiner_epochs, seed=args.seed)]
+              replace(SECOND_STAGE, epochs=args.second_stage_epochs, seed=args.seed)]
     refiner = {k: v for k, v in sidecar.get("refiner", {}).items() if k != "second_stage"}
     for stage in range(first_stage, args.refiner_stages):
         entry = _train_refiner(onnx_path, train_frames, stages[stage], stage, log)
         refiner = entry if stage == 0 else {**refiner, "second_stage": entry}
         key = "refiner" if stage == 0 else "refiner_second_stage"
         training = {**training, key: {"commit": commit, "seed": args.seed,
-                                      "epochs": args.refiner_epochs, "command": command}}
+                                      "epochs": stages[stage].epochs, "command": command}}
         calibrate(onnx_path, val_frames, training, log, flip_average=args.flip_average,
                   refiner=refiner)
     return 0
