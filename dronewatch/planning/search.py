@@ -220,7 +220,8 @@ def plan_coverage(ctx: PlanningContext, *, zone_id: str | None = None,
         target, spacing, speed_mps=speed, turn_s=turn, forbidden=ctx.no_fly)
     if not (math.isfinite(apart_m) and apart_m >= 0):
         raise PlanningError(f"apart_m: must be a number >= 0, got {apart_m!r}")
-    parts = _split(ctx, target, drones, angle, spacing, weights) if drones > 1 else [target]
+    parts = (_split(ctx, target, drones, angle, spacing, weights, min_width_m=apart_m + spacing)
+             if drones > 1 else [target])
     plans = []
     for index, part in enumerate(parts):
         flown = _clear_of(part, [p for p in parts if p is not part], apart_m / 2)
@@ -266,14 +267,25 @@ def plan_coverage(ctx: PlanningContext, *, zone_id: str | None = None,
 
 
 def _split(ctx: PlanningContext, region: shapely.Geometry, k: int, angle: float,
-           spacing: float, weights: Sequence[float] | None = None) -> list[shapely.Geometry]:
+           spacing: float, weights: Sequence[float] | None = None, *,
+           min_width_m: float = 0.0) -> list[shapely.Geometry]:
     """Cut across the lanes into ``k`` parts of about equal flight time (with transits),
-    or of flight times in proportion to ``weights``."""
+    or of flight times in proportion to ``weights``, none narrower along the lanes than
+    ``min_width_m``.
+
+    Why the floor: a part is flown ``apart_m / 2`` inside each cut, so a drone with a
+    small share of a long strip (many short lanes) was handed a part thinner than that
+    margin: nothing of it left to fly. Such a part is widened, its neighbours narrowed.
+    """
     share = [1.0 / k] * k if weights is None else [w / sum(weights) for w in weights]
     centre = region.centroid
     turned = affinity.rotate(region, -angle, origin=centre)
     min_x, min_y, max_x, max_y = turned.bounds
     speed, turn = ctx.airframe.cruise_speed_mps, ctx.airframe.turn_s
+    if k * min_width_m > max_x - min_x:
+        raise PlanningError(f"too small for {k} drones: each share must be at least "
+                            f"{min_width_m:.0f} m along the lanes, the area is "
+                            f"{max_x - min_x:.0f} m; fly it with fewer")
 
     def piece(lo: float, hi: float) -> shapely.Geometry:
         cut = turned.intersection(shapely.box(lo, min_y - 1, hi, max_y + 1))
@@ -291,12 +303,29 @@ def _split(ctx: PlanningContext, region: shapely.Geometry, k: int, angle: float,
         total = sum(times)
         widths = [(cuts[i + 1] - cuts[i]) * (total * share[i] / times[i] if times[i] else 1.0)
                   ** 0.7 for i in range(k)]
-        scale = (max_x - min_x) / sum(widths)
         cuts = [min_x]
-        for w in widths:
-            cuts.append(cuts[-1] + w * scale)
+        for w in _at_least(widths, max_x - min_x, min_width_m):
+            cuts.append(cuts[-1] + w)
         cuts[-1] = max_x
     return [p for p in (piece(cuts[i], cuts[i + 1]) for i in range(k)) if not p.is_empty]
+
+
+def _at_least(widths: Sequence[float], total: float, floor: float) -> list[float]:
+    """``widths`` scaled to add up to ``total``, each at least ``floor`` (which the
+    caller keeps ``<= total / len(widths)``): the parts held at the floor take what they
+    need, the others share the rest in proportion."""
+    held = [False] * len(widths)
+    while True:
+        free = sum(w for w, h in zip(widths, held, strict=True) if not h)
+        scale = (total - floor * sum(held)) / free
+        scaled = [floor if h else w * scale for w, h in zip(widths, held, strict=True)]
+        low = [i for i, w in enumerate(scaled) if not held[i] and w < floor]
+        if not low:
+            return scaled
+        for i in low:
+            held[i] = True
+        if all(held):
+            return [floor] * len(widths)
 
 
 def plan_search(ctx: PlanningContext, *, lat_deg: float, lon_deg: float, radius_m: float = 800.0,
