@@ -29,6 +29,7 @@ from numpy.typing import NDArray
 
 from dronewatch.errors import DronewatchError
 from dronewatch.thermal.boxes import BoxSet, decode_centres, distinct_boxes
+from dronewatch.thermal.netinput import network_levels
 from dronewatch.thermal.onnxcpu import cpu_session
 from dronewatch.thermal.refine import PatchGeometry, RefinerSession
 
@@ -60,8 +61,9 @@ class SecondStageInfo:
 class RefinerInfo:
     """The person refiner a sidecar names: its file (beside the model), how its patches are
     cut, the raw centre score below which a heat-map cell is not worth a look, the
-    overlap (IoU) above which a redrawn person box repeats a better one, and its second
-    stage, if any."""
+    overlap (IoU) above which a redrawn person box repeats a better one, its second
+    stage, if any, and the overlap above which a candidate's box, before a stage, repeats
+    a better one's so closely that the stage does not look at it (1: every one looked at)."""
 
     file: str
     geometry: PatchGeometry
@@ -69,6 +71,7 @@ class RefinerInfo:
     duplicate_iou: float
     mirror_average: bool = False
     second_stage: SecondStageInfo | None = None
+    repeat_iou: float = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +135,8 @@ def _refiner_info(raw: dict[str, Any] | None) -> RefinerInfo | None:
                        float(raw["min_raw_score"]), float(raw["duplicate_iou"]),
                        bool(raw.get("mirror_average", False)),
                        None if second is None else SecondStageInfo(
-                           str(second["file"]), float(second["min_score"])))
+                           str(second["file"]), float(second["min_score"])),
+                       float(raw.get("repeat_iou", 1.0)))
 
 
 class BoxDetector:
@@ -222,7 +226,7 @@ class BoxDetector:
         pad_h, pad_w = -height % _MULTIPLE_PX, -width % _MULTIPLE_PX
         if pad_h or pad_w:
             pixels = cv2.copyMakeBorder(pixels, 0, pad_h, 0, pad_w, cv2.BORDER_REPLICATE)
-        tensor = ((pixels.astype(np.float32) - 128.0) / 64.0)[None, None]
+        tensor = network_levels(pixels)[None, None]
         if self.flip_average:
             direct = self._session.run(None, {self._input: tensor})[0][0]
             mirrored = self._session.run(None, {self._input: np.ascontiguousarray(
@@ -254,24 +258,41 @@ class BoxDetector:
         card). It looks only at the candidates the first stage scored from its floor up
         (two in three); the others keep the first stage's box and score, which are
         below any alarm or "to check" but still tell a ranking where people are.
+
+        Why repeats are not looked at: neighbouring cells of one person decode to nearly
+        the same box, and a stage redraws nearly the same boxes alike. Before the first
+        stage a cell whose box repeats a better cell's (IoU above ``repeat_iou``) is
+        dropped; before the second, such a box keeps the first stage's answer. On val
+        that is 29 % fewer patches for the same AP50 (0.8958 -> 0.8953; model card).
         """
-        assert self.info.refiner is not None
+        refiner = self.info.refiner
+        assert refiner is not None
         is_person = found.classes == self.class_index("person")
         boxes, scores = found.boxes_px.copy(), found.scores.copy()
-        persons = np.flatnonzero(is_person)
-        for stage, refiner in enumerate(self.refiners):
+        persons = self._unrepeated(np.flatnonzero(is_person), boxes, scores)
+        for stage, refine in enumerate(self.refiners):
             looked = persons
             if stage == 1:
-                second = self.info.refiner.second_stage
-                assert second is not None
-                looked = persons[scores[persons] >= second.min_score]
-            boxes[looked], scores[looked] = refiner(pixels, boxes[looked], scores[looked])
+                assert refiner.second_stage is not None
+                looked = self._unrepeated(
+                    persons[scores[persons] >= refiner.second_stage.min_score], boxes, scores)
+            boxes[looked], scores[looked] = refine(pixels, boxes[looked], scores[looked])
         keep = ~is_person
         keep[persons[distinct_boxes(boxes[persons], scores[persons],
-                                    self.info.refiner.duplicate_iou)]] = True
+                                    refiner.duplicate_iou)]] = True
         kept = np.flatnonzero(keep)
         order = kept[np.argsort(-scores[kept], kind="stable")]
         return BoxSet(found.classes[order], scores[order], boxes[order])
+
+    def _unrepeated(self, candidates: NDArray[np.int64], boxes: NDArray[np.float32],
+                    scores: NDArray[np.float32]) -> NDArray[np.int64]:
+        """``candidates`` (indices, in order) without those whose box repeats a better
+        one's by more than the refiner's ``repeat_iou``."""
+        assert self.info.refiner is not None
+        if self.info.refiner.repeat_iou >= 1.0:
+            return candidates
+        return np.sort(candidates[distinct_boxes(boxes[candidates], scores[candidates],
+                                                 self.info.refiner.repeat_iou)])
 
 
 def _average_with_mirror(direct: NDArray[np.float32], mirrored: NDArray[np.float32],

@@ -59,14 +59,26 @@ def _temperatures(frame: Frame, box_px: NDArray[np.float32]) -> tuple[float, flo
     if x1 <= x0 or y1 <= y0:
         x0, y0 = min(max(int(x + w / 2), 0), width - 1), min(max(int(y + h / 2), 0), height - 1)
         x1, y1 = x0 + 1, y0 + 1
-    inside = frame.pixels[y0:y1, x0:x1].astype(np.float64)
+    inside = frame.pixels[y0:y1, x0:x1]
     pad = max(int(max(w, h)), 2)
     ry0, rx0 = max(y0 - pad, 0), max(x0 - pad, 0)
-    ring = frame.pixels[ry0:y1 + pad, rx0:x1 + pad].astype(np.float64)
-    mask = np.ones(ring.shape, bool)
-    mask[y0 - ry0:y1 - ry0, x0 - rx0:x1 - rx0] = False
-    around = float(np.median(ring[mask])) if mask.any() else float(inside.min())
-    return float(inside.max()), float(inside.mean()), around
+    window = frame.pixels[ry0:y1 + pad, rx0:x1 + pad]
+    top, bottom, left, right = y0 - ry0, y1 - ry0, x0 - rx0, x1 - rx0
+    ring = np.concatenate([window[:top].ravel(), window[bottom:].ravel(),
+                           window[top:bottom, :left].ravel(),
+                           window[top:bottom, right:].ravel()])
+    around = _median(ring) if ring.size else float(inside.min())
+    return float(inside.max()), float(inside.mean(dtype=np.float64)), around
+
+
+def _median(values: NDArray) -> float:
+    """np.median's answer at a fraction of its cost on the few thousand values of a ring
+    (it is taken for every candidate of every frame)."""
+    half = values.size // 2
+    if values.size % 2:
+        return float(np.partition(values, half)[half])
+    low, high = np.partition(values, (half - 1, half))[half - 1:half + 1]
+    return (float(low) + float(high)) / 2
 
 
 @dataclass(frozen=True, slots=True)

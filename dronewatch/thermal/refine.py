@@ -21,6 +21,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from dronewatch.thermal.netinput import network_levels
 from dronewatch.thermal.onnxcpu import cpu_session
 
 __all__ = ["PatchGeometry", "RefinerSession", "apply_deltas", "box_deltas", "cut_patches",
@@ -86,7 +87,7 @@ def apply_deltas(boxes_px: NDArray[np.float32], deltas: NDArray[np.float32],
 
 def network_patches(patches: NDArray[np.uint8]) -> NDArray[np.float32]:
     """Patches at the refiner's input scale (as the centre network's: about -2..2)."""
-    return ((patches.astype(np.float32) - 128.0) / 64.0)[:, None]
+    return network_levels(patches)[:, None]
 
 
 def side_features(heat: NDArray[np.float32], sides_px: NDArray[np.float32],

@@ -3,6 +3,9 @@ on real val frames boxes that fit the labelled people better than the centre net
 
 from __future__ import annotations
 
+import json
+import shutil
+
 import cv2
 import numpy as np
 import pytest
@@ -148,3 +151,38 @@ def test_the_second_stage_ranks_real_people_better_than_the_first_alone(hituav_v
     first, second = ([(d.boxes(f.read_pixels()).of_class(0), f.persons_px) for f in frames]
                      for d in (one, both))
     assert average_precision(second, 0.5) > average_precision(first, 0.5) + 0.01
+
+
+class _Counting:
+    """A refiner stage that counts the patches it is shown."""
+
+    def __init__(self, stage):
+        self.stage, self.patches = stage, 0
+
+    def __call__(self, pixels, boxes_px, heat):
+        self.patches += len(boxes_px)
+        return self.stage(pixels, boxes_px, heat)
+
+
+def test_a_candidate_repeating_a_better_one_is_not_looked_at_again(hituav_val, tmp_path):
+    """Neighbouring heat-map cells of one person decode to nearly one box: looking at
+    each costs patches and finds nobody new (val, measured: 62 -> 44 patches a frame,
+    AP50 0.8958 -> 0.8953)."""
+    from dronewatch.thermal.boxes import average_precision
+
+    for path in DEFAULT_MODEL.parent.glob("*.onnx"):
+        shutil.copy(path, tmp_path / path.name)
+    sidecar = json.loads(DEFAULT_MODEL.with_suffix(".json").read_text())
+    assert sidecar["refiner"]["repeat_iou"] < 1.0
+    sidecar["refiner"]["repeat_iou"] = 1.0
+    (tmp_path / DEFAULT_MODEL.with_suffix(".json").name).write_text(json.dumps(sidecar))
+    shipped = BoxDetector(DEFAULT_MODEL, calibrated=False)
+    every = BoxDetector(tmp_path / DEFAULT_MODEL.name, calibrated=False)
+    for detector in (shipped, every):
+        detector.refiners = tuple(_Counting(stage) for stage in detector.refiners)
+    frames = hituav_val[1::3]
+    found = [[(d.boxes(f.read_pixels()).of_class(0), f.persons_px) for f in frames]
+             for d in (shipped, every)]
+    counts = [sum(stage.patches for stage in d.refiners) for d in (shipped, every)]
+    assert counts[0] < 0.8 * counts[1], counts
+    assert average_precision(found[0], 0.5) >= average_precision(found[1], 0.5) - 0.005

@@ -270,6 +270,21 @@ def test_burned_in_text_is_masked(name):
     assert outside.mean() <= 0.02
 
 
+def test_a_word_of_touching_letters_is_text_and_two_strokes_below_it_are_not():
+    # one thin zigzag (anti-aliased letters run together: one component, seven letters
+    # wide) above and right of two lone strokes. Letters were once counted in labelling
+    # order but read in left-to-right order: the strokes got the word's seven letters
+    # and were masked, the word got one and was not.
+    levels = np.full((240, 320), 60, np.uint8)
+    zigzag = np.array([(200 + 4 * k, 30 if k % 2 else 40) for k in range(11)], np.int32)
+    cv2.polylines(levels, [zigzag], False, 255, 1)
+    for x in (20, 34):
+        cv2.line(levels, (x, 150), (x + 4, 160), 255, 1)
+    mask = overlay_mask(levels)
+    assert mask[30:41, 200:241].all()
+    assert not mask[140:170, 10:50].any()
+
+
 @pytest.mark.parametrize("name", ["M30T/DJI_0001_R.JPG", "M30T/DJI_0003_R.JPG",
                                   "M30T/DJI_0015_R.JPG", "M3T/DJI_0002_R.JPG"])
 def test_scenes_without_text_keep_nearly_all_their_pixels(name):

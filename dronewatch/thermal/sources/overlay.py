@@ -43,24 +43,41 @@ def _half_width_px(labels: NDArray[np.int32], label: int, x: int, y: int, w: int
     return float(cv2.distanceTransform(own, cv2.DIST_L2, 3).max())
 
 
+def _tall_bands(strokes: NDArray[np.uint8]) -> list[tuple[int, int]]:
+    """Row ranges holding every stroke that could be a glyph: runs of at least ``_MIN_H``
+    rows with ink, each with the blank row either side (where the frame has one).
+
+    Why: a component spans only rows with ink, so one as tall as a glyph lies in such a
+    run; labelling those runs alone (a fifth of a frame's rows on HIT-UAV) finds the same
+    glyphs at a fraction of the cost. The blank rows keep a stroke's distance to the
+    blank above and below it as in the whole frame."""
+    inked = np.concatenate([[False], strokes.any(axis=1), [False]])
+    edges = np.flatnonzero(inked[1:] != inked[:-1])
+    rows = len(strokes)
+    return [(max(start - 1, 0), min(stop + 1, rows))
+            for start, stop in zip(edges[::2], edges[1::2], strict=True)
+            if stop - start >= _MIN_H]
+
+
 def _glyph_lines(strokes: NDArray[np.uint8]) -> list[tuple[int, int, int, int]]:
     if cv2.countNonZero(strokes) < MIN_GLYPHS * _MIN_H:  # too little ink for a line of text
         return []
-    # BBDT: the same components as OpenCV's default labelling, in half its time here
-    count, labels, stats, _ = cv2.connectedComponentsWithStatsWithAlgorithm(
-        strokes, 8, cv2.CV_32S, cv2.CCL_BBDT)
     glyphs = []
-    for label, (x, y, w, h, area) in enumerate(stats[1:count], start=1):
-        if not (_MIN_H <= h <= _MAX_H and 1 <= w <= 8 * h and area <= 0.65 * w * h):
-            continue
-        # strokes of a font are thin for their height; windows and bodies are filled
-        if _half_width_px(labels, label, x, y, w, h) <= max(1.5, 0.15 * h):
-            glyphs.append((int(x), int(y), int(w), int(h)))
+    for top, bottom in _tall_bands(strokes):
+        # BBDT: the same components as OpenCV's default labelling, in half its time here
+        count, labels, stats, _ = cv2.connectedComponentsWithStatsWithAlgorithm(
+            strokes[top:bottom], 8, cv2.CV_32S, cv2.CCL_BBDT)
+        for label, (x, y, w, h, area) in enumerate(stats[1:count], start=1):
+            if not (_MIN_H <= h <= _MAX_H and 1 <= w <= 8 * h and area <= 0.65 * w * h):
+                continue
+            # strokes of a font are thin for their height; windows and bodies are filled
+            if _half_width_px(labels, label, x, y, w, h) <= max(1.5, 0.15 * h):
+                glyphs.append((int(x), int(y + top), int(w), int(h)))
+    glyphs.sort()  # by x: the line search below walks rightwards
     # touching glyphs (anti-aliased small fonts) form one component: count its letters
     letters = [max(1, round(w / (0.6 * h))) for _, _, w, h in glyphs]
     if sum(letters) < MIN_GLYPHS:
         return []
-    glyphs.sort()
     parent = list(range(len(glyphs)))
 
     def find(i: int) -> int:

@@ -21,6 +21,7 @@ from rich.console import Console
 from rich.progress import Progress, TimeElapsedColumn
 
 from dronewatch.thermal.boxes import BoxSet, decode_centres
+from dronewatch.thermal.netinput import network_levels
 from dronewatch.thermal.training.augment import Augment, random_crop
 from dronewatch.thermal.training.evaluate import ap50, run_frames, scores_at
 from dronewatch.thermal.training.hituav import LabelledFrame
@@ -56,7 +57,7 @@ class TrainSettings:
 
 def network_input(pixels: NDArray[np.uint8]) -> NDArray[np.float32]:
     """8-bit display levels to the network's input scale (about -2..2)."""
-    return ((pixels.astype(np.float32) - 128.0) / 64.0)[None, None]
+    return network_levels(pixels)[None, None]
 
 
 def _batch(images: list[NDArray[np.uint8]], frames: list[LabelledFrame], picks: NDArray,
