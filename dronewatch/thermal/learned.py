@@ -270,12 +270,11 @@ class BoxDetector:
         is_person = found.classes == self.class_index("person")
         boxes, scores = found.boxes_px.copy(), found.scores.copy()
         persons = self._unrepeated(np.flatnonzero(is_person), boxes, scores)
-        for stage, refine in enumerate(self.refiners):
-            looked = persons
-            if stage == 1:
-                assert refiner.second_stage is not None
-                looked = self._unrepeated(
-                    persons[scores[persons] >= refiner.second_stage.min_score], boxes, scores)
+        second = refiner.second_stage
+        floors = (None, None if second is None else second.min_score)
+        for refine, floor in zip(self.refiners, floors, strict=False):
+            looked = persons if floor is None else self._unrepeated(
+                persons[scores[persons] >= floor], boxes, scores)
             boxes[looked], scores[looked] = refine(pixels, boxes[looked], scores[looked])
         keep = ~is_person
         keep[persons[distinct_boxes(boxes[persons], scores[persons],
