@@ -72,6 +72,9 @@ def test_training_end_to_end_on_a_tiny_set_writes_a_model_the_detector_loads(tmp
                  "--second-stage-epochs", "1", "--second-stage-only"]) == 0
     assert json.loads(sidecar.read_text())["refiner"] == card["refiner"]
     assert len(BoxDetector(onnx).refiners) == 2
+    # a refiner cannot be trained without the network it refines
+    assert main(["--data", str(tmp_path / "data"), "--out", str(tmp_path / "empty"),
+                 "--refine-only"]) == 1
 
 
 def test_crops_keep_their_boxes_on_the_objects():

@@ -79,12 +79,12 @@ def main(argv: list[str] | None = None) -> int:
     command = "python -m dronewatch.thermal.training " + " ".join(argv or sys.argv[1:])
     from dronewatch.thermal.training.calibrate import calibrate  # needs the run time only
 
-    sidecar = json.loads(onnx_path.with_suffix(".json").read_text()) if (
-        onnx_path.with_suffix(".json").is_file()) else {}
+    sidecar_path = onnx_path.with_suffix(".json")
+    sidecar = json.loads(sidecar_path.read_text()) if sidecar_path.is_file() else {}
     first_stage = 1 if args.second_stage_only else 0
     if args.refine_only or args.second_stage_only:
         if not sidecar or (args.second_stage_only and "refiner" not in sidecar):
-            print(f"{onnx_path.with_suffix('.json')}: --refine-only needs the centre network "
+            print(f"{sidecar_path}: --refine-only needs the centre network "
                   "and its sidecar in --out (--second-stage-only also its refiner)",
                   file=sys.stderr)
             return 1
