@@ -140,3 +140,19 @@ def test_more_crossing_routes_than_layers_is_refused_by_name(terrain):
     with pytest.raises(PlanningError, match="layer_m"):
         plan_fleet(ctx, [DroneCapacity(f"d{i}", 900, 10) for i in range(4)], lat_deg=lat,
                    lon_deg=lon, radius_m=600, layer_m=30.0)
+
+
+@settings(max_examples=200, deadline=None)
+@given(widths=st.lists(st.floats(0.01, 1000), min_size=2, max_size=6),
+       total=st.floats(10, 5000), floor_share=st.floats(0, 1))
+def test_shares_held_at_the_floor_still_add_up_to_the_whole(widths, total, floor_share):
+    from dronewatch.planning.search import _at_least
+
+    floor = floor_share * total / len(widths)
+    fitted = _at_least(widths, total, floor)
+    assert sum(fitted) == pytest.approx(total, rel=1e-9)
+    assert min(fitted) >= floor * (1 - 1e-9)
+    # the parts above the floor keep their proportions
+    free = [(w, f) for w, f in zip(widths, fitted, strict=True) if f > floor * (1 + 1e-9)]
+    for (w1, f1), (w2, f2) in itertools.pairwise(free):
+        assert f1 / f2 == pytest.approx(w1 / w2, rel=1e-6)
