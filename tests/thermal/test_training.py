@@ -70,7 +70,11 @@ def test_training_end_to_end_on_a_tiny_set_writes_a_model_the_detector_loads(tmp
     (out / second["file"]).unlink()
     assert main(["--data", str(tmp_path / "data"), "--out", str(out),
                  "--second-stage-epochs", "1", "--second-stage-only"]) == 0
-    assert json.loads(sidecar.read_text())["refiner"] == card["refiner"]
+    again = json.loads(sidecar.read_text())
+    assert again["refiner"] == card["refiner"]
+    # each stage names the command that made it, the centre network keeps its own
+    assert "--second-stage-only" in again["training"]["refiner_second_stage"]["command"]
+    assert "--second-stage-only" not in again["training"]["command"]
     assert len(BoxDetector(onnx).refiners) == 2
     # a refiner cannot be trained without the network it refines
     assert main(["--data", str(tmp_path / "data"), "--out", str(tmp_path / "empty"),
