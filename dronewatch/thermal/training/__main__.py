@@ -19,8 +19,8 @@ if TYPE_CHECKING:
 
 MODEL_NAME = "thermal-centernet"
 #: The defaults fit the whole command (centre network, both refiner stages, calibration)
-#: in under two hours on a 2-core machine: about 60 + 26 + 25 minutes (model card).
-CENTRE_EPOCHS = 100
+#: in under two hours on a 2-core machine: about 55 + 27 + 25 minutes (model card).
+CENTRE_EPOCHS = 90
 REFINER_EPOCHS = 12
 SECOND_STAGE_EPOCHS = 10
 REFINER_NAME = "thermal-refiner"
