@@ -19,8 +19,8 @@ if TYPE_CHECKING:
 
 MODEL_NAME = "thermal-centernet"
 #: The defaults are the shipped model's, so that the command reproduces it: about 2 h 45
-#: min on a 2-core machine (108 + 32 + 25). Cut to fit two hours (90 / 12 / 10 epochs,
-#: 2 h 06 min here) val AP50 fell from 0.895 to 0.864 (model card): the model is worth the time.
+#: min on a 2-core machine (108 + 32 + 25). Cut towards two hours (90 / 12 / 10 epochs:
+#: still 2 h 06 min here) val AP50 fell from 0.895 to 0.864 (model card).
 CENTRE_EPOCHS = 180
 REFINER_EPOCHS = 16
 SECOND_STAGE_EPOCHS = 12
