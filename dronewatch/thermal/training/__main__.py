@@ -129,7 +129,8 @@ def _train_refiners(args: argparse.Namespace, onnx_path: Path, sidecar: dict[str
         entry = _train_refiner(onnx_path, train_frames, stages[stage], stage, log)
         refiner = entry if stage == 0 else {**refiner, "second_stage": entry}
         key = "refiner" if stage == 0 else "refiner_second_stage"
-        training = {**training, key: {**run, "epochs": stages[stage].epochs}}
+        training = {**training, key: {**run, "epochs": stages[stage].epochs,
+                                      "bfloat16": stages[stage].bfloat16}}
         calibrate(onnx_path, val_frames, training, log, flip_average=args.flip_average,
                   refiner=refiner)
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -44,6 +44,12 @@ PERSON = 0
 _GEOMETRY = PatchGeometry()
 
 
+def _native_bfloat16() -> bool:
+    """Whether oneDNN runs bfloat16 natively on this CPU (PyTorch has no public test)."""
+    probe = getattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", None)
+    return bool(probe and probe())
+
+
 @dataclass(frozen=True, slots=True)
 class RefinerSettings:
     epochs: int = 16
@@ -66,6 +72,9 @@ class RefinerSettings:
     person_min_iou: float = 0.5  # and this close, that it is one (AP50's rule)
     # at run time (see RefinerSession): val AP50 +0.005 for twice the refiner's cost
     mirror_average: bool = False
+    # its dense convolutions train 1.8x faster in bfloat16 where the CPU does it natively
+    # (AMX, AVX-512 BF16); elsewhere emulated bfloat16 would be slower, so float32
+    bfloat16: bool = field(default_factory=_native_bfloat16)
     seed: int = 0
     threads: int = 2
     geometry: PatchGeometry = _GEOMETRY
@@ -198,7 +207,8 @@ def train_refiner(detector: BoxDetector, train_frames: list[LabelledFrame],
         images.append(pixels)
         found.append((boxes, scores))
     log(f"refiner stage {len(detector.refiners) + 1}: {sum(len(b) for b, _ in found):,} "
-        f"candidates in {len(images)} train frames")
+        f"candidates in {len(images)} train frames"
+        f"{', in bfloat16' if settings.bfloat16 else ''}")
     model = RefinerNet(settings.geometry.patch_px)
     optimiser = torch.optim.AdamW(model.parameters(), lr=settings.learning_rate,
                                   weight_decay=settings.weight_decay)
@@ -214,7 +224,8 @@ def train_refiner(detector: BoxDetector, train_frames: list[LabelledFrame],
         total = 0.0
         for first in range(0, len(order), settings.batch):
             pick = order[first:first + settings.batch]
-            out = model(patches[pick], sides[pick])
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=settings.bfloat16):
+                out = model(patches[pick], sides[pick]).float()
             mask = has_box[pick][:, None]
             box = ((out[:, :4] - deltas[pick]).abs() * mask).sum() / mask.sum().clamp(min=1)
             person = nn.functional.binary_cross_entropy_with_logits(out[:, 4], is_person[pick])
