@@ -43,8 +43,9 @@ def make_hituav(root, rng, splits=(("train", 3), ("val", 2))):
             {"images": images, "annotation": annotations, "categories": []}))
 
 
-def test_training_end_to_end_on_a_tiny_set_writes_a_model_the_detector_loads(tmp_path):
+def test_training_end_to_end_on_a_tiny_set_writes_a_model_the_detector_loads(tmp_path, capsys):
     from dronewatch.thermal.training.__main__ import main
+    from dronewatch.thermal.training.refiner import native_bfloat16
 
     make_hituav(tmp_path / "data", np.random.default_rng(0))
     out = tmp_path / "model"
@@ -66,12 +67,21 @@ def test_training_end_to_end_on_a_tiny_set_writes_a_model_the_detector_loads(tmp
     found = detector.boxes(cv2.imread(str(tmp_path / "data" / "val" / "1_60_90_0_00000.jpg"),
                                       cv2.IMREAD_GRAYSCALE))
     assert ((found.scores >= 0) & (found.scores <= 1)).all()
-    # the second stage alone, again, on the first stage already there
+    assert card["training"]["refiner"]["bfloat16"] is False  # the shipped model's float32
+    # the second stage alone, again, on the first stage already there (in bfloat16 where
+    # this CPU has it; elsewhere the option is refused, naming itself)
     (out / second["file"]).unlink()
+    bfloat16 = native_bfloat16()
     assert main(["--data", str(tmp_path / "data"), "--out", str(out),
-                 "--second-stage-epochs", "1", "--second-stage-only"]) == 0
+                 "--second-stage-epochs", "1", "--second-stage-only",
+                 "--refiner-bfloat16"]) == (0 if bfloat16 else 1)
+    if not bfloat16:
+        assert "--refiner-bfloat16" in capsys.readouterr().err
+        assert main(["--data", str(tmp_path / "data"), "--out", str(out),
+                     "--second-stage-epochs", "1", "--second-stage-only"]) == 0
     again = json.loads(sidecar.read_text())
     assert again["refiner"] == card["refiner"]
+    assert again["training"]["refiner_second_stage"]["bfloat16"] is bfloat16
     # each stage names the command that made it, the centre network keeps its own
     assert "--second-stage-only" in again["training"]["refiner_second_stage"]["command"]
     assert "--second-stage-only" not in again["training"]["command"]

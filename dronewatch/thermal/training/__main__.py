@@ -55,6 +55,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="stages of the person refiner (the second learns from the first)")
     parser.add_argument("--second-stage-epochs", type=int, default=SECOND_STAGE_EPOCHS,
                         help="epochs of the refiner's second stage")
+    parser.add_argument("--refiner-bfloat16", action="store_true",
+                        help="train the refiner's stages in bfloat16: 1.4x faster where the "
+                             "CPU has it natively (AMX, AVX-512 BF16); see the model card")
     parser.add_argument("--refine-only", action="store_true",
                         help="keep the centre network already in --out; train its refiner")
     parser.add_argument("--second-stage-only", action="store_true",
@@ -65,6 +68,12 @@ def main(argv: list[str] | None = None) -> int:
         import torch  # noqa: F401
     except ImportError:
         print("training needs PyTorch: pip install -e '.[train]'", file=sys.stderr)
+        return 1
+    from dronewatch.thermal.training.refiner import native_bfloat16
+
+    if args.refiner_bfloat16 and not native_bfloat16():
+        print("--refiner-bfloat16: this CPU has no native bfloat16 (emulated, it would be "
+              "slower than float32); train without it", file=sys.stderr)
         return 1
     from dronewatch.thermal.training.train import (
         TrainSettings,
@@ -122,8 +131,10 @@ def _train_refiners(args: argparse.Namespace, onnx_path: Path, sidecar: dict[str
     from dronewatch.thermal.training.refiner import SECOND_STAGE, RefinerSettings
 
     first_stage = 1 if args.second_stage_only else 0
-    stages = [RefinerSettings(epochs=args.refiner_epochs, seed=args.seed),
-              replace(SECOND_STAGE, epochs=args.second_stage_epochs, seed=args.seed)]
+    stages = [RefinerSettings(epochs=args.refiner_epochs, seed=args.seed,
+                              bfloat16=args.refiner_bfloat16),
+              replace(SECOND_STAGE, epochs=args.second_stage_epochs, seed=args.seed,
+                      bfloat16=args.refiner_bfloat16)]
     refiner = {k: v for k, v in sidecar.get("refiner", {}).items() if k != "second_stage"}
     for stage in range(first_stage, args.refiner_stages):
         entry = _train_refiner(onnx_path, train_frames, stages[stage], stage, log)

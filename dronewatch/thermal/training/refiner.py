@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -38,14 +38,15 @@ from dronewatch.thermal.refine import (
 from dronewatch.thermal.training.hituav import LabelledFrame
 
 __all__ = ["SECOND_STAGE", "RefinerNet", "RefinerSettings", "export_refiner",
-           "train_refiner"]
+           "native_bfloat16", "train_refiner"]
 
 PERSON = 0
 _GEOMETRY = PatchGeometry()
 
 
-def _native_bfloat16() -> bool:
-    """Whether oneDNN runs bfloat16 natively on this CPU (PyTorch has no public test)."""
+def native_bfloat16() -> bool:
+    """Whether oneDNN runs bfloat16 natively on this CPU (PyTorch has no public test);
+    elsewhere it is emulated, slower than float32."""
     probe = getattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", None)
     return bool(probe and probe())
 
@@ -72,9 +73,10 @@ class RefinerSettings:
     person_min_iou: float = 0.5  # and this close, that it is one (AP50's rule)
     # at run time (see RefinerSession): val AP50 +0.005 for twice the refiner's cost
     mirror_average: bool = False
-    # its dense convolutions train 1.8x faster in bfloat16 where the CPU does it natively
-    # (AMX, AVX-512 BF16); elsewhere emulated bfloat16 would be slower, so float32
-    bfloat16: bool = field(default_factory=_native_bfloat16)
+    # in bfloat16 (a CPU with it natively, see native_bfloat16) its dense convolutions
+    # train 1.8x faster, a stage 1.4x; same training loss, one run's val AP50 differs
+    # (model card), so the shipped model's float32 stays the default
+    bfloat16: bool = False
     seed: int = 0
     threads: int = 2
     geometry: PatchGeometry = _GEOMETRY
