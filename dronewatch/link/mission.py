@@ -269,13 +269,15 @@ def _item(msg: MavMessage) -> MissionItem:
 
 
 def download(link: Link, sysid: int, mission_type: MissionType = MissionType.MISSION, *,
-             reply_timeout_s: float = 0.5, retries: int = 10,
+             reply_timeout_s: float = 0.5, retries: int = 10, stall_timeout_s: float = 3.0,
              window: int = 8) -> list[MissionItem]:
     """Read a list back, with up to ``window`` item requests in flight at once.
 
     Why a window: on a lossy link each lost request or reply costs a timeout; asking
     for several items at once overlaps those waits (each request is answered on its
-    own, as the protocol allows).
+    own, as the protocol allows). A reply counts as never coming only after ``retries``
+    asks *and* ``stall_timeout_s`` of silence on it: on loopback a round trip is ~2 ms,
+    so ten asks alone span 0.2 s, shorter than one stall of a busy machine.
 
     Raises
     ------
@@ -295,7 +297,10 @@ def download(link: Link, sysid: int, mission_type: MissionType = MissionType.MIS
                 raise MissionTransferError("download", _result_name(msg["type"]))
 
         count = None
-        for _ in range(retries):
+        first_asked_s = time.monotonic()
+        tries = 0
+        while tries < retries or time.monotonic() - first_asked_s < stall_timeout_s:
+            tries += 1
             link.send("mission_request_list", **base)
             msg = sub.wait(lambda m: m.get("mission_type", 0) == mission_type
                            and m.type in ("MISSION_COUNT", "MISSION_ACK"), rtt.timeout_s * 2)
@@ -309,21 +314,23 @@ def download(link: Link, sysid: int, mission_type: MissionType = MissionType.MIS
             raise MissionTransferError("download", MissionResult.TIMEOUT, "no MISSION_COUNT")
         got: dict[int, MissionItem] = {}
         sent_at: dict[int, float] = {}
-        tries: dict[int, int] = {}
+        first_sent_at: dict[int, float] = {}
+        asks: dict[int, int] = {}
         next_seq = 0
         while len(got) < count:
             now = time.monotonic()
             while len(sent_at) < window and next_seq < count:
-                sent_at[next_seq], tries[next_seq] = now, 1
+                sent_at[next_seq] = first_sent_at[next_seq] = now
+                asks[next_seq] = 1
                 link.send("mission_request_int", seq=next_seq, **base)
                 next_seq += 1
             for seq, when in list(sent_at.items()):
                 if now - when > rtt.timeout_s:
-                    if tries[seq] >= retries:
+                    if asks[seq] >= retries and now - first_sent_at[seq] > stall_timeout_s:
                         _check_alive(link, sysid, "download", f"item {seq} of {count}")
                         raise MissionTransferError("download", MissionResult.TIMEOUT,
                                                    f"item {seq} never came")
-                    tries[seq] += 1
+                    asks[seq] += 1
                     sent_at[seq] = now
                     link.send("mission_request_int", seq=seq, **base)
             msg = sub.get(0.005)
@@ -332,7 +339,7 @@ def download(link: Link, sysid: int, mission_type: MissionType = MissionType.MIS
             refused(msg)
             if msg.type == "MISSION_ITEM_INT" and msg["seq"] in sent_at:
                 seq = msg["seq"]
-                if tries[seq] == 1:
+                if asks[seq] == 1:
                     rtt.sample(time.monotonic() - sent_at[seq])
                 got[seq] = _item(msg)
                 del sent_at[seq]

@@ -163,6 +163,39 @@ def test_final_item_lost_repeatedly_the_count_probe_is_refused_and_the_upload_go
         relay.close()
 
 
+def test_a_download_outlasts_a_stall_far_longer_than_its_round_trips(sim_url):
+    # Loopback round trips are ~2 ms; a busy machine can stall the replies for much
+    # longer. Ten re-asks of a missing item must not all fall inside such a stall.
+    items = survey(legs=20)
+    parser = mavutil.mavlink.MAVLink(None)
+    parser.robust_parsing = True
+    stall_until = [0.0]
+    held = []
+
+    def stall_item_replies(data: bytes) -> bool:
+        for msg in parser.parse_buffer(data) or []:
+            if msg.get_type() != "MISSION_ITEM_INT" or msg.seq != 3:
+                continue
+            if not held:
+                stall_until[0] = time.monotonic() + 0.6
+            if time.monotonic() < stall_until[0]:
+                held.append(msg.seq)
+                return True
+        return False
+
+    url = sim_url(speedup=SPEEDUP)
+    with connect(url, heartbeat_hz=10, telemetry_scale=1.0) as vehicle:
+        vehicle.upload(items)
+    relay = CuttableRelay(int(url.rsplit(":", 1)[1]), drop_to_gcs=stall_item_replies)
+    try:
+        with connect(f"udpout:127.0.0.1:{relay.port}", heartbeat_hz=10,
+                     telemetry_scale=1.0) as vehicle:
+            assert [i.command for i in vehicle.download()] == [i.command for i in items]
+            assert len(held) >= 2  # the item was asked for again inside the stall
+    finally:
+        relay.close()
+
+
 def test_two_vehicles_flown_at_once_from_one_process():
     port = free_udp_port()
     process = SimProcess(["--home", f"{LAT},{LON},{ALT},0", "--listen", f"udp:127.0.0.1:{port}",
