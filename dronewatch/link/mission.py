@@ -30,6 +30,10 @@ from dronewatch.missionitem import MissionItem, MissionType
 
 __all__ = ["UploadReport", "clear", "download", "upload"]
 
+#: Silence from the vehicle (on one item, or on the whole upload) before a transfer
+#: gives up: far longer than any radio's round trip or a busy machine's stall.
+_STALL_TIMEOUT_S = 3.0
+
 
 @dataclass(frozen=True, slots=True)
 class UploadReport:
@@ -195,7 +199,7 @@ class _Upload:
 
 def upload(link: Link, sysid: int, items: Sequence[MissionItem],
            mission_type: MissionType = MissionType.MISSION, *, verify: bool = False,
-           reply_timeout_s: float = 0.5, stall_timeout_s: float = 3.0,
+           reply_timeout_s: float = 0.5, stall_timeout_s: float = _STALL_TIMEOUT_S,
            attempts: int = 4) -> UploadReport:
     """Upload a list (for missions, item 0 is the home slot); see the module docstring.
 
@@ -269,8 +273,8 @@ def _item(msg: MavMessage) -> MissionItem:
 
 
 def download(link: Link, sysid: int, mission_type: MissionType = MissionType.MISSION, *,
-             reply_timeout_s: float = 0.5, retries: int = 10, stall_timeout_s: float = 3.0,
-             window: int = 8) -> list[MissionItem]:
+             reply_timeout_s: float = 0.5, retries: int = 10,
+             stall_timeout_s: float = _STALL_TIMEOUT_S, window: int = 8) -> list[MissionItem]:
     """Read a list back, with up to ``window`` item requests in flight at once.
 
     Why a window: on a lossy link each lost request or reply costs a timeout; asking
@@ -296,11 +300,14 @@ def download(link: Link, sysid: int, mission_type: MissionType = MissionType.MIS
                     MavMissionResult.ERROR):
                 raise MissionTransferError("download", _result_name(msg["type"]))
 
+        def given_up(asks: int, first_asked_s: float) -> bool:
+            return asks >= retries and time.monotonic() - first_asked_s > stall_timeout_s
+
         count = None
         first_asked_s = time.monotonic()
-        tries = 0
-        while tries < retries or time.monotonic() - first_asked_s < stall_timeout_s:
-            tries += 1
+        asks = 0
+        while not given_up(asks, first_asked_s):
+            asks += 1
             link.send("mission_request_list", **base)
             msg = sub.wait(lambda m: m.get("mission_type", 0) == mission_type
                            and m.type in ("MISSION_COUNT", "MISSION_ACK"), rtt.timeout_s * 2)
@@ -315,22 +322,22 @@ def download(link: Link, sysid: int, mission_type: MissionType = MissionType.MIS
         got: dict[int, MissionItem] = {}
         sent_at: dict[int, float] = {}
         first_sent_at: dict[int, float] = {}
-        asks: dict[int, int] = {}
+        asks_of: dict[int, int] = {}
         next_seq = 0
         while len(got) < count:
             now = time.monotonic()
             while len(sent_at) < window and next_seq < count:
                 sent_at[next_seq] = first_sent_at[next_seq] = now
-                asks[next_seq] = 1
+                asks_of[next_seq] = 1
                 link.send("mission_request_int", seq=next_seq, **base)
                 next_seq += 1
             for seq, when in list(sent_at.items()):
                 if now - when > rtt.timeout_s:
-                    if asks[seq] >= retries and now - first_sent_at[seq] > stall_timeout_s:
+                    if given_up(asks_of[seq], first_sent_at[seq]):
                         _check_alive(link, sysid, "download", f"item {seq} of {count}")
                         raise MissionTransferError("download", MissionResult.TIMEOUT,
                                                    f"item {seq} never came")
-                    asks[seq] += 1
+                    asks_of[seq] += 1
                     sent_at[seq] = now
                     link.send("mission_request_int", seq=seq, **base)
             msg = sub.get(0.005)
@@ -339,7 +346,7 @@ def download(link: Link, sysid: int, mission_type: MissionType = MissionType.MIS
             refused(msg)
             if msg.type == "MISSION_ITEM_INT" and msg["seq"] in sent_at:
                 seq = msg["seq"]
-                if asks[seq] == 1:
+                if asks_of[seq] == 1:
                     rtt.sample(time.monotonic() - sent_at[seq])
                 got[seq] = _item(msg)
                 del sent_at[seq]
