@@ -23,6 +23,8 @@ from dronewatch.thermal import (
 )
 from dronewatch.thermal.boxes import centre_hits
 from dronewatch.thermal.learned import DEFAULT_MODEL, radiometric_to_agc
+from dronewatch.thermal.netinput import network_levels
+from dronewatch.thermal.onnxcpu import cpu_session
 
 CAMERA = CameraModel(640, 512, 25.0, "hit-uav")
 
@@ -48,6 +50,30 @@ def test_the_shipped_model_loads_with_its_calibration():
     assert list(raw) == sorted(raw) and list(confidence) == sorted(confidence)
     assert (DEFAULT_MODEL.parent / "MODEL_CARD.md").is_file()
     assert DEFAULT_MODEL.stat().st_size < 10 * 2**20
+
+
+def test_the_int8_network_answers_as_the_float32_one_it_was_made_from(val_frames):
+    """The station runs the int8 network; the float32 one is what was trained and what
+    the figures of its training log describe. On the person cells the refiner looks at
+    their answers must agree: heat within 0.08, box sizes within 10 %, centres within a
+    twelfth of a cell (measured: 0.04, 5 %, 0.03)."""
+    quantized = json.loads(DEFAULT_MODEL.with_suffix(".json").read_text())["training"][
+        "quantized"]
+    int8 = cpu_session(DEFAULT_MODEL, 1)
+    trained = cpu_session(DEFAULT_MODEL.parent / quantized["from"], 1)
+    assert DEFAULT_MODEL.stat().st_size < 0.5 * (DEFAULT_MODEL.parent / quantized["from"]).stat(
+        ).st_size
+    looked_at = 0
+    for frame in val_frames:
+        levels = network_levels(cv2.imread(str(frame.path), cv2.IMREAD_GRAYSCALE))[None, None]
+        fast, slow = (s.run(None, {"pixels": levels})[0][0] for s in (int8, trained))
+        cells = slow[0] >= 0.15
+        looked_at += int(cells.sum())
+        assert np.abs(fast[0] - slow[0])[cells].max() < 0.08
+        assert np.abs(fast[0] - slow[0])[cells].mean() < 0.025
+        assert np.abs(fast[4:6] - slow[4:6])[:, cells].max() < np.log(1.1)
+        assert np.abs(fast[6:8] - slow[6:8])[:, cells].max() < 1 / 12
+    assert looked_at > 10 * len(val_frames)
 
 
 def test_outputs_are_deterministic_and_calibrated_within_0_1(val_frames):

@@ -62,6 +62,10 @@ def test_training_end_to_end_on_a_tiny_set_writes_a_model_the_detector_loads(tmp
     assert (out / second["file"]).stat().st_size > 10_000
     assert second["file"] != card["refiner"]["file"] and second["min_score"] > 0
     assert set(card["calibration"]) == {"person", "car", "bicycle", "other_vehicle"}
+    # what runs is the int8 network, made from the float32 one kept beside it
+    trained = out / card["training"]["quantized"]["from"]
+    assert trained.stat().st_size > 2 * onnx.stat().st_size
+    assert card["training"]["quantized"]["calibration_frames"] == 1  # every 20th of 3
     detector = BoxDetector(onnx)
     assert len(detector.refiners) == 2
     found = detector.boxes(cv2.imread(str(tmp_path / "data" / "val" / "1_60_90_0_00000.jpg"),
@@ -86,9 +90,21 @@ def test_training_end_to_end_on_a_tiny_set_writes_a_model_the_detector_loads(tmp
     assert "--second-stage-only" in again["training"]["refiner_second_stage"]["command"]
     assert "--second-stage-only" not in again["training"]["command"]
     assert len(BoxDetector(onnx).refiners) == 2
-    # a refiner cannot be trained without the network it refines
+    # quantized again from the float32 network: the same file, the refiner kept
+    made = onnx.read_bytes()
+    assert main(["--data", str(tmp_path / "data"), "--out", str(out), "--quantize-only"]) == 0
+    assert onnx.read_bytes() == made
+    requantized = json.loads(sidecar.read_text())
+    assert requantized["refiner"] == card["refiner"]
+    assert "--quantize-only" in requantized["training"]["quantized"]["command"]
+    assert requantized["training"]["epochs"] == 2
+    # a refiner cannot be trained without the network it refines, nor a network
+    # quantized without the float32 one
     assert main(["--data", str(tmp_path / "data"), "--out", str(tmp_path / "empty"),
                  "--refine-only"]) == 1
+    trained.unlink()
+    assert main(["--data", str(tmp_path / "data"), "--out", str(out), "--quantize-only"]) == 1
+    assert trained.name in capsys.readouterr().err
 
 
 def test_crops_keep_their_boxes_on_the_objects():

@@ -25,6 +25,8 @@ CENTRE_EPOCHS = 180
 REFINER_EPOCHS = 16
 SECOND_STAGE_EPOCHS = 12
 REFINER_NAME = "thermal-refiner"
+#: the network as trained, before quantization (kept: the int8 file is made from it)
+FLOAT_NAME = f"{MODEL_NAME}-float32"
 
 
 def _commit() -> str:
@@ -63,6 +65,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--second-stage-only", action="store_true",
                         help="keep the centre network and the refiner's first stage already "
                              "in --out; train the second stage")
+    parser.add_argument("--quantize-only", action="store_true",
+                        help=f"keep the float32 centre network ({FLOAT_NAME}.onnx) and the "
+                             "refiner already in --out; quantize it again and recalibrate")
     args = parser.parse_args(argv)
     try:
         import torch  # noqa: F401
@@ -75,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         print("--refiner-bfloat16: this CPU has no native bfloat16 (emulated, it would be "
               "slower than float32); train without it", file=sys.stderr)
         return 1
+    from dronewatch.thermal.training.quantize import quantize_centre_network
     from dronewatch.thermal.training.train import (
         TrainSettings,
         export_onnx,
@@ -96,6 +102,10 @@ def main(argv: list[str] | None = None) -> int:
 
     sidecar_path = onnx_path.with_suffix(".json")
     sidecar = json.loads(sidecar_path.read_text()) if sidecar_path.is_file() else {}
+    float_path = args.out / f"{FLOAT_NAME}.onnx"
+    if args.quantize_only:
+        return _quantize_only(float_path, onnx_path, sidecar, train_frames, val_frames,
+                              {"commit": commit, "command": command}, log)
     if args.refine_only or args.second_stage_only:
         if not sidecar or (args.second_stage_only and "refiner" not in sidecar):
             print(f"{sidecar_path}: --refine-only needs the centre network "
@@ -109,15 +119,35 @@ def main(argv: list[str] | None = None) -> int:
             model = load_checkpoint(args.from_checkpoint, settings)
         else:
             model = train(train_frames, val_frames, settings, args.out / f"{MODEL_NAME}.pt", log)
-        export_onnx(model, onnx_path)
-        log(f"exported {onnx_path}")
+        export_onnx(model, float_path)
+        log(f"exported {float_path}")
         training = {"commit": commit, "seed": args.seed, "epochs": args.epochs,
-                    "train_frames": len(train_frames), "command": command}
+                    "train_frames": len(train_frames), "command": command,
+                    "quantized": quantize_centre_network(float_path, onnx_path, train_frames,
+                                                         log)}
         calibrate(onnx_path, val_frames, training, log, flip_average=args.flip_average)
     if args.refiner_epochs:
         run = {"commit": commit, "seed": args.seed, "command": command}
         _train_refiners(args, onnx_path, sidecar, training, run, train_frames, val_frames, log)
     log(f"done in {(time.monotonic() - started) / 60:.1f} min")
+    return 0
+
+
+def _quantize_only(float_path: Path, onnx_path: Path, sidecar: dict[str, Any],
+                   train_frames: list[LabelledFrame], val_frames: list[LabelledFrame],
+                   run: dict[str, Any], log: Callable[[str], None]) -> int:
+    """Quantize the float32 centre network in --out again (its refiner kept) and
+    recalibrate the detector as it then runs; ``run`` (commit, command) is recorded."""
+    from dronewatch.thermal.training.calibrate import calibrate
+    from dronewatch.thermal.training.quantize import quantize_centre_network
+
+    if not sidecar or not float_path.is_file():
+        print(f"{float_path}: --quantize-only needs the float32 centre network and its "
+              "sidecar in --out", file=sys.stderr)
+        return 1
+    quantized = {**quantize_centre_network(float_path, onnx_path, train_frames, log), **run}
+    calibrate(onnx_path, val_frames, {**sidecar["training"], "quantized": quantized}, log,
+              flip_average=sidecar.get("flip_average", False), refiner=sidecar.get("refiner"))
     return 0
 
 
