@@ -55,8 +55,9 @@ def test_the_shipped_model_loads_with_its_calibration():
 def test_the_int8_network_answers_as_the_float32_one_it_was_made_from(val_frames):
     """The station runs the int8 network; the float32 one is what was trained and what
     the figures of its training log describe. On the person cells the refiner looks at
-    their answers must agree: heat within 0.08, box sizes within 10 %, centres within a
-    twelfth of a cell (measured: 0.04, 5 %, 0.03)."""
+    their answers must agree: heat within 0.1, box sizes within 15 %, centres within a
+    twelfth of a cell (measured: 0.07, 9 %, 0.04; a network quantized with ranges that do
+    not fit its activations is off by several tenths)."""
     quantized = json.loads(DEFAULT_MODEL.with_suffix(".json").read_text())["training"][
         "quantized"]
     int8 = cpu_session(DEFAULT_MODEL, 1)
@@ -69,9 +70,9 @@ def test_the_int8_network_answers_as_the_float32_one_it_was_made_from(val_frames
         fast, slow = (s.run(None, {"pixels": levels})[0][0] for s in (int8, trained))
         cells = slow[0] >= 0.15
         looked_at += int(cells.sum())
-        assert np.abs(fast[0] - slow[0])[cells].max() < 0.08
+        assert np.abs(fast[0] - slow[0])[cells].max() < 0.1
         assert np.abs(fast[0] - slow[0])[cells].mean() < 0.025
-        assert np.abs(fast[4:6] - slow[4:6])[:, cells].max() < np.log(1.1)
+        assert np.abs(fast[4:6] - slow[4:6])[:, cells].max() < np.log(1.15)
         assert np.abs(fast[6:8] - slow[6:8])[:, cells].max() < 1 / 12
     assert looked_at > 10 * len(val_frames)
 

@@ -11,6 +11,11 @@ Kept in float32: the first convolution, which sees the 8-bit frame through one c
 (nothing to gain, its int8 kernel is slower), and the three output heads, whose
 answers are the scores and the boxes: at 8 bits a heat map would have 256 levels, ties
 in the ranking, and box sizes in 1.6 % steps.
+
+Why 7-bit weights (``reduce_range``): CPUs without VNNI (AVX2 only, as many a station's
+PC) multiply uint8 by int8 with an instruction whose pairwise sums saturate at 16 bits;
+at 7 bits they cannot. On val it costs nothing measurable (AP50 0.8957 against 0.8950
+with 8-bit weights) and runs as fast.
 """
 
 from __future__ import annotations
@@ -94,9 +99,10 @@ def quantize_centre_network(float_path: Path, int8_path: Path,
         quantize_static(str(prepared), str(int8_path), _Frames(model.graph.input[0].name),
                         quant_format=QuantFormat.QOperator, per_channel=True,
                         activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
-                        calibrate_method=CalibrationMethod.MinMax, nodes_to_exclude=kept)
+                        calibrate_method=CalibrationMethod.MinMax, nodes_to_exclude=kept,
+                        reduce_range=True)
     log(f"quantized {float_path.name} -> {int8_path.name} (int8; ranges from "
         f"{len(frames)} train frames; {len(kept)} convolutions kept in float32)")
     return {"from": float_path.name, "calibration_frames": len(frames),
-            "calibration": "min-max, per-channel int8 weights, uint8 activations",
+            "calibration": "min-max, per-channel int8 weights (7-bit range), uint8 activations",
             "float_convolutions": len(kept)}
