@@ -1,4 +1,4 @@
-"""``python -m dronewatch.thermal.training``: train, export to ONNX, calibrate on val."""
+"""``python -m dronewatch.thermal.training``: train, export to ONNX, quantize, calibrate on val."""
 
 from __future__ import annotations
 
