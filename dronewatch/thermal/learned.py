@@ -159,11 +159,16 @@ class BoxDetector:
         How many stages of the person refiner the sidecar names give person candidates
         their second look (see ``dronewatch.thermal.refine``): None, all of them; fewer
         only while training the next stage or measuring what each adds.
+    centre_network
+        An ONNX file to run in place of ``path``'s network, with ``path``'s sidecar and
+        refiners: only for training, whose refiners learn from the float32 network that
+        the shipped int8 one was quantized from (see ``training.quantize``).
     """
 
     def __init__(self, path: Path = DEFAULT_MODEL, *, calibrated: bool = True,
                  threads: int = 1, flip_average: bool | None = None,
-                 refine_stages: int | None = None) -> None:
+                 refine_stages: int | None = None,
+                 centre_network: Path | None = None) -> None:
         path = Path(path)
         if not path.is_file():
             raise _fail(path, "the detector's model file is missing")
@@ -171,20 +176,22 @@ class BoxDetector:
         self.info = _read_info(path, path.with_suffix(".json"))
         self.calibrated = calibrated
         self.flip_average = self.info.flip_average if flip_average is None else flip_average
+        network = path if centre_network is None else Path(centre_network)
         try:
-            self._session = cpu_session(path, threads)
+            self._session = cpu_session(network, threads)
         except ImportError:
             raise ModelError("the learned detector needs onnxruntime: "
                              "pip install onnxruntime") from None
         except Exception as exc:  # onnxruntime raises its own untyped errors
-            raise _fail(path, f"not a loadable ONNX model ({str(exc).splitlines()[0]})") from None
+            raise _fail(network,
+                        f"not a loadable ONNX model ({str(exc).splitlines()[0]})") from None
         inputs, outputs = self._session.get_inputs(), self._session.get_outputs()
         if len(inputs) != 1 or len(outputs) != 1 or len(inputs[0].shape) != 4:
-            raise _fail(path, "expected one (N, 1, H, W) input and one output")
+            raise _fail(network, "expected one (N, 1, H, W) input and one output")
         self._input = inputs[0].name
         probe = self._session.run(None, {self._input: np.zeros((1, 1, 64, 64), np.float32)})[0]
         if probe.shape[1] != len(self.info.classes) + 4:
-            raise _fail(path, f"the network answers {probe.shape[1]} channels but the sidecar "
+            raise _fail(network, f"the network answers {probe.shape[1]} channels but the sidecar "
                         f"names {len(self.info.classes)} classes (+4 box channels)")
         self.refiners: tuple[RefinerSession, ...] = ()
         if self.info.refiner is not None:

@@ -77,6 +77,22 @@ def test_the_int8_network_answers_as_the_float32_one_it_was_made_from(val_frames
     assert looked_at > 10 * len(val_frames)
 
 
+def test_training_runs_the_float32_network_behind_the_shipped_sidecar(val_frames, tmp_path):
+    """The refiners learn from the float32 network's candidates: the detector can run it in
+    place of the int8 one, with the same sidecar and refiners, and names it if it is
+    missing."""
+    trained = DEFAULT_MODEL.parent / json.loads(DEFAULT_MODEL.with_suffix(".json").read_text(
+        ))["training"]["quantized"]["from"]
+    pixels = cv2.imread(str(val_frames[0].path), cv2.IMREAD_GRAYSCALE)
+    shipped = BoxDetector(DEFAULT_MODEL, calibrated=False)
+    behind = BoxDetector(DEFAULT_MODEL, calibrated=False, centre_network=trained)
+    assert behind.info == shipped.info and len(behind.refiners) == 2
+    ran, expected = behind.candidates(pixels).scores, shipped.candidates(pixels).scores
+    assert len(ran) and (len(ran) != len(expected) or not np.array_equal(ran, expected))
+    with pytest.raises(ModelError, match=r"nowhere\.onnx"):
+        BoxDetector(DEFAULT_MODEL, centre_network=tmp_path / "nowhere.onnx")
+
+
 def test_outputs_are_deterministic_and_calibrated_within_0_1(val_frames):
     pixels = cv2.imread(str(val_frames[0].path), cv2.IMREAD_GRAYSCALE)
     first, again = default_detector().boxes(pixels), BoxDetector().boxes(pixels)
