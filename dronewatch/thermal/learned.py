@@ -161,8 +161,9 @@ class BoxDetector:
         only while training the next stage or measuring what each adds.
     centre_network
         An ONNX file to run in place of ``path``'s network, with ``path``'s sidecar and
-        refiners: only for training, whose refiners learn from the float32 network that
-        the shipped int8 one was quantized from (see ``training.quantize``).
+        refiners: for training, whose refiners learn from the float32 network that the
+        shipped int8 one was quantized from (see ``training.quantize``), and for
+        measuring the one against the other.
     """
 
     def __init__(self, path: Path = DEFAULT_MODEL, *, calibrated: bool = True,
