@@ -41,6 +41,12 @@ def crowded_night_nadir(frames):
                key=lambda f: len(f.persons_px))
 
 
+def trained_network():
+    """The float32 network the shipped int8 one was quantized from, as its sidecar names it."""
+    sidecar = json.loads(DEFAULT_MODEL.with_suffix(".json").read_text())
+    return DEFAULT_MODEL.parent / sidecar["training"]["quantized"]["from"]
+
+
 def test_the_shipped_model_loads_with_its_calibration():
     detector = default_detector()
     info = detector.info
@@ -58,12 +64,9 @@ def test_the_int8_network_answers_as_the_float32_one_it_was_made_from(val_frames
     their answers must agree: heat within 0.1, box sizes within 15 %, centres within a
     twelfth of a cell (measured: 0.07, 9 %, 0.04; a network quantized with ranges that do
     not fit its activations is off by several tenths)."""
-    quantized = json.loads(DEFAULT_MODEL.with_suffix(".json").read_text())["training"][
-        "quantized"]
     int8 = cpu_session(DEFAULT_MODEL, 1)
-    trained = cpu_session(DEFAULT_MODEL.parent / quantized["from"], 1)
-    assert DEFAULT_MODEL.stat().st_size < 0.5 * (DEFAULT_MODEL.parent / quantized["from"]).stat(
-        ).st_size
+    trained = cpu_session(trained_network(), 1)
+    assert DEFAULT_MODEL.stat().st_size < 0.5 * trained_network().stat().st_size
     looked_at = 0
     for frame in val_frames:
         levels = network_levels(cv2.imread(str(frame.path), cv2.IMREAD_GRAYSCALE))[None, None]
@@ -81,8 +84,7 @@ def test_training_runs_the_float32_network_behind_the_shipped_sidecar(val_frames
     """The refiners learn from the float32 network's candidates: the detector can run it in
     place of the int8 one, with the same sidecar and refiners, and names it if it is
     missing."""
-    trained = DEFAULT_MODEL.parent / json.loads(DEFAULT_MODEL.with_suffix(".json").read_text(
-        ))["training"]["quantized"]["from"]
+    trained = trained_network()
     pixels = cv2.imread(str(val_frames[0].path), cv2.IMREAD_GRAYSCALE)
     shipped = BoxDetector(DEFAULT_MODEL, calibrated=False)
     behind = BoxDetector(DEFAULT_MODEL, calibrated=False, centre_network=trained)

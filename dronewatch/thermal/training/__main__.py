@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dronewatch.thermal.training.hituav import LabelledFrame, load_split
+from dronewatch.thermal.training.quantize import quantize_centre_network
 
 if TYPE_CHECKING:
     from dronewatch.thermal.training.refiner import RefinerSettings
@@ -80,7 +81,6 @@ def main(argv: list[str] | None = None) -> int:
         print("--refiner-bfloat16: this CPU has no native bfloat16 (emulated, it would be "
               "slower than float32); train without it", file=sys.stderr)
         return 1
-    from dronewatch.thermal.training.quantize import quantize_centre_network
     from dronewatch.thermal.training.train import (
         TrainSettings,
         export_onnx,
@@ -139,7 +139,6 @@ def _quantize_only(float_path: Path, onnx_path: Path, sidecar: dict[str, Any],
     """Quantize the float32 centre network in --out again (its refiner kept) and
     recalibrate the detector as it then runs; ``run`` (commit, command) is recorded."""
     from dronewatch.thermal.training.calibrate import calibrate
-    from dronewatch.thermal.training.quantize import quantize_centre_network
 
     if not sidecar or not float_path.is_file():
         print(f"{float_path}: --quantize-only needs the float32 centre network and its "
