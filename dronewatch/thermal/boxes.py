@@ -7,6 +7,7 @@ model card are the figures the station gets.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -14,8 +15,9 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["BoxSet", "average_precision", "centre_hits", "decode_centres", "distinct_boxes",
-           "inside_box", "iou_matrix"]
+__all__ = ["BoxSet", "average_precision", "centre_hits", "decayed_repeat_scores",
+           "decode_centres", "distinct_boxes", "inside_box", "iou_matches", "iou_matrix",
+           "precision_area"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +91,46 @@ def distinct_boxes(boxes_px: NDArray[np.float32], scores: NDArray[np.float32],
     return np.asarray(kept, np.int64).reshape(-1)
 
 
+def decayed_repeat_scores(boxes_px: NDArray[np.float32], scores: NDArray[np.float32],
+                          max_iou: float) -> NDArray[np.float32]:
+    """The scores after linear soft non-maximum suppression (Bodla et al., 2017): taken
+    best first, each box overlapping a better one by an IoU above ``max_iou`` keeps its
+    place in the ranking with its score times ``1 - IoU``, instead of being dropped.
+
+    Why: two people closer than a body length give boxes that overlap as much as one
+    person's repeats do. Dropping every such box loses the second person for good;
+    decayed, it still ranks, below the clear ones (val AP50 0.8957 -> 0.9016, train
+    0.9216 -> 0.9272; model card). OpenCV's ``softNMSBoxes`` takes whole-pixel
+    rectangles, which for people 8-20 px across moves the overlaps that decide it.
+    """
+    count = len(scores)
+    if count < 2:
+        return scores.astype(np.float32)
+    overlaps = iou_matrix(boxes_px, boxes_px)
+    np.fill_diagonal(overlaps, 0.0)
+    rows, cols = np.nonzero(overlaps > max_iou)
+    repeats: list[list[tuple[int, float]]] = [[] for _ in range(count)]
+    for row, col, kept in zip(rows.tolist(), cols.tolist(),
+                              (1.0 - overlaps[rows, cols]).tolist(), strict=True):
+        repeats[row].append((col, kept))
+    # best first, a heap with stale entries skipped: 3x faster than a scan per pick
+    # (36 person boxes a frame on val, nearly all with a repeat)
+    current = scores.astype(np.float64).tolist()
+    queue = [(-score, k) for k, score in enumerate(current)]
+    heapq.heapify(queue)
+    taken = [False] * count
+    while queue:
+        negative, best = heapq.heappop(queue)
+        if taken[best] or -negative != current[best]:
+            continue
+        taken[best] = True
+        for other, kept in repeats[best]:
+            if not taken[other]:
+                current[other] *= kept
+                heapq.heappush(queue, (-current[other], other))
+    return np.asarray(current, np.float32)
+
+
 def inside_box(u_px: float, v_px: float, box_px: tuple[float, float, float, float] |
                NDArray[np.float32]) -> bool:
     """Whether a point lies in an ``[x, y, w, h]`` box (edges included)."""
@@ -124,27 +166,29 @@ def iou_matrix(a_px: NDArray[np.float32], b_px: NDArray[np.float32]) -> NDArray[
     return inter / np.maximum(union, 1e-9)
 
 
-def average_precision(frames: list[tuple[BoxSet, NDArray[np.float32]]],
-                      iou_min: float = 0.5) -> float:
-    """AP at ``iou_min`` over frames of (detections of one class, labels of that class):
-    greedy matching by score per frame, all-point interpolated precision (COCO's VOC-style
-    area under the monotone precision-recall curve)."""
-    scores, hits, n_labels = [], [], 0
-    for found, labels in frames:
-        n_labels += len(labels)
-        order = np.argsort(-found.scores, kind="stable")
-        boxes, frame_scores = found.boxes_px[order], found.scores[order]
-        taken = np.zeros(len(labels), bool)
-        ious = iou_matrix(boxes, labels) if len(labels) and len(boxes) else None
-        for k in range(len(boxes)):
-            hit = False
-            if ious is not None:
-                row = np.where(taken, -1.0, ious[k])
-                best = int(np.argmax(row))
-                if row[best] >= iou_min:
-                    taken[best] = hit = True
-            scores.append(frame_scores[k])
-            hits.append(hit)
+def iou_matches(found: BoxSet, labels_px: NDArray[np.float32], iou_min: float,
+                ) -> tuple[NDArray[np.float32], NDArray[np.bool_]]:
+    """One frame's detection scores, best first, and whether each takes a label not yet
+    taken by a better one at ``iou_min`` or more (greedy, as COCO and VOC match)."""
+    order = np.argsort(-found.scores, kind="stable")
+    boxes, scores = found.boxes_px[order], found.scores[order]
+    hits = np.zeros(len(boxes), bool)
+    if not (len(labels_px) and len(boxes)):
+        return scores, hits
+    taken = np.zeros(len(labels_px), bool)
+    ious = iou_matrix(boxes, labels_px)
+    for k in range(len(boxes)):
+        row = np.where(taken, -1.0, ious[k])
+        best = int(np.argmax(row))
+        if row[best] >= iou_min:
+            taken[best] = hits[k] = True
+    return scores, hits
+
+
+def precision_area(scores: NDArray[np.floating], hits: NDArray[np.bool_],
+                   n_labels: int) -> float:
+    """The area under the monotone precision-recall curve of detections pooled over
+    frames (all-point interpolation); NaN without labels."""
     if n_labels == 0:
         return float("nan")
     order = np.argsort(-np.asarray(scores), kind="stable")
@@ -156,3 +200,15 @@ def average_precision(frames: list[tuple[BoxSet, NDArray[np.float32]]],
     precision = np.maximum.accumulate(precision[::-1])[::-1]
     steps = np.nonzero(recall[1:] != recall[:-1])[0]
     return float(np.sum((recall[steps + 1] - recall[steps]) * precision[steps + 1]))
+
+
+def average_precision(frames: list[tuple[BoxSet, NDArray[np.float32]]],
+                      iou_min: float = 0.5) -> float:
+    """AP at ``iou_min`` over frames of (detections of one class, labels of that class):
+    greedy matching by score per frame, all-point interpolated precision (COCO's VOC-style
+    area under the monotone precision-recall curve)."""
+    matched = [iou_matches(found, labels, iou_min) for found, labels in frames]
+    return precision_area(np.concatenate([s for s, _ in matched]) if matched else np.zeros(0),
+                          np.concatenate([h for _, h in matched]) if matched
+                          else np.zeros(0, bool),
+                          sum(len(labels) for _, labels in frames))

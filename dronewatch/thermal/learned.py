@@ -28,7 +28,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from dronewatch.errors import DronewatchError
-from dronewatch.thermal.boxes import BoxSet, decode_centres, distinct_boxes
+from dronewatch.thermal.boxes import (
+    BoxSet,
+    decayed_repeat_scores,
+    decode_centres,
+    distinct_boxes,
+)
 from dronewatch.thermal.netinput import network_levels
 from dronewatch.thermal.onnxcpu import cpu_session
 from dronewatch.thermal.refine import PatchGeometry, RefinerSession
@@ -62,8 +67,10 @@ class RefinerInfo:
     """The person refiner a sidecar names: its file (beside the model), how its patches are
     cut, the raw centre score below which a heat-map cell is not worth a look, the
     overlap (IoU) above which a redrawn person box repeats a better one, its second
-    stage, if any, and the overlap above which a candidate's box, before a stage, repeats
-    a better one's so closely that the stage does not look at it (1: every one looked at)."""
+    stage, if any, the overlap above which a candidate's box, before a stage, repeats
+    a better one's so closely that the stage does not look at it (1: every one looked at),
+    and whether a repeating box is kept with a decayed score (soft suppression) rather
+    than dropped."""
 
     file: str
     geometry: PatchGeometry
@@ -72,6 +79,7 @@ class RefinerInfo:
     mirror_average: bool = False
     second_stage: SecondStageInfo | None = None
     repeat_iou: float = 1.0
+    decay_repeats: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +144,8 @@ def _refiner_info(raw: dict[str, Any] | None) -> RefinerInfo | None:
                        bool(raw.get("mirror_average", False)),
                        None if second is None else SecondStageInfo(
                            str(second["file"]), float(second["min_score"])),
-                       float(raw.get("repeat_iou", 1.0)))
+                       float(raw.get("repeat_iou", 1.0)),
+                       bool(raw.get("decay_repeats", False)))
 
 
 class BoxDetector:
@@ -258,8 +267,10 @@ class BoxDetector:
     def _refined(self, pixels: NDArray[np.uint8], found: BoxSet) -> BoxSet:
         """Person candidates (every heat-map cell worth a look) redrawn and re-scored by
         the refiner's stages, then each person kept once: of redrawn boxes that repeat
-        one another the best scored stays. The set is re-sorted by score, as the decoder
-        gave it.
+        one another the best scored stays as it is, and the others are dropped or, where
+        the sidecar says ``decay_repeats``, ranked lower (a second person that close
+        still ranks; see ``decayed_repeat_scores``). The set is re-sorted by score, as
+        the decoder gave it.
 
         Why a second stage: it was trained on the first stage's own boxes and scores,
         so it mends what the first stage leaves (val AP50 0.885 -> 0.896, see the model
@@ -285,8 +296,13 @@ class BoxDetector:
                 persons[scores[persons] >= floor], boxes, scores)
             boxes[looked], scores[looked] = refine(pixels, boxes[looked], scores[looked])
         keep = ~is_person
-        keep[persons[distinct_boxes(boxes[persons], scores[persons],
-                                    refiner.duplicate_iou)]] = True
+        if refiner.decay_repeats:
+            scores[persons] = decayed_repeat_scores(boxes[persons], scores[persons],
+                                                    refiner.duplicate_iou)
+            keep[persons[scores[persons] > 0]] = True
+        else:
+            keep[persons[distinct_boxes(boxes[persons], scores[persons],
+                                        refiner.duplicate_iou)]] = True
         kept = np.flatnonzero(keep)
         order = kept[np.argsort(-scores[kept], kind="stable")]
         return BoxSet(found.classes[order], scores[order], boxes[order])

@@ -39,6 +39,7 @@ from dronewatch.thermal.training.evaluate import (
     FrameResult,
     Scores,
     ap50,
+    ap50_bootstrap,
     frame_bootstrap,
     scores_at,
 )
@@ -132,8 +133,8 @@ def main(argv: list[str] | None = None) -> None:
     fps = len(ours["all"]) / seconds
     spread = frame_bootstrap(ours["all"], 0.0)
     rows.append(("95 % interval, frames resampled (another draw of frames)",
-                 "recall {:5.3f}-{:5.3f}  precision {:5.3f}-{:5.3f}".format(
-                     *spread["recall"], *spread["precision"])))
+                 "recall {:5.3f}-{:5.3f}  precision {:5.3f}-{:5.3f}  AP50 {:5.3f}-{:5.3f}".format(
+                     *spread["recall"], *spread["precision"], *ap50_bootstrap(candidates))))
     rows.append(("ratio F1 network / rules", f"{total.f1 / max(base.f1, 1e-9):5.2f}"))
     rows.append(("frames per second per core (read, detect, place)",
                  f"network {fps:6.1f}   rules {len(rules['all']) / rule_seconds:6.1f}   "

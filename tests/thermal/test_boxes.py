@@ -1,4 +1,5 @@
-"""Decoding candidates from a heat map, and keeping each redrawn box once."""
+"""Decoding candidates from a heat map, and keeping each redrawn box once (or ranking its
+repeats lower)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,12 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dronewatch.thermal.boxes import decode_centres, distinct_boxes, iou_matrix
+from dronewatch.thermal.boxes import (
+    decayed_repeat_scores,
+    decode_centres,
+    distinct_boxes,
+    iou_matrix,
+)
 
 STRIDE = 4
 
@@ -69,3 +75,37 @@ def test_kept_boxes_do_not_repeat_one_another_and_every_dropped_one_repeats_a_be
     for dropped in set(range(len(boxes))) - set(kept.tolist()):
         assert any(overlaps[dropped, k] > max_iou - 1e-6 and scores[k] >= scores[dropped]
                    for k in kept)
+
+
+def test_a_repeat_is_ranked_lower_by_its_overlap_and_a_box_apart_keeps_its_score():
+    boxes = np.array([[0, 0, 10, 20],  # a person
+                      [1, 0, 10, 20],  # beside them, overlapping by IoU 9/11
+                      [0, 0, 10, 20],  # the first one's box again
+                      [50, 50, 10, 20]], np.float32)  # someone apart
+    scores = np.array([0.9, 0.8, 0.5, 0.3], np.float32)
+    decayed = decayed_repeat_scores(boxes, scores, 0.6)
+    np.testing.assert_allclose(decayed, [0.9, 0.8 * (1 - 9 / 11), 0.0, 0.3], rtol=1e-6)
+    # below the overlap that marks a repeat nothing changes
+    np.testing.assert_array_equal(decayed_repeat_scores(boxes, scores, 0.99)[[0, 1, 3]],
+                                  scores[[0, 1, 3]])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(box, st.floats(0.01, 1.0)), min_size=0, max_size=25),
+       st.floats(0.1, 0.9))
+def test_each_score_is_cut_by_the_overlap_of_every_better_box_it_repeats(scored, max_iou):
+    """Soft suppression's whole rule: taken best first, a box's score is its own times
+    (1 - IoU) for every box taken before it that it overlaps by more than ``max_iou``."""
+    boxes = np.array([b for b, _ in scored], np.float32).reshape(-1, 4)
+    scores = np.array([s for _, s in scored], np.float32)
+    decayed = decayed_repeat_scores(boxes, scores, max_iou)
+    assert decayed.shape == scores.shape and (decayed <= scores).all()
+    if not len(boxes):
+        return
+    assert decayed.max() == scores.max()  # the best is never cut
+    overlaps = iou_matrix(boxes, boxes)
+    for k in range(len(boxes)):
+        before = [j for j in range(len(boxes)) if j != k
+                  and (decayed[j], -j) > (decayed[k], -k) and overlaps[j, k] > max_iou]
+        expected = float(scores[k]) * float(np.prod([1.0 - overlaps[j, k] for j in before]))
+        assert abs(float(decayed[k]) - expected) <= 1e-6 + 1e-5 * expected

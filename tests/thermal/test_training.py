@@ -232,6 +232,25 @@ def test_frame_bootstrap_brackets_the_figures_and_widens_with_uneven_frames():
     assert frame_bootstrap(uneven, 0.5, seed=3) == intervals  # seeded
 
 
+def test_ap50_bootstrap_brackets_ap50_and_is_exact_for_frames_alike():
+    """AP50 over frames drawn again: frames alike give AP50 itself; a few frames whose
+    only box misses its person make it swing with how many of them are drawn."""
+    from dronewatch.thermal.boxes import BoxSet
+    from dronewatch.thermal.training.evaluate import FrameResult, ap50, ap50_bootstrap
+
+    def frame(box: list[float], score: float) -> FrameResult:
+        found = BoxSet(np.zeros(1, np.int64), np.array([score], np.float32),
+                       np.array([box], np.float32))
+        return FrameResult(None, found, np.array([[0, 0, 10, 20]], np.float32))  # type: ignore[arg-type]
+
+    alike = [frame([0, 0, 10, 20], 0.9) for _ in range(20)]
+    assert ap50_bootstrap(alike) == (ap50(alike), ap50(alike)) == (1.0, 1.0)
+    mixed = alike + [frame([6, 12, 10, 20], 0.95) for _ in range(5)]  # IoU 0.09: a miss
+    low, high = ap50_bootstrap(mixed, seed=2)
+    assert low < ap50(mixed) < high and high - low > 0.05
+    assert ap50_bootstrap(mixed, seed=2) == (low, high)  # seeded
+
+
 def test_the_alarm_keeps_a_margin_where_false_alarms_crowd_into_few_frames():
     """Two val sets with the same pooled precision at 0.5 (0.83): spread evenly over 40
     frames it is safe to alarm there; crowded into four frames another draw of frames may

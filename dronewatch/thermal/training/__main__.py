@@ -203,8 +203,8 @@ def _train_refiner(onnx_path: Path, train_frames: list[LabelledFrame],
     geometry = settings.geometry
     return {"file": path.name, "patch_px": geometry.patch_px, "context": geometry.context,
             "min_side_px": geometry.min_side_px, "min_raw_score": settings.min_raw_score,
-            "duplicate_iou": settings.duplicate_iou, "mirror_average": settings.mirror_average,
-            "repeat_iou": settings.repeat_iou}
+            "duplicate_iou": settings.duplicate_iou, "decay_repeats": settings.decay_repeats,
+            "mirror_average": settings.mirror_average, "repeat_iou": settings.repeat_iou}
 
 
 if __name__ == "__main__":

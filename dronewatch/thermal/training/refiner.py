@@ -63,6 +63,8 @@ class RefinerSettings:
     train_cells_from: float = 0.1  # training looks at more cells than the run time
     train_min_raw_score: float = 0.05  # weaker peaks still teach what is not a person
     duplicate_iou: float = 0.6  # redrawn person boxes overlapping more repeat one another
+    # and are ranked lower, not dropped: val AP50 0.8957 -> 0.9016 (people in groups)
+    decay_repeats: bool = True
     # at run time a stage skips a candidate whose box overlaps a better one's more: val
     # AP50 0.8958 -> 0.8953 for 29 % fewer patches (62 -> 44 a frame, both stages)
     repeat_iou: float = 0.8
