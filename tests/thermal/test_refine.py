@@ -166,8 +166,8 @@ class _Counting:
 
 def test_a_candidate_repeating_a_better_one_is_not_looked_at_again(hituav_val, tmp_path):
     """Neighbouring heat-map cells of one person decode to nearly one box: looking at
-    each costs patches and finds nobody new (val, measured: 62 -> 44 patches a frame,
-    AP50 0.8958 -> 0.8953)."""
+    each costs patches and finds nobody new (val, measured with repeats ranked lower:
+    66 -> 36 patches a frame, AP50 0.9012 -> 0.9021)."""
     from dronewatch.thermal.boxes import average_precision
 
     for path in DEFAULT_MODEL.parent.glob("*.onnx"):
@@ -184,5 +184,5 @@ def test_a_candidate_repeating_a_better_one_is_not_looked_at_again(hituav_val, t
     found = [[(d.boxes(f.read_pixels()).of_class(0), f.persons_px) for f in frames]
              for d in (shipped, every)]
     counts = [sum(stage.patches for stage in d.refiners) for d in (shipped, every)]
-    assert counts[0] < 0.8 * counts[1], counts
+    assert counts[0] < 0.65 * counts[1], counts
     assert average_precision(found[0], 0.5) >= average_precision(found[1], 0.5) - 0.005
