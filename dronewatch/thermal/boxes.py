@@ -99,7 +99,7 @@ def decayed_repeat_scores(boxes_px: NDArray[np.float32], scores: NDArray[np.floa
 
     Why: two people closer than a body length give boxes that overlap as much as one
     person's repeats do. Dropping every such box loses the second person for good;
-    decayed, it still ranks, below the clear ones (val AP50 0.8957 -> 0.9016, train
+    decayed, it still ranks, below the clear ones (val AP50 0.8957 -> 0.9017, train
     0.9216 -> 0.9272; model card). OpenCV's ``softNMSBoxes`` takes whole-pixel
     rectangles, which for people 8-20 px across moves the overlaps that decide it.
     """

@@ -63,7 +63,7 @@ class RefinerSettings:
     train_cells_from: float = 0.1  # training looks at more cells than the run time
     train_min_raw_score: float = 0.05  # weaker peaks still teach what is not a person
     duplicate_iou: float = 0.6  # redrawn person boxes overlapping more repeat one another
-    # and are ranked lower, not dropped: val AP50 0.8957 -> 0.9016 (people in groups)
+    # and are ranked lower, not dropped: val AP50 0.8957 -> 0.9017 (people in groups)
     decay_repeats: bool = True
     # at run time a stage skips a candidate whose box overlaps a better one's more: with
     # repeats ranked lower, val AP50 0.9017 -> 0.9021 for 25 % fewer patches than at 0.8
