@@ -9,9 +9,9 @@ so a flight analysed afterwards finds what it would have found live.
 How a frame gets its pose, in this order:
 
 1. its own (a sidecar's, or a radiometric JPEG's GPS/gimbal metadata);
-2. the camera shot the autopilot logged closest to the frame's time, within
-   ``match_within_s`` (CAMERA_FEEDBACK, DataFlash CAM/TRIG, PX4 camera_capture or
-   camera_trigger): each shot pairs with one frame, and its pose is the autopilot's;
+2. the camera shot the autopilot logged for it (CAMERA_FEEDBACK, DataFlash CAM/TRIG,
+   PX4 camera_capture or camera_trigger), its pose the autopilot's: frames and shots
+   are paired one to one, in order, within ``match_within_s`` (``shotpairs``);
 3. the logged track at the frame's time.
 
 Frame times are put on the log's clock by ``clock_offset_s`` (stated, never guessed). A
@@ -21,12 +21,11 @@ pose: it is skipped and counted, and the gap is reported, never interpolated acr
 
 from __future__ import annotations
 
-import bisect
 import hashlib
 import json
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import tzinfo
 from pathlib import Path
 
@@ -36,6 +35,7 @@ from dronewatch.map import mission_map, save_map
 from dronewatch.map.mission import STATION_ZONE
 from dronewatch.ops.flightloop import Track
 from dronewatch.ops.record import Announcement, AnnouncementKind, FindingRecorder
+from dronewatch.ops.shotpairs import pair_shots
 from dronewatch.store import Finding, FindingKind, MissionKind, Store
 from dronewatch.thermal import (
     Frame,
@@ -90,33 +90,19 @@ class AnalysisReport:
         return sum(n for _, n in self.skipped)
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Matcher:
-    """Pairs frames with logged shots (each shot once) and with the track."""
+    """Poses frames from their paired shots, else from the track."""
 
     log: FlightLog
     options: AnalysisOptions
     track: PoseTrack
-    used: set[int] = field(default_factory=set)
-
-    def __post_init__(self) -> None:
-        self._times = [s.time_s for s in self.log.shots]
-
-    def shot_near(self, time_s: float) -> LoggedShot | None:
-        i = bisect.bisect_left(self._times, time_s)
-        near = [j for j in range(max(i - 2, 0), min(i + 2, len(self._times)))
-                if j not in self.used
-                and abs(self._times[j] - time_s) <= self.options.match_within_s]
-        if not near:
-            return None
-        best = min(near, key=lambda j: abs(self._times[j] - time_s))
-        self.used.add(best)
-        return self.log.shots[best]
+    shot_of: dict[str, LoggedShot]  # frame file -> its logged shot
 
     def pose(self, frame: Frame) -> tuple[CameraPose | None, str]:
         """(pose, how it was found) or (None, why there is none)."""
         time_s = frame.time_unix_s + self.options.clock_offset_s
-        shot = self.shot_near(time_s)
+        shot = self.shot_of.get(frame.source)
         if frame.pose is not None:
             return frame.pose, "own pose"
         if shot is not None:
@@ -182,7 +168,11 @@ def analyse_flight(frame_paths: Sequence[Path], log_path: Path, zones: ZoneSet,
     mission_id = _mission(store, log, len(frames), options)
     flight = store.start_flight(mission_id, options.vehicle_name or Path(log.path).name)
     recorder = FindingRecorder(store, mission_id, announce, alarm_confidence=alarm)
-    matcher = _Matcher(log, options, track)
+    paired = pair_shots([t + options.clock_offset_s for t, _ in frames],
+                        [s.time_s for s in log.shots], options.match_within_s)
+    matcher = _Matcher(log, options, track, {
+        source: log.shots[j] for (_, source), j in zip(frames, paired, strict=True)
+        if j is not None})
     posed_by: Counter[str] = Counter()
     skipped: Counter[str] = Counter(tally.reasons)
     seen: set[bytes] = set()
@@ -208,7 +198,7 @@ def analyse_flight(frame_paths: Sequence[Path], log_path: Path, zones: ZoneSet,
         mission_id, flight.id, findings, map_path, Path(log_path), log.kind, log.clock,
         log.shot_source, sum(posed_by.values()), tuple(sorted(posed_by.items())),
         tuple(sorted(skipped.items())), tuple(gaps), len(log.shots),
-        len(log.shots) - len(matcher.used))
+        len(log.shots) - len(matcher.shot_of))
 
 
 def _analyse_one(source: str, options: AnalysisOptions, matcher: _Matcher,

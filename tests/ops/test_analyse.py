@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import shutil
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -133,6 +134,31 @@ def test_frames_posed_from_a_ulog_find_the_person(flown, tmp_path):
     assert dict(report.posed_by) == {"logged shot": person.evidence_count}
     (found,) = [f for f in report.findings if f.kind.value == "person"]
     assert r.distance_m(found.lat_deg, found.lon_deg) <= 3.0
+
+
+def test_shots_stamped_late_by_the_link_still_pair_with_their_own_frames(flown, tmp_path):
+    """The ground station stamps a shot when it arrives: here 2.5 shot intervals after the
+    camera took it. Every frame's nearest shot is then a later frame's; each must still
+    get its own shot's pose, and so the live search's findings."""
+    _, live, tmp = flown
+    messages = tlog_messages(tmp / "flight.tlog")
+    shots = [t for t, m in messages if m["mavpackettype"] == "CAMERA_FEEDBACK"][1:]
+    lag_s = 2.5 * float(np.median(np.diff(shots)))
+    assert lag_s < AnalysisOptions().match_within_s
+    late = [(t + lag_s if m["mavpackettype"] == "CAMERA_FEEDBACK" else t, m)
+            for t, m in messages]
+    ulg = write_ulog(sorted(late, key=lambda tm: tm[0]), tmp_path / "late.ulg")
+    with Store(tmp_path / "s.sqlite") as store:
+        report = analyse_flight([tmp / "frames"], ulg, flown[0].zones, flown[0].terrain, store,
+                                tmp_path / "m.html")
+    assert dict(report.posed_by) == {"logged shot": live.frames}
+    assert report.shots_without_frame == 1  # the pre-flight test shot
+    assert len(report.findings) == len(live.findings)
+    for a, b in zip(sorted(report.findings, key=lambda f: (f.lat_deg, f.lon_deg)),
+                    sorted(live.findings, key=lambda f: (f.lat_deg, f.lon_deg)), strict=True):
+        # within 0.1 m (the ULog's float32 attitudes); a neighbour's pose is metres off
+        assert a.kind == b.kind and abs(a.lat_deg - b.lat_deg) < 1e-6 \
+            and abs(a.lon_deg - b.lon_deg) < 1e-6
 
 
 def test_frames_in_a_gap_of_the_log_are_skipped_and_the_gap_reported(flown, tmp_path):
