@@ -15,6 +15,7 @@ from dronewatch.thermal.training.calibrate import isotonic_knots
 from dronewatch.thermal.training.targets import render_targets
 
 torch = pytest.importorskip("torch", reason="training needs the [train] extra")
+onnx_lib = pytest.importorskip("onnx", reason="training needs the [train] extra")
 
 
 def make_hituav(root, rng, splits=(("train", 3), ("val", 2))):
@@ -66,6 +67,12 @@ def test_training_end_to_end_on_a_tiny_set_writes_a_model_the_detector_loads(tmp
     trained = out / card["training"]["quantized"]["from"]
     assert trained.stat().st_size > 2 * onnx.stat().st_size
     assert card["training"]["quantized"]["calibration_frames"] == 1  # every 20th of 3
+    # the first convolution and the heads stay float32, with the sigmoid and concatenation
+    # after them: nothing between the heads and the output is on 8 bits
+    assert card["training"]["quantized"]["float_convolutions"] == 4
+    assert card["training"]["quantized"]["float_nodes"] == 6
+    ops = [node.op_type for node in onnx_lib.load(str(onnx)).graph.node]
+    assert "QLinearSigmoid" not in ops and "QLinearConcat" not in ops and "Sigmoid" in ops
     detector = BoxDetector(onnx)
     assert len(detector.refiners) == 2
     found = detector.boxes(cv2.imread(str(tmp_path / "data" / "val" / "1_60_90_0_00000.jpg"),
