@@ -55,11 +55,13 @@ class ModelError(DronewatchError, ValueError):
 
 @dataclass(frozen=True, slots=True)
 class SecondStageInfo:
-    """The refiner's second stage a sidecar names: its file (beside the model), and the
-    first stage's joint score below which a candidate is not worth that look."""
+    """The refiner's second stage a sidecar names: its file (beside the model), the
+    first stage's joint score below which a candidate is not worth that look, and the
+    float32 file it was quantized from (None: ``file`` is the network as trained)."""
 
     file: str
     min_score: float
+    float32_file: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,8 +71,9 @@ class RefinerInfo:
     overlap (IoU) above which a redrawn person box repeats a better one, its second
     stage, if any, the overlap above which a candidate's box, before a stage, repeats
     a better one's so closely that the stage does not look at it (1: every one looked at),
-    and whether a repeating box is kept with a decayed score (soft suppression) rather
-    than dropped."""
+    whether a repeating box is kept with a decayed score (soft suppression) rather
+    than dropped, and the float32 file ``file`` was quantized from (None: ``file`` is
+    the network as trained)."""
 
     file: str
     geometry: PatchGeometry
@@ -80,6 +83,7 @@ class RefinerInfo:
     second_stage: SecondStageInfo | None = None
     repeat_iou: float = 1.0
     decay_repeats: bool = False
+    float32_file: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +99,7 @@ class ModelInfo:
     figures: dict[str, Any]
     flip_average: bool = False  # also run the mirrored frame and average (see BoxDetector)
     refiner: RefinerInfo | None = None
+    float32_file: str | None = None  # the centre network as trained, when this one is int8
 
     def confidence(self, cls: int, raw: NDArray[np.float32]) -> NDArray[np.float32]:
         knots = self.calibration.get(self.classes[cls])
@@ -122,7 +127,8 @@ def _read_info(path: Path, sidecar: Path) -> ModelInfo:
         info = ModelInfo(tuple(raw["classes"]), int(raw["stride"]), float(raw["min_raw_score"]),
                          float(raw["alarm_confidence"]), float(raw["check_confidence"]),
                          calibration, dict(raw.get("figures", {})),
-                         bool(raw.get("flip_average", False)), _refiner_info(raw.get("refiner")))
+                         bool(raw.get("flip_average", False)), _refiner_info(raw.get("refiner")),
+                         _optional_name(raw.get("training", {}).get("quantized", {}).get("from")))
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise _fail(sidecar, f"field {exc} is missing or malformed") from None
     if "person" not in info.classes:
@@ -131,6 +137,10 @@ def _read_info(path: Path, sidecar: Path) -> ModelInfo:
         if len(xs) != len(ys) or not xs or any(b < a for a, b in pairwise(xs)):
             raise _fail(sidecar, f"calibration of {name!r} is not an increasing table")
     return info
+
+
+def _optional_name(raw: Any) -> str | None:
+    return None if raw is None else str(raw)
 
 
 def _refiner_info(raw: dict[str, Any] | None) -> RefinerInfo | None:
@@ -143,9 +153,11 @@ def _refiner_info(raw: dict[str, Any] | None) -> RefinerInfo | None:
                        float(raw["min_raw_score"]), float(raw["duplicate_iou"]),
                        bool(raw.get("mirror_average", False)),
                        None if second is None else SecondStageInfo(
-                           str(second["file"]), float(second["min_score"])),
+                           str(second["file"]), float(second["min_score"]),
+                           _optional_name(second.get("float32_file"))),
                        float(raw.get("repeat_iou", 1.0)),
-                       bool(raw.get("decay_repeats", False)))
+                       bool(raw.get("decay_repeats", False)),
+                       _optional_name(raw.get("float32_file")))
 
 
 class BoxDetector:
@@ -168,17 +180,16 @@ class BoxDetector:
         How many stages of the person refiner the sidecar names give person candidates
         their second look (see ``dronewatch.thermal.refine``): None, all of them; fewer
         only while training the next stage or measuring what each adds.
-    centre_network
-        An ONNX file to run in place of ``path``'s network, with ``path``'s sidecar and
-        refiners: for training, whose refiners learn from the float32 network that the
-        shipped int8 one was quantized from (see ``training.quantize``), and for
-        measuring the one against the other.
+    as_trained
+        Run the float32 networks the sidecar says the int8 ones were quantized from
+        (see ``training.quantize``), with the same sidecar: for training, whose
+        refiners learn from what the networks answered as trained (so the command makes
+        the shipped ones again), and for measuring the one against the other.
     """
 
     def __init__(self, path: Path = DEFAULT_MODEL, *, calibrated: bool = True,
                  threads: int = 1, flip_average: bool | None = None,
-                 refine_stages: int | None = None,
-                 centre_network: Path | None = None) -> None:
+                 refine_stages: int | None = None, as_trained: bool = False) -> None:
         path = Path(path)
         if not path.is_file():
             raise _fail(path, "the detector's model file is missing")
@@ -186,7 +197,11 @@ class BoxDetector:
         self.info = _read_info(path, path.with_suffix(".json"))
         self.calibrated = calibrated
         self.flip_average = self.info.flip_average if flip_average is None else flip_average
-        network = path if centre_network is None else Path(centre_network)
+        network = path.parent / self.info.float32_file \
+            if as_trained and self.info.float32_file else path
+        if not network.is_file():
+            raise _fail(network, "the float32 centre network the model's sidecar names is "
+                                 "missing")
         try:
             self._session = cpu_session(network, threads)
         except ImportError:
@@ -205,9 +220,11 @@ class BoxDetector:
                         f"names {len(self.info.classes)} classes (+4 box channels)")
         self.refiners: tuple[RefinerSession, ...] = ()
         if self.info.refiner is not None:
-            files = [self.info.refiner.file]
+            stages: list[SecondStageInfo | RefinerInfo] = [self.info.refiner]
             if self.info.refiner.second_stage is not None:
-                files.append(self.info.refiner.second_stage.file)
+                stages.append(self.info.refiner.second_stage)
+            files = [stage.float32_file if as_trained and stage.float32_file else stage.file
+                     for stage in stages]
             self.refiners = tuple(_load_refiner(path.parent / file, self.info.refiner, threads)
                                   for file in files[:refine_stages])
 

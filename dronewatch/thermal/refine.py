@@ -123,14 +123,26 @@ class RefinerSession:
             raise ValueError("expected inputs (patches, side features) and one output")
         self._patches, self._sides = names
 
+    def feeds(self, pixels: NDArray[np.uint8], boxes_px: NDArray[np.float32],
+              heat: NDArray[np.float32]) -> dict[str, NDArray[np.float32]]:
+        """The network's inputs for ``boxes_px`` (at least one): what it sees of them, and
+        what quantizing it calibrates on."""
+        return self._feeds(pixels, boxes_px, heat, patch_sides_px(boxes_px, self.geometry))
+
+    def _feeds(self, pixels: NDArray[np.uint8], boxes_px: NDArray[np.float32],
+               heat: NDArray[np.float32], sides_px: NDArray[np.float32],
+               ) -> dict[str, NDArray[np.float32]]:
+        return {self._patches: network_patches(cut_patches(pixels, boxes_px, self.geometry)),
+                self._sides: side_features(heat, sides_px)}
+
     def __call__(self, pixels: NDArray[np.uint8], boxes_px: NDArray[np.float32],
                  heat: NDArray[np.float32]) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
         """Redrawn boxes and joint scores of ``boxes_px`` (raw centre-network ``heat``)."""
         if len(boxes_px) == 0:
             return boxes_px, heat
         sides = patch_sides_px(boxes_px, self.geometry)
-        patches = network_patches(cut_patches(pixels, boxes_px, self.geometry))
-        features = side_features(heat, sides)
+        feeds = self._feeds(pixels, boxes_px, heat, sides)
+        patches, features = feeds[self._patches], feeds[self._sides]
         if self.mirror_average:
             count = len(patches)
             both = self._session.run(None, {

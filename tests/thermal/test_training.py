@@ -78,6 +78,15 @@ def test_training_end_to_end_on_a_tiny_set_writes_a_model_the_detector_loads(tmp
     found = detector.boxes(cv2.imread(str(tmp_path / "data" / "val" / "1_60_90_0_00000.jpg"),
                                       cv2.IMREAD_GRAYSCALE))
     assert ((found.scores >= 0) & (found.scores <= 1)).all()
+    # the refiner's stages are kept as trained, and run in int8 where the calibration
+    # frame gave them patches to measure ranges on (a stage given none stays float32)
+    quantized = card["training"]["refiners_quantized"]
+    assert quantized["calibration_frames"] == 1
+    for stage, patches in zip((card["refiner"], second), quantized["patches"], strict=True):
+        assert stage["float32_file"].endswith("-float32.onnx")
+        assert stage["file"] == (stage["float32_file"].replace("-float32", "") if patches
+                                 else stage["float32_file"])
+        assert (out / stage["file"]).is_file() and (out / stage["float32_file"]).is_file()
     assert card["training"]["refiner"]["bfloat16"] is False  # the shipped model's float32
     # the second stage alone, again, on the first stage already there (in bfloat16 where
     # this CPU has it; elsewhere the option is refused, naming itself)
@@ -98,9 +107,9 @@ def test_training_end_to_end_on_a_tiny_set_writes_a_model_the_detector_loads(tmp
     assert "--second-stage-only" not in again["training"]["command"]
     assert len(BoxDetector(onnx).refiners) == 2
     # quantized again from the float32 network: the same file, the refiner kept
-    made = onnx.read_bytes()
+    made = [path.read_bytes() for path in (onnx, out / card["refiner"]["file"])]
     assert main(["--data", str(tmp_path / "data"), "--out", str(out), "--quantize-only"]) == 0
-    assert onnx.read_bytes() == made
+    assert [path.read_bytes() for path in (onnx, out / card["refiner"]["file"])] == made
     requantized = json.loads(sidecar.read_text())
     assert requantized["refiner"] == card["refiner"]
     assert "--quantize-only" in requantized["training"]["quantized"]["command"]

@@ -13,7 +13,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dronewatch.thermal.training.hituav import LabelledFrame, load_split
-from dronewatch.thermal.training.quantize import quantize_centre_network
+from dronewatch.thermal.training.quantize import (
+    FLOAT32_SUFFIX,
+    quantize_centre_network,
+    quantize_refiners,
+)
 
 if TYPE_CHECKING:
     from dronewatch.thermal.training.refiner import RefinerSettings
@@ -26,8 +30,8 @@ CENTRE_EPOCHS = 180
 REFINER_EPOCHS = 16
 SECOND_STAGE_EPOCHS = 12
 REFINER_NAME = "thermal-refiner"
-#: the network as trained, before quantization (kept: the int8 file is made from it)
-FLOAT_NAME = f"{MODEL_NAME}-float32"
+#: the networks as trained, before quantization (kept: the int8 files are made from them)
+FLOAT_NAME = f"{MODEL_NAME}{FLOAT32_SUFFIX}"
 
 
 def _commit() -> str:
@@ -67,8 +71,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="keep the centre network and the refiner's first stage already "
                              "in --out; train the second stage")
     parser.add_argument("--quantize-only", action="store_true",
-                        help=f"keep the float32 centre network ({FLOAT_NAME}.onnx) and the "
-                             "refiner already in --out; quantize it again and recalibrate")
+                        help=f"keep the float32 centre network ({FLOAT_NAME}.onnx) and "
+                             "refiner stages already in --out; quantize them again and "
+                             "recalibrate")
     args = parser.parse_args(argv)
     try:
         import torch  # noqa: F401
@@ -136,17 +141,24 @@ def main(argv: list[str] | None = None) -> int:
 def _quantize_only(float_path: Path, onnx_path: Path, sidecar: dict[str, Any],
                    train_frames: list[LabelledFrame], val_frames: list[LabelledFrame],
                    run: dict[str, Any], log: Callable[[str], None]) -> int:
-    """Quantize the float32 centre network in --out again (its refiner kept) and
-    recalibrate the detector as it then runs; ``run`` (commit, command) is recorded."""
+    """Quantize the float32 networks in --out again (the centre network and the refiner's
+    stages) and recalibrate the detector as it then runs; ``run`` (commit, command) is
+    recorded."""
     from dronewatch.thermal.training.calibrate import calibrate
 
     if not sidecar or not float_path.is_file():
         print(f"{float_path}: --quantize-only needs the float32 centre network and its "
               "sidecar in --out", file=sys.stderr)
         return 1
-    quantized = {**quantize_centre_network(float_path, onnx_path, train_frames, log), **run}
-    calibrate(onnx_path, val_frames, {**sidecar["training"], "quantized": quantized}, log,
-              flip_average=sidecar.get("flip_average", False), refiner=sidecar.get("refiner"))
+    training = {**sidecar["training"],
+                "quantized": {**quantize_centre_network(float_path, onnx_path, train_frames,
+                                                        log), **run}}
+    refiner = sidecar.get("refiner")
+    if refiner is not None:
+        refiner, done = quantize_refiners(onnx_path, train_frames, log)
+        training["refiners_quantized"] = {**done, **run}
+    calibrate(onnx_path, val_frames, training, log,
+              flip_average=sidecar.get("flip_average", False), refiner=refiner)
     return 0
 
 
@@ -173,6 +185,10 @@ def _train_refiners(args: argparse.Namespace, onnx_path: Path, sidecar: dict[str
                                       "bfloat16": stages[stage].bfloat16}}
         calibrate(onnx_path, val_frames, training, log, flip_average=args.flip_average,
                   refiner=refiner)
+    refiner, done = quantize_refiners(onnx_path, train_frames, log)
+    training = {**training, "refiners_quantized": {**done, **run}}
+    calibrate(onnx_path, val_frames, training, log, flip_average=args.flip_average,
+              refiner=refiner)
 
 
 def _train_refiner(onnx_path: Path, train_frames: list[LabelledFrame],
@@ -181,9 +197,10 @@ def _train_refiner(onnx_path: Path, train_frames: list[LabelledFrame],
     """Train stage ``stage`` (0: the first) of the person refiner on the candidates of the
     centre network and the stages before it; its sidecar entry.
 
-    Why the float32 network's candidates, not the int8 one's that run: they are the ones
-    the shipped refiners learned from, so the command makes them again; and the int8
-    network's heat maps hold twice as many weak peaks (0.05-0.1) and 13 % more cells
+    Why the networks as trained (float32; the stages before this one too), not the int8
+    ones that run: they are what the shipped refiners learned from, so the command makes
+    them again; and the int8 network's heat maps (its answers on 8 bits, as it ran
+    then) held twice as many weak peaks (0.05-0.1) and 13 % more cells
     from 0.1 (8 % more from 0.15, where the run time looks), which the refiner would
     spend a third more time on (221,101 candidates in the train frames against
     166,485). On val the float32-trained refiners behind the int8 network: AP50 0.8957;
@@ -191,11 +208,10 @@ def _train_refiner(onnx_path: Path, train_frames: list[LabelledFrame],
     from dronewatch.thermal.learned import BoxDetector
     from dronewatch.thermal.training.refiner import export_refiner, train_refiner
 
-    trained = onnx_path.with_name(f"{FLOAT_NAME}.onnx")
-    detector = BoxDetector(onnx_path, calibrated=False, refine_stages=stage,
-                           centre_network=trained if trained.is_file() else None)
+    detector = BoxDetector(onnx_path, calibrated=False, refine_stages=stage, as_trained=True)
     model = train_refiner(detector, train_frames, settings, log)
-    path = onnx_path.with_name(f"{REFINER_NAME}{'' if stage == 0 else stage + 1}.onnx")
+    path = onnx_path.with_name(
+        f"{REFINER_NAME}{'' if stage == 0 else stage + 1}{FLOAT32_SUFFIX}.onnx")
     export_refiner(model, path, settings.geometry.patch_px)
     log(f"exported {path}")
     if stage > 0:
