@@ -48,9 +48,13 @@ from dronewatch.thermal import (
     read_frame,
     read_frames,
 )
+from dronewatch.thermal.laserrange import ranged_pose
 from dronewatch.zones import ZoneSet
 
 __all__ = ["AnalysisOptions", "AnalysisReport", "analyse_flight"]
+
+#: the drone's own laser spot and ours differ by its rounding and lever arms only
+LASER_SPOT_TOLERANCE_M = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +83,9 @@ class AnalysisReport:
     log_clock: str  # "unix" or "boot"
     shot_source: str  # the logged shot events used, "" when the log has none
     frames: int  # frames analysed
-    posed_by: tuple[tuple[str, int], ...]  # ("own pose" | "logged shot" | "log time", count)
+    #: ("own pose" | "logged shot" | "log time", count); "..., height from its laser" when
+    #: the frame's laser range set the camera's height (see ``thermal.laserrange``)
+    posed_by: tuple[tuple[str, int], ...]
     skipped: tuple[tuple[str, int], ...]  # (reason, count) of the frames not analysed
     gaps: tuple[tuple[float, float], ...]  # (start, end) of the log's gaps, log clock
     shots_logged: int
@@ -178,7 +184,8 @@ def analyse_flight(frame_paths: Sequence[Path], log_path: Path, zones: ZoneSet,
     seen: set[bytes] = set()
     for done, (_, source) in enumerate(frames, 1):
         progress(done - 1, len(frames))
-        reason = _analyse_one(source, options, matcher, recorder, terrain, seen, posed_by)
+        reason = _analyse_one(source, options, matcher, recorder, terrain, seen, posed_by,
+                              warn)
         if reason is not None:
             skipped[reason] += 1
             warn(f"frame skipped: {source}: {reason}")
@@ -203,7 +210,7 @@ def analyse_flight(frame_paths: Sequence[Path], log_path: Path, zones: ZoneSet,
 
 def _analyse_one(source: str, options: AnalysisOptions, matcher: _Matcher,
                  recorder: FindingRecorder, terrain: Terrain, seen: set[bytes],
-                 posed_by: Counter[str]) -> str | None:
+                 posed_by: Counter[str], warn: Callable[[str], None]) -> str | None:
     """One frame through the live search's steps; the reason it was skipped, or None."""
     try:
         frame = read_frame(source, camera=options.camera)
@@ -217,6 +224,7 @@ def _analyse_one(source: str, options: AnalysisOptions, matcher: _Matcher,
         return "repeated"
     seen.add(key)
     frame = frame.with_pose(pose)
+    how += _laser_note(frame, terrain, warn)
     try:
         detections = detect(frame, terrain)
     except Exception as exc:  # one frame lost, as in the live search
@@ -224,4 +232,22 @@ def _analyse_one(source: str, options: AnalysisOptions, matcher: _Matcher,
     posed_by[how] += 1
     recorder.add(frame, detections)
     return None
+
+
+def _laser_note(frame: Frame, terrain: Terrain, warn: Callable[[str], None]) -> str:
+    """What the frame's laser range did to its pose (detection takes the same height),
+    with a warning where it was refused or where the drone's own laser spot is far
+    from where its pose puts the spot: a pose misread, or a gimbal out of calibration."""
+    laser, pose = frame.laser, frame.pose
+    if laser is None or pose is None:
+        return ""
+    ranged = ranged_pose(terrain, frame.camera, pose, laser)
+    gap = ranged.target_gap_m
+    if gap is not None and gap > LASER_SPOT_TOLERANCE_M + 0.05 * laser.distance_m:
+        warn(f"{frame.source}: the drone wrote its laser spot {gap:.0f} m from where its "
+             f"pose puts it ({laser.distance_m:.0f} m away): check the pose")
+    if not ranged.taken:
+        warn(f"{frame.source}: laser range not used: {ranged.refused}")
+        return ""
+    return ", height from its laser"
 

@@ -135,5 +135,4 @@ def _fit_for_detection(frame: Frame) -> Frame:
         pixels = without_overlay(pixels, frame.overlay_mask)
     if pixels is frame.pixels:
         return frame
-    return Frame(pixels, unit, frame.time_unix_s, frame.camera, frame.pose, frame.source,
-                 frame.overlay_mask)
+    return replace(frame, pixels=pixels, unit=unit)

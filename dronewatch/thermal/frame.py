@@ -9,7 +9,7 @@ turns its thresholds into the frame's own unit instead of converting every pixel
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 import numpy as np
@@ -17,6 +17,7 @@ from numpy.typing import NDArray
 
 from dronewatch.geo.camera import CameraModel
 from dronewatch.geo.projection import CameraPose
+from dronewatch.thermal.laserrange import LaserRange
 
 __all__ = ["KELVIN_OFFSET", "Frame", "PixelUnit"]
 
@@ -101,6 +102,10 @@ class Frame:
         logos, scales) rather than the scene; None when nothing was found or looked
         for. Detection must ignore these pixels: an overlay's sharp bright strokes look
         like small warm bodies.
+    laser
+        A laser rangefinder's distance along the optical axis at the shot (DJI H20T,
+        M30T), when the camera has one: detection then takes the camera's height over
+        the terrain from it (see ``laserrange``).
     """
 
     pixels: NDArray
@@ -110,6 +115,7 @@ class Frame:
     pose: CameraPose | None = None
     source: str = ""
     overlay_mask: NDArray[np.bool_] | None = None
+    laser: LaserRange | None = None
 
     def __post_init__(self) -> None:
         name = self.source or "frame"
@@ -129,8 +135,7 @@ class Frame:
             raise ValueError(f"{name}: overlay_mask must be a bool array of the pixels' shape")
 
     def with_pose(self, pose: CameraPose) -> Frame:
-        return Frame(self.pixels, self.unit, self.time_unix_s, self.camera, pose, self.source,
-                     self.overlay_mask)
+        return replace(self, pose=pose)
 
     def celsius(self) -> NDArray[np.float64]:
         """The whole frame in °C (radiometric frames only)."""

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -183,8 +183,8 @@ def _read_jpeg(path: Path, meta: dict[str, Any], camera: CameraModel | None,
     except (JpegFrameError, ValueError) as exc:
         raise FrameError(path, str(exc)) from exc
     if pose is not None or when is not None:
-        frame = Frame(frame.pixels, frame.unit, frame.time_unix_s if when is None else when,
-                      frame.camera, pose or frame.pose, frame.source, frame.overlay_mask)
+        frame = replace(frame, time_unix_s=frame.time_unix_s if when is None else when,
+                        pose=pose or frame.pose)
     _check_pixels(path, frame.pixels, frame.unit)
     return frame
 

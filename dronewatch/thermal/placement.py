@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dronewatch.geo.terrain import Terrain
 from dronewatch.thermal.frame import Frame
 from dronewatch.thermal.georef import GroundFix, Locator, PoseUncertainty
+from dronewatch.thermal.laserrange import RangedPose, ranged_pose
 
 __all__ = ["FrameGeometry", "GroundScale", "flat_ground_scale", "plausible_area"]
 
@@ -38,13 +39,22 @@ def flat_ground_scale(camera_hfov_deg: float, width_px: int, height_px: int,
 
 
 class FrameGeometry:
-    """Ground scale and placement for one frame: from its pose, or from a flat scale."""
+    """Ground scale and placement for one frame: from its pose, or from a flat scale.
+
+    A frame with a laser range is placed from the height the range implies (``ranged``
+    says whether it was taken, and why not).
+    """
 
     def __init__(self, frame: Frame, terrain: Terrain | None, scale: GroundScale | None,
                  uncertainty: PoseUncertainty) -> None:
         self.locator = None
+        self.ranged: RangedPose | None = None
         if frame.pose is not None and terrain is not None:
-            self.locator = Locator(terrain, frame.camera, frame.pose, uncertainty)
+            pose = frame.pose
+            if frame.laser is not None:
+                self.ranged = ranged_pose(terrain, frame.camera, pose, frame.laser)
+                pose = self.ranged.pose
+            self.locator = Locator(terrain, frame.camera, pose, uncertainty)
         elif scale is None:
             raise ValueError(f"{frame.source or 'frame'}: detection needs a pose and "
                              "terrain, or a ground scale")

@@ -11,7 +11,8 @@ FLIR FFF (FLIR, DJI    °C via flyr and the  stored field of view  DJI XMP (XT2/
 XT/XT-R/XT2)           file's calibration   or EXIF focal length  GPS; FLIR handhelds: none
 DJI R-JPEG (H20T,      raw 16-bit counts,   EXIF focal length and XMP: GPS, absolute and
 H20N, H30T, M30T,      UNCALIBRATED (DJI's  core pixel pitch;     relative altitude, flight
-M3T, XT S)             SDK not available)   presets as fallback   and gimbal attitude
+M3T, XT S)             SDK not available)   presets as fallback   and gimbal attitude;
+                                                                  laser range (LRF)
 other JPEG             8-bit levels; grey   preset/sidecar/arg    EXIF GPS + DJI XMP if any
                        or palette inverted;
                        overlay text masked

@@ -13,6 +13,11 @@ horizon (0 level, -90 straight down) and the gimbal holds it whatever the airfra
 does. Hence the pose is a stabilised gimbal whose yaw is the earth yaw minus the
 flight yaw, so that :class:`~dronewatch.geo.attitude.GimbalAttitude` adds the
 flight yaw back.
+
+DJI's laser rangefinder (H20T/H30T, M30T): ``LRFStatus``, ``LRFTargetDistance`` (along
+the camera's axis, metres) and the target DJI computed from it (``LRFTargetLat``,
+``LRFTargetLon``, ``LRFTargetAbsAlt``). Only a "Normal" status is a measurement; the
+others (too close, too far, no return) leave a zero or stale distance behind.
 """
 
 from __future__ import annotations
@@ -30,11 +35,16 @@ from PIL import ExifTags, Image
 
 from dronewatch.geo.attitude import Attitude, GimbalAttitude
 from dronewatch.geo.projection import CameraPose
+from dronewatch.thermal.laserrange import LaserRange
 
 __all__ = ["ShotMetadata", "read_metadata"]
 
 _ATTR = re.compile(r"([A-Za-z][\w.-]*):([A-Za-z]\w*)\s*=\s*\"([^\"]*)\"")
 _ELEM = re.compile(r"<([A-Za-z][\w.-]*):([A-Za-z]\w*)>([^<]*)</\1:\2>")
+
+
+#: DJI's rangefinders measure about 3-1,200 m; outside this span a value is no range
+LASER_RANGE_M = (1.0, 2000.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +67,7 @@ class ShotMetadata:
     relative_alt_m: float | None = None
     flight_rpy_deg: tuple[float, float, float] | None = None
     gimbal_rpy_deg: tuple[float, float, float] | None = None
+    laser: LaserRange | None = None
 
     @property
     def takeoff_alt_amsl_m(self) -> float | None:
@@ -164,6 +175,19 @@ def _triple(xmp: dict[str, str], prefix: str) -> tuple[float, float, float] | No
     return values[0], values[1], values[2]  # type: ignore[return-value]
 
 
+def _laser(xmp: dict[str, str]) -> LaserRange | None:
+    if xmp.get("LRFStatus", "").strip().lower() != "normal":
+        return None
+    distance = _float(xmp.get("LRFTargetDistance"))
+    if distance is None or not LASER_RANGE_M[0] <= distance <= LASER_RANGE_M[1]:
+        return None
+    lat, lon = _float(xmp.get("LRFTargetLat")), _float(xmp.get("LRFTargetLon"))
+    if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180) \
+            or lat == lon == 0.0:
+        lat = lon = None
+    return LaserRange(distance, lat, lon, _float(xmp.get("LRFTargetAbsAlt")))
+
+
 def read_metadata(data: bytes) -> ShotMetadata:
     """EXIF and XMP of a JPEG's bytes, as far as they are present and readable."""
     try:
@@ -198,4 +222,5 @@ def read_metadata(data: bytes) -> ShotMetadata:
         focal_length_mm=_float(exif.get("FocalLength")),
         lat_deg=lat, lon_deg=lon, alt_amsl_m=alt,
         relative_alt_m=_float(xmp.get("RelativeAltitude")),
-        flight_rpy_deg=_triple(xmp, "Flight"), gimbal_rpy_deg=_triple(xmp, "Gimbal"))
+        flight_rpy_deg=_triple(xmp, "Flight"), gimbal_rpy_deg=_triple(xmp, "Gimbal"),
+        laser=_laser(xmp))

@@ -78,13 +78,13 @@ def read_thermal_jpeg(data: bytes, source: str = "", *, camera: CameraModel | No
         except FlirError as exc:
             raise JpegFrameError("bad radiometric data", str(exc)) from exc
         cam = _camera(meta, flir.celsius.shape, camera, flir.hfov_deg)
-        return Frame(flir.celsius, PixelUnit.CELSIUS, when, cam, pose, source)
+        return Frame(flir.celsius, PixelUnit.CELSIUS, when, cam, pose, source, laser=meta.laser)
     raw = dji_raw_counts(segments)
     if raw is not None:
         if not raw.any():
             raise JpegFrameError("bad pixels", "all raw counts are zero (sensor dropout)")
         return Frame(raw, PixelUnit.RAW_COUNTS, when, _camera(meta, raw.shape, camera), pose,
-                     source)
+                     source, laser=meta.laser)
     picture = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
     if picture is None or picture.dtype != np.uint8 or picture.ndim not in (2, 3):
         raise JpegFrameError("unreadable", "not a decodable image (truncated or corrupt?)")
@@ -98,4 +98,4 @@ def read_thermal_jpeg(data: bytes, source: str = "", *, camera: CameraModel | No
     mask = overlay_mask(levels.levels, extra=levels.off_palette)
     cam = _camera(meta, levels.levels.shape, camera)
     return Frame(levels.levels, PixelUnit.AGC_8BIT, when, cam, pose, source,
-                 mask if mask.any() else None)
+                 mask if mask.any() else None, meta.laser)

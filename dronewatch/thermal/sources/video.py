@@ -26,7 +26,7 @@ import contextlib
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import av
@@ -284,8 +284,7 @@ class VideoStream:
         """Move the kept frames' times by ``shift_s`` (the first frames of a stream come
         in a burst after the probe, later than they were sent)."""
         def moved(f: Frame) -> Frame:
-            return Frame(f.pixels, f.unit, f.time_unix_s + shift_s, f.camera, f.pose, f.source,
-                         f.overlay_mask)
+            return replace(f, time_unix_s=f.time_unix_s + shift_s)
 
         with self._cond:
             self._recent = deque(moved(f) for f in self._recent)

@@ -1,0 +1,83 @@
+"""Post-flight analysis of real DJI shots that carry a laser range: the report says which
+frames took their height from the laser, and warns (naming the file) where the range
+was refused or the drone's own laser spot disagrees with the pose."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from dronewatch.geo import LocalFrame
+from dronewatch.ops.analyse import analyse_flight
+from dronewatch.store import Store
+from dronewatch.thermal import read_frame
+from dronewatch.zones import parse_zones
+from tests.ops.logwriters import write_ulog
+from tests.thermal.test_laserrange import H20T, _plane_dem, with_laser
+
+pytestmark = pytest.mark.skipif(not H20T.is_file(), reason="../shared/data/thermal-jpeg absent")
+
+TAKEOFF_M = 221.404 - 16.508  # the file's AbsoluteAltitude - RelativeAltitude
+PITCH, YAW = -10.5, 32.5  # its gimbal pitch and (earth) yaw
+
+
+def _zones(lat: float, lon: float):
+    ring = [[lon - 0.02, lat - 0.02], [lon + 0.02, lat - 0.02], [lon + 0.02, lat + 0.02],
+            [lon - 0.02, lat + 0.02], [lon - 0.02, lat - 0.02]]
+    return parse_zones({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ring]},
+         "properties": {"id": "area", "name": "Area", "kind": "operating_area",
+                        "max_alt_agl_m": 120}},
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
+         "properties": {"id": "pad", "name": "Pad", "kind": "launch_site",
+                        "home_alt_amsl_m": TAKEOFF_M, "heading_deg": 0}}]})
+
+
+def _log(path, when: float, lat: float, lon: float):
+    """A PX4 log of the drone hovering where the shot was taken, a minute either side."""
+    messages = []
+    for k in range(-60, 61):
+        messages.append((when + k, {"mavpackettype": "GLOBAL_POSITION_INT",
+                                    "lat": round(lat * 1e7), "lon": round(lon * 1e7),
+                                    "alt": round(221.404 * 1000)}))
+        messages.append((when + k + 0.5, {"mavpackettype": "ATTITUDE", "roll": 0.0,
+                                          "pitch": 0.0, "yaw": math.radians(30.3)}))
+    return write_ulog(messages, path)
+
+
+@pytest.mark.parametrize(("ground_m", "camera_m", "spot_off_m", "posed_by", "warning"), [
+    (0.0, 10.508, 0.0, "own pose, height from its laser", None),  # written 6 m high
+    (200.0, 16.508, 0.0, "own pose", "laser range not used: the laser puts the camera +200 m"),
+    (0.0, 10.508, 40.0, "own pose, height from its laser", "check the pose"),
+])
+def test_an_analysis_says_which_frames_took_their_height_from_the_laser(
+        tmp_path, ground_m, camera_m, spot_off_m, posed_by, warning):
+    """``ground_m`` is the ground's height over take-off, ``camera_m`` the camera's over
+    the ground (the file writes 16.5 m), ``spot_off_m`` how far beyond the true spot the
+    drone wrote its laser spot."""
+    pose = read_frame(H20T).pose
+    distance = camera_m / math.sin(math.radians(-PITCH))
+    ahead = distance * math.cos(math.radians(PITCH)) + spot_off_m
+    spot = LocalFrame(pose.lat_deg, pose.lon_deg).to_wgs84(
+        ahead * math.sin(math.radians(YAW)), ahead * math.cos(math.radians(YAW)))
+    frames = tmp_path / "frames"
+    frames.mkdir()
+    picture = with_laser(H20T, frames / "DJI_0001_R.JPG", {
+        "LRFStatus": "Normal", "LRFTargetDistance": f"{distance:.3f}",
+        "LRFTargetLon": f"{float(spot[1]):.7f}", "LRFTargetLat": f"{float(spot[0]):.7f}"})
+    said: list[str] = []
+    with _plane_dem(tmp_path / "dem.tif", pose.lat_deg, pose.lon_deg,
+                    TAKEOFF_M + ground_m) as terrain, Store(tmp_path / "store.sqlite") as store:
+        report = analyse_flight([frames], _log(tmp_path / "flight.ulg",
+                                               read_frame(picture).time_unix_s,
+                                               pose.lat_deg, pose.lon_deg),
+                                _zones(pose.lat_deg, pose.lon_deg), terrain, store,
+                                tmp_path / "map.html", announce=lambda a: said.append(a.text))
+    assert dict(report.posed_by) == {posed_by: 1} and report.frames_skipped == 0
+    laser_warnings = [s for s in said if "laser" in s]
+    if warning is None:
+        assert laser_warnings == []
+    else:
+        assert len(laser_warnings) == 1 and warning in laser_warnings[0]
+        assert laser_warnings[0].startswith(str(picture))
