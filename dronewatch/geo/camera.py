@@ -154,6 +154,10 @@ CAMERA_PRESETS: dict[str, CameraModel] = {
             640, 512, 61.0, name="dji-m30t",
             source="DJI Matrice 30T datasheet: thermal 640x512, 9.1 mm, DFOV 61°",
         ),
+        CameraModel.from_sensor(
+            640, 512, pixel_pitch_um=12.0, focal_length_mm=9.0, name="dji-m2ea",
+            source="DJI Mavic 2 Enterprise Advanced datasheet: thermal 640x512 12 µm, 9 mm",
+        ),
         CameraModel.from_diagonal_fov(
             640, 512, 61.0, name="dji-m3t",
             source="DJI Mavic 3 Thermal datasheet: thermal 640x512 12 µm, 9.1 mm "

@@ -10,9 +10,9 @@ format                 pixels               camera                pose
 FLIR FFF (FLIR, DJI    °C via flyr and the  stored field of view  DJI XMP (XT2/XT-R) + EXIF
 XT/XT-R/XT2)           file's calibration   or EXIF focal length  GPS; FLIR handhelds: none
 DJI R-JPEG (H20T,      raw 16-bit counts,   EXIF focal length and XMP: GPS, absolute and
-H20N, H30T, M30T,      UNCALIBRATED (DJI's  core pixel pitch;     relative altitude, flight
-M3T, XT S)             SDK not available)   presets as fallback   and gimbal attitude;
-                                                                  laser range (LRF)
+H20N, H30T, M30T,      UNCALIBRATED (DJI's  core pixel pitch,     relative altitude, flight
+M3T/M3TD, M2EA,        SDK not available)   digital zoom;         and gimbal attitude;
+M4T/M4TD, XT S)                             presets as fallback   laser range (LRF)
 other JPEG             8-bit levels; grey   preset/sidecar/arg    EXIF GPS + DJI XMP if any
                        or palette inverted;
                        overlay text masked

@@ -61,6 +61,7 @@ class ShotMetadata:
     time_unix_s: float | None = None
     time_zone_known: bool = False
     focal_length_mm: float | None = None
+    digital_zoom: float | None = None  # EXIF DigitalZoomRatio: the picture is a zoomed crop
     lat_deg: float | None = None
     lon_deg: float | None = None
     alt_amsl_m: float | None = None
@@ -220,6 +221,7 @@ def read_metadata(data: bytes) -> ShotMetadata:
         description=str(exif.get("ImageDescription") or "").strip("\x00 "),
         time_unix_s=when, time_zone_known=known,
         focal_length_mm=_float(exif.get("FocalLength")),
+        digital_zoom=_float(exif.get("DigitalZoomRatio")),
         lat_deg=lat, lon_deg=lon, alt_amsl_m=alt,
         relative_alt_m=_float(xmp.get("RelativeAltitude")),
         flight_rpy_deg=_triple(xmp, "Flight"), gimbal_rpy_deg=_triple(xmp, "Gimbal"),

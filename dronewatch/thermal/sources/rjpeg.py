@@ -5,9 +5,10 @@ What each format gives (see the package docstring for the table):
 - FLIR FFF (FLIR's own cameras, DJI Zenmuse XT/XT-R/XT2): temperatures in °C
   through flyr, with the file's calibration; camera from the stored field of view or
   the EXIF focal length; pose from DJI's XMP where present.
-- DJI R-JPEG (H20T/H20N/H30T, M30T, M3T, XT S): raw 16-bit sensor counts as
+- DJI R-JPEG (H20T/H20N/H30T, M30T, M3T/M3TD, M2EA, M4T, XT S): raw 16-bit counts as
   :attr:`PixelUnit.RAW_COUNTS` (uncalibrated: DJI's SDK is not available), camera
-  from EXIF focal length and the core's pixel pitch, pose from XMP/EXIF.
+  from EXIF focal length (times any digital zoom) and the core's pixel pitch, pose
+  and laser range from XMP/EXIF.
 - Any other JPEG: the 8-bit picture, grey as it is or a palette inverted to grey
   (refused when no known palette fits), with burned-in text masked.
 """
@@ -47,6 +48,7 @@ def _camera(meta: ShotMetadata, shape: tuple[int, int], camera: CameraModel | No
                                  f"{camera.name!r} is {camera.width_px}x{camera.height_px}")
         return camera
     found = camera_for(meta.model, width, height, focal_length_mm=meta.focal_length_mm,
+                       digital_zoom=meta.digital_zoom,
                        hfov_deg=hfov_deg)
     if found is None:
         raise JpegFrameError("no camera", f"camera model {meta.model!r} is not known and the "
