@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 from pyulog import ULog
 from pyulog.exceptions import ULogException
 
-from dronewatch.link.logs import FlightLog, FlightLogError, LoggedPose, LoggedShot, camera_pose
+from dronewatch.link.logs import FlightLog, FlightLogError, LoggedPose, LoggedShot, logged_pose
 from dronewatch.link.state import _gimbal_angles
 
 __all__ = ["read_ulog"]
@@ -31,8 +31,11 @@ Topic = dict[str, NDArray]
 
 
 def _euler_deg(q: NDArray) -> tuple[float, float, float]:
-    """Roll, pitch, yaw (degrees, ZYX) of a (w, x, y, z) quaternion."""
+    """Roll, pitch, yaw (degrees, ZYX) of a (w, x, y, z) quaternion; NaN for one that is
+    no rotation (PX4 logs NaN or zeros before its estimator has converged)."""
     w, x, y, z = (float(v) for v in q)
+    if not 0.5 < w * w + x * x + y * y + z * z < 2.0:  # False for NaN too
+        return math.nan, math.nan, math.nan
     roll = math.atan2(2 * (w * x + y * z), 1 - 2 * (x * x + y * y))
     pitch = math.asin(max(-1.0, min(1.0, 2 * (w * y - z * x))))
     yaw = math.atan2(2 * (w * z + x * y), 1 - 2 * (y * y + z * z))
@@ -101,7 +104,7 @@ def read_ulog(path: Path) -> FlightLog:
     def pose_rows(times_us: NDArray, lat: NDArray, lon: NDArray, alt: NDArray,
                   attitudes: list) -> list:
         gimbals = _angles_at(gimbal, times_us, lambda q: _gimbal_angles(list(q)))
-        return [camera_pose(la, lo, al, *(att or (0.0, 0.0, 0.0)), *(gim or (None, None)))
+        return [logged_pose(la, lo, al, *(att or (0.0, 0.0, 0.0)), *(gim or (None, None)))
                 for la, lo, al, att, gim in zip(lat, lon, alt, attitudes, gimbals, strict=True)]
 
     poses: list[LoggedPose] = []
@@ -111,7 +114,7 @@ def read_ulog(path: Path) -> FlightLog:
         attitudes = _angles_at(topics.get("vehicle_attitude"), t, _euler_deg)
         for when, pose in zip(t, pose_rows(t, position["lat"], position["lon"],
                                            position["alt"], attitudes), strict=True):
-            if pose.lat_deg != 0 or pose.lon_deg != 0:
+            if pose is not None and (pose.lat_deg != 0 or pose.lon_deg != 0):
                 poses.append(LoggedPose(to_s(when), pose))
     shots: list[LoggedShot] = []
     source = ""

@@ -95,6 +95,31 @@ def camera_pose(lat_deg: float, lon_deg: float, alt_amsl_m: float, roll_deg: flo
                       GimbalAttitude(max(min(pitch, 45.0), -120.0), 0.0, gimbal_yaw_deg or 0.0))
 
 
+def logged_pose(lat_deg: float, lon_deg: float, alt_amsl_m: float, roll_deg: float,
+                pitch_deg: float, yaw_deg: float, gimbal_pitch_deg: float | None,
+                gimbal_yaw_deg: float | None) -> CameraPose | None:
+    """:func:`camera_pose` of a log record, or None when the record holds no pose.
+
+    Why: autopilots log NaN (and PX4 zero quaternions) until their estimators have
+    converged, and a record out of WGS84 or with a pitch beyond 90° is no pose either;
+    such a record is skipped like a position not logged, never a crash of the reader.
+    A gimbal angle that is not a number counts as a gimbal not logged.
+    """
+    numbers = (lat_deg, lon_deg, alt_amsl_m, roll_deg, pitch_deg, yaw_deg)
+    try:
+        values = [float(v) for v in numbers]
+    except (TypeError, ValueError):
+        return None
+    if not all(math.isfinite(v) for v in values):
+        return None
+    gimbal = [g if g is not None and math.isfinite(g) else None
+              for g in (gimbal_pitch_deg, gimbal_yaw_deg)]
+    try:
+        return camera_pose(*values, *gimbal)
+    except ValueError:
+        return None
+
+
 def read_flight_log(path: str | PathLike[str]) -> FlightLog:
     """The poses and shots of a .tlog, .BIN or .ulg (by suffix).
 
@@ -152,12 +177,14 @@ def _read_tlog(path: Path) -> FlightLog:
         elif msg.type == "GLOBAL_POSITION_INT":
             if msg["lat"] == 0 and msg["lon"] == 0:
                 continue  # no position yet
-            poses.append(LoggedPose(msg.time_s, camera_pose(
-                msg["lat"] / 1e7, msg["lon"] / 1e7, msg["alt"] / 1000.0, *attitude, *gimbal)))
+            pose = logged_pose(msg["lat"] / 1e7, msg["lon"] / 1e7, msg["alt"] / 1000.0,
+                               *attitude, *gimbal)
+            if pose is not None:
+                poses.append(LoggedPose(msg.time_s, pose))
         else:
-            shots.append(LoggedShot(msg.time_s, int(msg["img_idx"]), camera_pose(
-                msg["lat"] / 1e7, msg["lng"] / 1e7, float(msg["alt_msl"]), float(msg["roll"]),
-                float(msg["pitch"]), float(msg["yaw"]), *gimbal)))
+            shots.append(LoggedShot(msg.time_s, int(msg["img_idx"]), logged_pose(
+                msg["lat"] / 1e7, msg["lng"] / 1e7, msg["alt_msl"], msg["roll"], msg["pitch"],
+                msg["yaw"], *gimbal)))
     return _ordered(FlightLog(str(path), "tlog", _clock([p.time_s for p in poses]),
                               tuple(poses), tuple(shots),
                               "CAMERA_FEEDBACK" if shots else ""))
@@ -172,25 +199,29 @@ def _mount(msg: LoggedMessage) -> tuple[float | None, float | None]:
 
 
 def _read_dataflash(path: Path) -> FlightLog:
-    """POS (else GPS) with the ATT and MNT before it; CAM shots (TRIG when no CAM)."""
+    """POS (else the first GPS's) with the ATT and MNT before it; CAM shots (TRIG when no
+    CAM), whose angles are R/P/Y since ArduPilot 4.0 and Roll/Pitch/Yaw before."""
     attitude = (0.0, 0.0, 0.0)
     gimbal: tuple[float | None, float | None] = (None, None)
     by_type: dict[str, list[Any]] = {"POS": [], "GPS": [], "CAM": [], "TRIG": []}
     for msg in read_log(path, ("POS", "GPS", "ATT", "MNT", "CAM", "TRIG")):
         if msg.type == "ATT":
-            attitude = (float(msg["Roll"]), float(msg["Pitch"]), float(msg["Yaw"]))
+            attitude = (msg["Roll"], msg["Pitch"], msg["Yaw"])
         elif msg.type == "MNT":
             gimbal = _mount(msg)
         elif msg.type in ("POS", "GPS"):
-            if msg.type == "GPS" and int(msg.get("Status", 3)) < 3:
-                continue  # no 3-D fix: the position is not one
+            if msg.type == "GPS" and (int(msg.get("Status", 3)) < 3 or int(msg.get("I", 0))):
+                continue  # no 3-D fix, or a second receiver (its own track, interleaved)
             if msg["Lat"] == 0 and msg["Lng"] == 0:
                 continue
-            by_type[msg.type].append(LoggedPose(msg.time_s, camera_pose(
-                msg["Lat"], msg["Lng"], msg["Alt"], *attitude, *gimbal)))
+            pose = logged_pose(msg["Lat"], msg["Lng"], msg["Alt"], *attitude, *gimbal)
+            if pose is not None:
+                by_type[msg.type].append(LoggedPose(msg.time_s, pose))
         else:
-            by_type[msg.type].append(LoggedShot(msg.time_s, int(msg.get("Img", 0)), camera_pose(
-                msg["Lat"], msg["Lng"], msg["Alt"], msg["R"], msg["P"], msg["Y"], *gimbal)))
+            angles = (msg.get(short, msg.get(long)) for short, long in
+                      (("R", "Roll"), ("P", "Pitch"), ("Y", "Yaw")))
+            by_type[msg.type].append(LoggedShot(msg.time_s, int(msg.get("Img", 0)), logged_pose(
+                msg["Lat"], msg["Lng"], msg["Alt"], *angles, *gimbal)))
     poses = by_type["POS"] or by_type["GPS"]
     source = "CAM" if by_type["CAM"] else "TRIG" if by_type["TRIG"] else ""
     shots = by_type[source] if source else []

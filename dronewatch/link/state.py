@@ -93,8 +93,11 @@ class VehicleState:
 
 
 def _gimbal_angles(q: list[float]) -> tuple[float, float]:
-    """Pitch and yaw (degrees) from a gimbal quaternion (w, x, y, z)."""
+    """Pitch and yaw (degrees) from a gimbal quaternion (w, x, y, z); NaN for one that
+    is no rotation (NaN or all zeros, as gimbals and logs report "unknown")."""
     w, x, y, z = q
+    if not 0.5 < w * w + x * x + y * y + z * z < 2.0:  # False for NaN too
+        return math.nan, math.nan
     pitch = math.degrees(math.asin(max(-1.0, min(1.0, 2 * (w * y - z * x)))))
     yaw = math.degrees(math.atan2(2 * (w * z + x * y), 1 - 2 * (y * y + z * z)))
     return pitch, yaw
@@ -234,6 +237,8 @@ def _extended(state: VehicleState, msg: MavMessage) -> dict:
 
 def _gimbal(state: VehicleState, msg: MavMessage) -> dict:
     pitch, yaw = _gimbal_angles(list(msg["q"]))
+    if not (math.isfinite(pitch) and math.isfinite(yaw)):  # the gimbal does not know
+        return {"gimbal_pitch_deg": None, "gimbal_yaw_deg": None}
     return {"gimbal_pitch_deg": pitch, "gimbal_yaw_deg": yaw}
 
 
