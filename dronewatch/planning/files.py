@@ -3,13 +3,15 @@
 Why both: operators bring plans from QGroundControl, ArduPilot's tools write WPL, and
 a plan made here must open there. Import accepts what the ecosystem's own readers
 accept (pymavlink's ``mavwp``, which MAVProxy and ArduPilot's autotest use, and
-QGroundControl): ``#`` comment lines and blank lines, tabs or spaces, CRLF, sequence
-numbers with gaps or repeats (items are numbered by their order, as ``mavwp`` does),
-fence and rally files (told apart by their commands; they have no home line), a first
-line that is a take-off rather than a home, ``null`` numbers in a ``.plan``. What
-cannot be used is refused with the file, the line (or item) and the field, never
-half-imported. A file that reads writes back item-identical, with a ``.plan``'s
-firmware, vehicle and speed fields kept.
+QGroundControl): ``#`` comment lines (above the header too, as in PX4's files), blank
+lines, tabs or spaces, CRLF, sequence numbers with gaps or repeats (items are numbered
+by their order, as ``mavwp`` does), fence and rally files (told apart by their commands;
+Mission Planner puts a home line first), a first line that is a take-off rather than a
+home, ``QGC WPL 120`` (older QGroundControl, MAVROS: no home line), ``null`` numbers in
+a ``.plan``. What cannot be used is refused with the file, the line (or item) and the
+field, never half-imported; a null place a vehicle would fly to is refused, not guessed.
+A file that reads writes back item-identical, with a ``.plan``'s firmware, vehicle and
+speed fields kept.
 """
 
 from __future__ import annotations
@@ -31,6 +33,10 @@ _SUPPORTED_SURVEY_VERSIONS = {3, 4, 5}
 _TRANSECT_ITEMS = {"survey", "CorridorScan"}  # complex items that store their flight items
 _FENCE_COMMANDS = {5000, 5001, 5002, 5003, 5004}
 _RALLY_COMMANDS = {5100}
+#: NAV_WAYPOINT, _LOITER_UNLIM, _TURNS, _TIME, _LAND, _LOITER_TO_ALT, _ARC_WAYPOINT,
+#: _SPLINE_WAYPOINT, _VTOL_LAND: flown to their x/y/z; NAV_TAKEOFF, _VTOL_TAKEOFF: to z
+_FLOWN_TO, _TAKEOFFS = {16, 17, 18, 19, 21, 31, 36, 82, 85}, {22, 84}
+_WPL_VERSIONS = {"QGC WPL 110": 110, "QGC WPL 120": 120}  # 120 has no home line
 _WPL_FIELDS = ("seq", "current", "frame", "command", "param1", "param2", "param3", "param4",
                "x (latitude)", "y (longitude)", "z (altitude)", "autocontinue")
 
@@ -58,11 +64,12 @@ class PlanFile:
 
 @dataclass(frozen=True, slots=True)
 class WplFile:
-    """A WPL file: which list it is, its home line (missions only) and its items."""
+    """A WPL file: which list it is, its home line (if it has one) and its items."""
 
     kind: MissionType
-    home: MissionItem | None  # line 0 when it is a home: a mission's first NAV_WAYPOINT
+    home: MissionItem | None  # line 0 of a 110 file when it is a NAV_WAYPOINT (fences too)
     items: tuple[MissionItem, ...]
+    version: int = 110  # 120 (older QGroundControl, MAVROS) has no home line
 
     @property
     def home_position(self) -> tuple[float, float, float] | None:
@@ -86,6 +93,27 @@ def _whole(value: Any, what: str) -> int:
     return int(number)
 
 
+def _place(command: int, values: list[float], where: str, fields: tuple[str, ...]
+           ) -> tuple[int, int]:
+    """x and y (degrees x 1e7) of an item; a null/NaN place it flies to is refused.
+
+    Why: 0 is Null Island or sea level to PX4 ("here" only to ArduPilot); QGroundControl
+    leaves a terrain-following altitude null until it has terrain data the file lacks.
+    Items without a place (DO_*, RTL) keep 0 there."""
+    needed = (command in _FLOWN_TO,) * 2 + (command in _FLOWN_TO | _TAKEOFFS,)
+    for value, field, need in zip(values, fields, needed, strict=True):
+        if math.isinf(value):
+            raise PlanningError(f"{where}, field {field}: {value} is not a coordinate")
+        if need and math.isnan(value):
+            raise PlanningError(f"{where}, field {field}: null or NaN, but command {command} "
+                                "flies there; it cannot be guessed")
+    lat, lon = (0.0 if math.isnan(v) else v for v in values[:2])
+    for value, field, limit in ((lat, fields[0], 90), (lon, fields[1], 180)):
+        if abs(value) > limit:
+            raise PlanningError(f"{where}, field {field}: {value} is beyond +-{limit} degrees")
+    return round(lat * 1e7), round(lon * 1e7)
+
+
 def _simple(item: Any, where: str) -> MissionItem:
     if not isinstance(item, dict):
         raise PlanningError(f"{where}: not an object")
@@ -103,15 +131,11 @@ def _simple(item: Any, where: str) -> MissionItem:
         frame = _whole(item.get("frame", Frame.MISSION), "frame")
     except ValueError as exc:
         raise PlanningError(f"{where}, field {str(exc).split()[0]}: {exc}") from None
-    lat, lon, alt = params[4:]
-    try:
-        return MissionItem(command, frame, *params[:4],
-                           x=0 if math.isnan(lat) else round(lat * 1e7),
-                           y=0 if math.isnan(lon) else round(lon * 1e7),
-                           z=0.0 if math.isnan(alt) else alt,
-                           autocontinue=bool(item.get("autoContinue", True)))
-    except ValueError as exc:
-        raise PlanningError(f"{where}, field params: {exc}") from None
+    x, y = _place(command, params[4:], where, ("params[4] (latitude)", "params[5] (longitude)",
+                                                "params[6] (altitude)"))
+    return MissionItem(command, frame, *params[:4], x=x, y=y,
+                       z=0.0 if math.isnan(params[6]) else params[6],
+                       autocontinue=bool(item.get("autoContinue", True)))
 
 
 def _read_json(name: str, path: str | PathLike[str]) -> Any:
@@ -284,34 +308,41 @@ def _wpl_row(fields: list[str], where: str) -> MissionItem:
             raise PlanningError(f"{where}, field {index + 1} ({_WPL_FIELDS[index]}): {text!r} "
                                 "is not a whole number")
         values.append(value)
-    _, _, frame, command, p1, p2, p3, p4, lat, lon, alt, auto = values
-    try:
-        return MissionItem(int(command), int(frame), p1, p2, p3, p4, round(lat * 1e7),
-                           round(lon * 1e7), alt, bool(int(auto)))
-    except ValueError as exc:
-        raise PlanningError(f"{where}, field 9 (x (latitude)): {exc}") from None
+    frame, command, p1, p2, p3, p4 = values[2:8]
+    x, y = _place(int(command), values[8:11], where,
+                  tuple(f"{n} ({_WPL_FIELDS[n - 1]})" for n in (9, 10, 11)))
+    return MissionItem(int(command), int(frame), p1, p2, p3, p4, x, y, values[10],
+                       bool(int(values[11])))
+
+
+def _wpl_header(lines: list[str], name: str) -> tuple[int, int]:
+    """The header's index and its version; comments above it are skipped."""
+    start = next((i for i, line in enumerate(lines)
+                  if line.strip() and not line.lstrip().startswith("#")), len(lines))
+    header = " ".join(lines[start].split()) if start < len(lines) else ""
+    if header not in _WPL_VERSIONS:
+        raise PlanningError(f"{name}, line {start + 1}: not a QGC WPL 110 file (first line is "
+                            f"{header[:40]!r}, must be 'QGC WPL 110' or 'QGC WPL 120')")
+    return start, _WPL_VERSIONS[header]
 
 
 def read_wpl_file(path: str | PathLike[str]) -> WplFile:
-    """Read ``QGC WPL 110`` as ArduPilot's tools write it: mission, fence or rally.
+    """Read ``QGC WPL 110`` as ArduPilot's tools write it (or 120): mission, fence or rally.
 
     Raises
     ------
     PlanningError
-        Wrong header, a line that is not 12 numbers, or fence/rally points mixed into
-        a mission; the message names the file, line and field.
+        Wrong header, a line that is not 12 numbers, a missing place, or fence/rally
+        points mixed into a mission; the message names the file, line and field.
     """
     name = str(path)
     try:
         lines = Path(path).read_text(encoding="utf-8-sig").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
         raise PlanningError(f"{name}: cannot read: {exc}") from None
-    if not lines or lines[0].strip() != "QGC WPL 110":
-        first = lines[0].strip()[:40] if lines else ""
-        raise PlanningError(f"{name}, line 1: not a QGC WPL 110 file (first line is {first!r}, "
-                            "must be 'QGC WPL 110')")
+    start, version = _wpl_header(lines, name)
     rows: list[tuple[int, MissionItem]] = []
-    for number, line in enumerate(lines[1:], start=2):
+    for number, line in enumerate(lines[start + 1:], start=start + 2):
         text = line.strip()
         if not text or text.startswith("#"):
             continue  # comments and blank lines, as pymavlink's mavwp skips them
@@ -320,8 +351,9 @@ def read_wpl_file(path: str | PathLike[str]) -> WplFile:
             raise PlanningError(f"{name}, line {number}: expected 12 fields, found {len(fields)}")
         rows.append((number, _wpl_row(fields, f"{name}, line {number}")))
     if not rows:
-        raise PlanningError(f"{name}: no items")
-    commands = {item.command for _, item in rows}
+        raise PlanningError(f"{name}, line {start + 1}: no items after the header")
+    is_home = version == 110 and rows[0][1].command == Cmd.NAV_WAYPOINT
+    commands = {item.command for _, item in rows[1 if is_home and len(rows) > 1 else 0:]}
     kind = (MissionType.FENCE if commands <= _FENCE_COMMANDS else
             MissionType.RALLY if commands <= _RALLY_COMMANDS else MissionType.MISSION)
     if kind is MissionType.MISSION:
@@ -332,8 +364,8 @@ def read_wpl_file(path: str | PathLike[str]) -> WplFile:
                                     f"is a {what} point in a mission file; fence and rally "
                                     "points go in their own file")
     items = [item for _, item in rows]
-    is_home = kind is MissionType.MISSION and items[0].command == Cmd.NAV_WAYPOINT
-    return WplFile(kind, items[0] if is_home else None, tuple(items[1:] if is_home else items))
+    return WplFile(kind, items[0] if is_home else None, tuple(items[1:] if is_home else items),
+                   version)
 
 
 def read_wpl(path: str | PathLike[str]
@@ -352,9 +384,10 @@ def _wpl_number(value: float) -> str:
 
 
 def write_wpl_file(path: str | PathLike[str], wpl: WplFile) -> None:
-    """Write ``QGC WPL 110``: the home line (if any) first, items numbered in order."""
+    """Write ``QGC WPL 110`` (mavwp reads no other), home line first, items in order; a
+    homeless 120 file goes back as 120, since in 110 its first waypoint would be home."""
     rows = [*([wpl.home] if wpl.home is not None else []), *wpl.items]
-    out = ["QGC WPL 110"]
+    out = [f"QGC WPL {120 if wpl.version == 120 and wpl.home is None else 110}"]
     for seq, item in enumerate(rows):
         current = int(seq == 0 and wpl.home is not None)
         values = [seq, current, item.frame, item.command, item.param1, item.param2,

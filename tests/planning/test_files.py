@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import re
+
 import pytest
 
 from dronewatch.missionitem import Cmd, Frame, MissionItem, MissionType
 from dronewatch.planning.errors import PlanningError
 from dronewatch.planning.files import (
     PlanFile,
+    WplFile,
     read_plan,
     read_wpl,
     read_wpl_file,
@@ -194,8 +198,9 @@ def test_rally_files_and_refusals_that_name_file_line_and_field(tmp_path):
             r"r\.txt, line 3, field 4 \(command\): 'drop' is not a number",
         "0\t0\t0\t16\t0\t0\t0\t0\t44.7\t88.6\t700\t1\n1\t0\t3.5\t16\t0\t0\t0\t0\t0\t0\t0\t1\n":
             r"r\.txt, line 3, field 3 \(frame\): '3\.5' is not a whole number",
-        "0\t0\t0\t16\t0\t0\t0\t0\t44.7\t88.6\t700\t1\n1\t0\t0\t5001\t4\t0\t0\t0\t44\t88\t0\t1\n":
-            r"r\.txt, line 3, field 4 \(command\): 5001 is a fence point in a mission file",
+        "0\t0\t0\t16\t0\t0\t0\t0\t44.7\t88.6\t700\t1\n1\t0\t3\t16\t0\t0\t0\t0\t44\t88\t9\t1\n"
+        "2\t0\t0\t5001\t4\t0\t0\t0\t44\t88\t0\t1\n":
+            r"r\.txt, line 4, field 4 \(command\): 5001 is a fence point in a mission file",
         "0\t0\t0\t16\t0\t0\t0\t0\t144.7\t88.6\t700\t1\n":
             r"r\.txt, line 2, field 9 \(x \(latitude\)\)",
     }
@@ -232,3 +237,75 @@ def test_a_plan_with_null_home_altitude_and_px4_fields_round_trips(shared_data, 
     (tmp_path / "broken.plan").write_text('{\n  "fileType": "Plan",\n  "version": 1,,\n}')
     with pytest.raises(PlanningError, match=r"broken\.plan, line 3: not JSON"):
         read_plan(tmp_path / "broken.plan")
+
+
+# --- quirks found in real files (regressions) ---------------------------------------------
+
+def test_fence_and_rally_files_may_start_with_mission_planners_home_line(tmp_path):
+    """Mission Planner writes its home line before fence (and rally) points."""
+    home = "0\t1\t0\t16\t0\t0\t0\t0\t44.7674332\t88.6870206\t729.3\t1\n"
+    corners = ((44.77, 88.68), (44.77, 88.70), (44.76, 88.69))
+    path = tmp_path / "fence.waypoints"
+    path.write_text("QGC WPL 110\n" + home + "".join(
+        f"{n}\t0\t3\t5001\t3\t0\t0\t0\t{lat}\t{lon}\t0\t1\n"
+        for n, (lat, lon) in enumerate(corners, start=1)))
+    fence = read_wpl_file(path)
+    assert fence.kind is MissionType.FENCE and [i.command for i in fence.items] == [5001] * 3
+    assert fence.home_position == pytest.approx((44.7674332, 88.6870206, 729.3))
+    write_wpl_file(tmp_path / "back.waypoints", fence)
+    assert read_wpl_file(tmp_path / "back.waypoints") == fence
+    path.write_text("QGC WPL 110\n" + home + "1\t0\t3\t5100\t0\t0\t0\t0\t44.77\t88.68\t40\t1\n")
+    assert read_wpl_file(path).kind is MissionType.RALLY
+
+
+def test_wpl_120_has_no_home_line_and_comments_may_stand_above_the_header(tmp_path):
+    """Older QGroundControl and MAVROS write 120, whose line 0 is the first item, not home.
+
+    PX4's test missions carry a comment above the header; QGroundControl and MAVROS
+    read both.
+    """
+    path = tmp_path / "m.txt"
+    path.write_text("# an old-style export\nQGC WPL 120\r\n"
+                    "0\t1\t3\t16\t0\t0\t0\t0\t44.7684332\t88.6870206\t60\t1\r\n"
+                    "1\t0\t3\t21\t0\t0\t0\t0\t44.7694332\t88.6870206\t0\t1\r\n", newline="")
+    wpl = read_wpl_file(path)
+    assert wpl.home is None and [i.command for i in wpl.items] == [16, 21]
+    write_wpl_file(tmp_path / "back.txt", wpl)
+    assert (tmp_path / "back.txt").read_text().startswith("QGC WPL 120\n")
+    assert read_wpl_file(tmp_path / "back.txt") == wpl
+    write_wpl_file(tmp_path / "110.txt", WplFile(MissionType.MISSION, None, wpl.items))
+    assert read_wpl_file(tmp_path / "110.txt").home == wpl.items[0]  # 110: line 0 is home
+
+
+def test_a_place_the_vehicle_flies_to_is_refused_when_null_never_guessed(tmp_path):
+    """QGroundControl leaves a terrain-calculated AMSL altitude null; it was read as 0 m."""
+    doc = {"fileType": "Plan", "version": 1, "mission": {
+        "version": 2, "plannedHomePosition": [44.7, 88.6, 700], "items": [
+            {"type": "SimpleItem", "command": 530, "frame": 2,
+             "params": [0, 2, None, None, None, None, None]},
+            {"type": "SimpleItem", "command": 16, "frame": 0, "AltitudeMode": 3,
+             "Altitude": 80, "params": [0, 0, 0, None, 44.71, 88.6, None]}]}}
+    path = tmp_path / "terrain.plan"
+    path.write_text(json.dumps(doc))
+    with pytest.raises(PlanningError, match=r"terrain\.plan: mission item 2, field params\[6\] "
+                                            r"\(altitude\): null or NaN"):
+        read_plan(path)
+    doc["mission"]["items"][1]["params"][4:] = [None, 88.6, 80]
+    path.write_text(json.dumps(doc))
+    with pytest.raises(PlanningError, match=r"mission item 2, field params\[4\] \(latitude\)"):
+        read_plan(path)
+    del doc["mission"]["items"][1]
+    path.write_text(json.dumps(doc))
+    assert read_plan(path).items[0].x == 0  # a DO item's unused place stays 0, as before
+    head = "QGC WPL 110\n0\t1\t0\t16\t0\t0\t0\t0\t44.7\t88.6\t700\t1\n"
+    cases = {"1\t0\t3\t16\t0\t0\t0\t0\tnan\t88.6\t50\t1": "field 9 (x (latitude)): null",
+             "1\t0\t3\t16\t0\t0\t0\t0\t44.71\t88.6\tnan\t1": "field 11 (z (altitude)): null",
+             "1\t0\t3\t178\t0\t5\t0\t0\t0\tinf\t0\t1": "field 10 (y (longitude)): inf",
+             "1\t0\t3\t16\t0\t0\t0\t0\t44.71\t181\t50\t1": "field 10 (y (longitude)): 181"}
+    wpl = tmp_path / "r.txt"
+    for line, field in cases.items():  # the NaN altitude was read, inf crashed, 181 blamed field 9
+        wpl.write_text(head + line + "\n")
+        with pytest.raises(PlanningError, match=re.escape(f"r.txt, line 3, {field}")):
+            read_wpl_file(wpl)
+    wpl.write_text(head + "1\t0\t3\t178\t0\t5\t0\t0\tnan\tnan\t0\t1\n")
+    assert read_wpl_file(wpl).items[0].x == 0
