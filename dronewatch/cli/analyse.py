@@ -33,7 +33,9 @@ def _existing(paths: list[Path]) -> list[Path]:
     return paths
 
 
-def _log_file(path: Path) -> Path:
+def _log_file(path: Path | None) -> Path | None:
+    if path is None:
+        return None
     if path.suffix.lower() not in (".tlog", ".bin", ".ulg"):
         raise typer.BadParameter(f"{path}: expected a .tlog, .BIN or .ulg flight log")
     if not path.is_file():
@@ -42,7 +44,8 @@ def _log_file(path: Path) -> Path:
 
 
 def _table(report: AnalysisReport) -> Table:
-    table = Table(title=f"mission {report.mission_id}: analysis of {report.log_path.name}")
+    of = report.log_path.name if report.log_path else "frames on their own poses"
+    table = Table(title=f"mission {report.mission_id}: analysis of {of}")
     table.add_column("")
     table.add_column("")
     people = [f for f in report.findings if f.kind is FindingKind.PERSON]
@@ -61,7 +64,8 @@ def _table(report: AnalysisReport) -> Table:
         ("poses", ", ".join(f"{n} by {how}" for how, n in report.posed_by) or "none"),
         ("log", f"{report.log_kind}, {report.log_clock} clock, "
                 f"{report.shots_logged} shots logged ({report.shot_source or 'none'}), "
-                f"{report.shots_without_frame} without a frame"),
+                f"{report.shots_without_frame} without a frame" if report.log_path else
+                "none: each frame placed from its own pose, the track drawn through them"),
         ("gaps in the log", gaps),
         ("map", str(report.map_path.resolve())),
     ):
@@ -72,7 +76,8 @@ def _table(report: AnalysisReport) -> Table:
 
 def _json(report: AnalysisReport) -> str:
     return json.dumps({
-        "mission_id": report.mission_id, "log": str(report.log_path),
+        "mission_id": report.mission_id,
+        "log": str(report.log_path) if report.log_path else None,
         "log_kind": report.log_kind, "log_clock": report.log_clock,
         "shot_source": report.shot_source, "shots_logged": report.shots_logged,
         "shots_without_frame": report.shots_without_frame,
@@ -92,9 +97,10 @@ def analyse_command(
     frames: Annotated[list[Path], typer.Argument(
         help="Frame files, or folders of them (TIFF/PNG/.npy with sidecars, radiometric "
              "JPEGs)", callback=_existing, show_default=False)],
-    log: Annotated[Path, typer.Option(
+    log: Annotated[Path | None, typer.Option(
         "--log", help="The flight's log: MAVLink .tlog, ArduPilot DataFlash .BIN or PX4 "
-                      ".ulg", callback=_log_file, show_default=False)],
+                      ".ulg; without one (a DJI aircraft writes none) every frame needs a "
+                      "pose of its own", callback=_log_file, show_default=False)] = None,
     clock_offset: Annotated[float, typer.Option(
         "--clock-offset", help="Seconds added to each frame's capture time to put it on the "
                                "log's clock (camera clock behind the log: positive)",
@@ -116,9 +122,11 @@ def analyse_command(
 ) -> None:
     """Analyse a flight after it landed: pose its frames from the log, detect, store, map.
 
-    Frames take their pose from the camera shots the autopilot logged (CAMERA_FEEDBACK,
-    CAM, camera_capture), else from the logged track at their time; a frame in a gap of
-    the log is skipped and counted. Exit code 3 when no person raised the alarm.
+    A frame keeps a pose of its own (R-JPEG metadata, sidecar); else it takes the pose of
+    the camera shot the autopilot logged for it (CAMERA_FEEDBACK, CAM, camera_capture),
+    else the logged track's at its time; a frame in a gap of the log is skipped and
+    counted. Without --log, frames without a pose of their own are skipped and counted.
+    Exit code 3 when no person raised the alarm.
     """
     settings = current_settings()
     zones = run(lambda: load_zones(default_zones_path()))

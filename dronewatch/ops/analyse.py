@@ -78,9 +78,9 @@ class AnalysisReport:
     flight_id: int
     findings: tuple[Finding, ...]
     map_path: Path
-    log_path: Path
-    log_kind: str  # "tlog", "dataflash", "ulog"
-    log_clock: str  # "unix" or "boot"
+    log_path: Path | None  # None: analysed without a log, each frame on its own pose
+    log_kind: str  # "tlog", "dataflash", "ulog"; "none" without a log
+    log_clock: str  # "unix" or "boot"; "" without a log
     shot_source: str  # the logged shot events used, "" when the log has none
     frames: int  # frames analysed
     #: ("own pose" | "logged shot" | "log time", count); "..., height from its laser" when
@@ -98,9 +98,9 @@ class AnalysisReport:
 
 @dataclass(frozen=True)
 class _Matcher:
-    """Poses frames from their paired shots, else from the track."""
+    """Poses frames from their paired shots, else from the track (no log: their own)."""
 
-    log: FlightLog
+    log: FlightLog | None
     options: AnalysisOptions
     track: PoseTrack
     shot_of: dict[str, LoggedShot]  # frame file -> its logged shot
@@ -111,6 +111,8 @@ class _Matcher:
         shot = self.shot_of.get(frame.source)
         if frame.pose is not None:
             return frame.pose, "own pose"
+        if self.log is None:
+            return None, "no pose of its own, and no log"
         if shot is not None:
             pose = shot.pose or self.track.at(shot.time_s)
             if pose is not None:
@@ -125,28 +127,36 @@ class _Matcher:
         return None, "outside the log's time"
 
 
-def _frame_times(paths: Sequence[Path], tally: FrameTally,
-                 camera: CameraModel | None) -> list[tuple[float, str]]:
-    """(capture time, file) of every readable frame, in time order (as they were taken)."""
-    return sorted((f.time_unix_s, f.source) for f in read_frames(paths, tally, camera=camera))
+def _frame_times(paths: Sequence[Path], tally: FrameTally, camera: CameraModel | None,
+                 ) -> list[tuple[float, str, CameraPose | None]]:
+    """(capture time, file, own pose) of every readable frame, in time order (as they
+    were taken)."""
+    return sorted(((f.time_unix_s, f.source, f.pose)
+                   for f in read_frames(paths, tally, camera=camera)), key=lambda t: t[:2])
 
 
-def _mission(store: Store, log: FlightLog, frames: int, options: AnalysisOptions) -> int:
-    name = Path(log.path).name
+def _mission(store: Store, log: FlightLog | None, name: str, frames: int,
+             options: AnalysisOptions) -> int:
     return store.add_mission(
         MissionKind.ANALYSIS, f"analysis of {name}", launched_by=options.launched_by,
-        reason=f"post-flight analysis of {log.path}",
-        plan_json=json.dumps({"log": log.path, "log_kind": log.kind, "frames": frames,
+        reason=f"post-flight analysis of {log.path if log else name}",
+        plan_json=json.dumps({"log": log.path if log else None,
+                              "log_kind": log.kind if log else "none", "frames": frames,
                               "clock_offset_s": options.clock_offset_s})).id
 
 
-def analyse_flight(frame_paths: Sequence[Path], log_path: Path, zones: ZoneSet,
+def analyse_flight(frame_paths: Sequence[Path], log_path: Path | None, zones: ZoneSet,
                    terrain: Terrain, store: Store, map_path: Path, *,
                    options: AnalysisOptions | None = None,
                    announce: Callable[[Announcement], None] = lambda _: None,
                    progress: Callable[[int, int], None] = lambda done, total: None,
                    ) -> AnalysisReport:
     """Pose, detect, fuse, store and map the frames of a flight from its log.
+
+    Without a log (``log_path`` None: a DJI aircraft writes no MAVLink, DataFlash or
+    ULog log) every frame needs a pose of its own (R-JPEG metadata, sidecar): those
+    without are skipped and counted, and the flown track is drawn through the frames'
+    own positions.
 
     Raises
     ------
@@ -156,11 +166,11 @@ def analyse_flight(frame_paths: Sequence[Path], log_path: Path, zones: ZoneSet,
         The detector's model cannot be loaded.
     """
     options = options or AnalysisOptions()
-    log = read_flight_log(log_path)
+    log = read_flight_log(log_path) if log_path is not None else None
     alarm = default_detector().info.alarm_confidence  # refused by name before any work
-    track = PoseTrack([PoseSample(p.time_s, p.pose) for p in log.poses],
+    track = PoseTrack([PoseSample(p.time_s, p.pose) for p in log.poses] if log else [],
                       max_gap_s=options.max_gap_s)
-    gaps = log.gaps(options.max_gap_s)
+    gaps = log.gaps(options.max_gap_s) if log else []
     warn = lambda text: announce(Announcement(AnnouncementKind.WARNING, text))  # noqa: E731
     if gaps:
         longest = max(b - a for a, b in gaps)
@@ -168,21 +178,23 @@ def analyse_flight(frame_paths: Sequence[Path], log_path: Path, zones: ZoneSet,
              f"{options.max_gap_s:g} s (longest {longest:.1f} s): frames in them are skipped")
     tally = FrameTally()
     frames = _frame_times(frame_paths, tally, options.camera)
-    if log.clock == "boot" and frames and frames[0][0] + options.clock_offset_s > 1e9:
+    if log and log.clock == "boot" and frames and frames[0][0] + options.clock_offset_s > 1e9:
         warn(f"{log_path}: the log's clock is time since boot (no GPS time in it): frames "
              "stamped in calendar time match it only with a stated clock offset")
-    mission_id = _mission(store, log, len(frames), options)
-    flight = store.start_flight(mission_id, options.vehicle_name or Path(log.path).name)
+    name = Path(log.path).name if log else (Path(frame_paths[0]).name if frame_paths else "")
+    mission_id = _mission(store, log, name, len(frames), options)
+    flight = store.start_flight(mission_id, options.vehicle_name or name)
     recorder = FindingRecorder(store, mission_id, announce, alarm_confidence=alarm)
-    paired = pair_shots([t + options.clock_offset_s for t, _ in frames],
-                        [s.time_s for s in log.shots], options.match_within_s)
+    shots = log.shots if log else ()
+    paired = pair_shots([t + options.clock_offset_s for t, _, _ in frames],
+                        [s.time_s for s in shots], options.match_within_s)
     matcher = _Matcher(log, options, track, {
-        source: log.shots[j] for (_, source), j in zip(frames, paired, strict=True)
+        source: shots[j] for (_, source, _), j in zip(frames, paired, strict=True)
         if j is not None})
     posed_by: Counter[str] = Counter()
     skipped: Counter[str] = Counter(tally.reasons)
     seen: set[bytes] = set()
-    for done, (_, source) in enumerate(frames, 1):
+    for done, (_, source, _) in enumerate(frames, 1):
         progress(done - 1, len(frames))
         reason = _analyse_one(source, options, matcher, recorder, terrain, seen, posed_by,
                               warn)
@@ -191,8 +203,9 @@ def analyse_flight(frame_paths: Sequence[Path], log_path: Path, zones: ZoneSet,
             warn(f"frame skipped: {source}: {reason}")
     progress(len(frames), len(frames))
     flown = Track()
-    for p in log.poses:
-        flown.offer(p.time_s, p.pose.lat_deg, p.pose.lon_deg, p.pose.alt_amsl_m)
+    for time_s, pose in ([(p.time_s, p.pose) for p in log.poses] if log else
+                         [(t, pose) for t, _, pose in frames if pose is not None]):
+        flown.offer(time_s, pose.lat_deg, pose.lon_deg, pose.alt_amsl_m)
     flown.finish()
     store.add_track(flight.id, flown.points)
     store.end_flight(flight.id, "analysed after the flight")
@@ -202,10 +215,11 @@ def analyse_flight(frame_paths: Sequence[Path], log_path: Path, zones: ZoneSet,
                          hotspot_history=store.findings(kind=FindingKind.HOTSPOT),
                          time_zone=options.time_zone), map_path)
     return AnalysisReport(
-        mission_id, flight.id, findings, map_path, Path(log_path), log.kind, log.clock,
-        log.shot_source, sum(posed_by.values()), tuple(sorted(posed_by.items())),
-        tuple(sorted(skipped.items())), tuple(gaps), len(log.shots),
-        len(log.shots) - len(matcher.shot_of))
+        mission_id, flight.id, findings, map_path, Path(log_path) if log_path else None,
+        log.kind if log else "none", log.clock if log else "", log.shot_source if log else "",
+        sum(posed_by.values()), tuple(sorted(posed_by.items())),
+        tuple(sorted(skipped.items())), tuple(gaps), len(shots),
+        len(shots) - len(matcher.shot_of))
 
 
 def _analyse_one(source: str, options: AnalysisOptions, matcher: _Matcher,

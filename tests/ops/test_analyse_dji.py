@@ -1,17 +1,24 @@
-"""Post-flight analysis of real DJI shots that carry a laser range: the report says which
-frames took their height from the laser, and warns (naming the file) where the range
+"""Post-flight analysis of real DJI shots.
+
+A DJI aircraft writes no MAVLink, DataFlash or ULog log: its R-JPEGs carry their own
+pose, and the analysis runs without a log. A shot that carries a laser range takes its
+height from it; the report says which did, and warns (naming the file) where the range
 was refused or the drone's own laser spot disagrees with the pose."""
 
 from __future__ import annotations
 
+import json
 import math
 
+import numpy as np
 import pytest
+from typer.testing import CliRunner
 
-from dronewatch.geo import LocalFrame
+from dronewatch.cli import app
+from dronewatch.geo import LocalFrame, camera_preset
 from dronewatch.ops.analyse import analyse_flight
 from dronewatch.store import Store
-from dronewatch.thermal import read_frame
+from dronewatch.thermal import Frame, PixelUnit, read_frame, write_frame
 from dronewatch.zones import parse_zones
 from tests.ops.logwriters import write_ulog
 from tests.thermal.test_laserrange import H20T, _plane_dem, with_laser
@@ -22,16 +29,20 @@ TAKEOFF_M = 221.404 - 16.508  # the file's AbsoluteAltitude - RelativeAltitude
 PITCH, YAW = -10.5, 32.5  # its gimbal pitch and (earth) yaw
 
 
-def _zones(lat: float, lon: float):
+def _zones_document(lat: float, lon: float) -> dict:
     ring = [[lon - 0.02, lat - 0.02], [lon + 0.02, lat - 0.02], [lon + 0.02, lat + 0.02],
             [lon - 0.02, lat + 0.02], [lon - 0.02, lat - 0.02]]
-    return parse_zones({"type": "FeatureCollection", "features": [
+    return {"type": "FeatureCollection", "features": [
         {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ring]},
          "properties": {"id": "area", "name": "Area", "kind": "operating_area",
                         "max_alt_agl_m": 120}},
         {"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
          "properties": {"id": "pad", "name": "Pad", "kind": "launch_site",
-                        "home_alt_amsl_m": TAKEOFF_M, "heading_deg": 0}}]})
+                        "home_alt_amsl_m": TAKEOFF_M, "heading_deg": 0}}]}
+
+
+def _zones(lat: float, lon: float):
+    return parse_zones(_zones_document(lat, lon))
 
 
 def _log(path, when: float, lat: float, lon: float):
@@ -81,3 +92,36 @@ def test_an_analysis_says_which_frames_took_their_height_from_the_laser(
     else:
         assert len(laser_warnings) == 1 and warning in laser_warnings[0]
         assert laser_warnings[0].startswith(str(picture))
+
+
+def test_shots_that_carry_their_own_pose_are_analysed_without_a_log(tmp_path):
+    """``dronewatch analyse FRAMES`` with no --log, as for a DJI aircraft: the shot with
+    its pose (and laser) is placed, a frame without a pose of its own is skipped and
+    counted, and the flown track is drawn through the shots' own positions."""
+    pose = read_frame(H20T).pose
+    distance = 10.508 / math.sin(math.radians(-PITCH))
+    frames = tmp_path / "frames"
+    frames.mkdir()
+    with_laser(H20T, frames / "DJI_0001_R.JPG", {"LRFStatus": "Normal",
+                                                 "LRFTargetDistance": f"{distance:.3f}"})
+    write_frame(Frame(np.full((512, 640), 30000, np.uint16), PixelUnit.CENTI_KELVIN,
+                      read_frame(H20T).time_unix_s + 2.0, camera_preset("dji-h20t")),
+                frames / "unposed.tiff")
+    mapdata = tmp_path / "mapdata"
+    mapdata.mkdir()
+    (mapdata / "zones.geojson").write_text(json.dumps(_zones_document(pose.lat_deg,
+                                                                      pose.lon_deg)))
+    _plane_dem(mapdata / "dem.tif", pose.lat_deg, pose.lon_deg, TAKEOFF_M).close()
+    result = CliRunner().invoke(app, [
+        "analyse", str(frames), "--store", str(tmp_path / "s.sqlite"), "--out-dir",
+        str(tmp_path / "out"), "--json"], env={"DRONEWATCH_MAPDATA": str(mapdata)})
+    assert result.exit_code == 3, result.output  # 3: no person raised the alarm
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["log"] is None and report["frames"] == 1
+    assert report["posed_by"] == {"own pose, height from its laser": 1}
+    assert report["skipped"] == {"no pose of its own, and no log": 1}
+    with Store(tmp_path / "s.sqlite") as store:
+        (flight,) = store.flights(report["mission_id"])
+        (point,) = store.track(flight.id)
+    assert (point.lat_deg, point.lon_deg) == pytest.approx((pose.lat_deg, pose.lon_deg))
+    assert "Flown track" in (tmp_path / "out" / "analysis-map.html").read_text()
