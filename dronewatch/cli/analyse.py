@@ -149,6 +149,7 @@ def analyse_command(
     else:
         console.print(_table(report))
     if report.frames == 0:
-        fail(f"{log}: no frame could be given a pose from this log "
-             + "; ".join(f"{n} {why}" for why, n in report.skipped))
+        why = "; ".join(f"{n} {reason}" for reason, n in report.skipped) or "no frames"
+        fail(f"{log}: no frame could be analysed with this log ({why})" if log
+             else f"no frame could be analysed ({why})")
     exit_3_unless_a_person_alarm(report.findings)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -233,6 +234,8 @@ def _analyse_one(source: str, options: AnalysisOptions, matcher: _Matcher,
     pose, how = matcher.pose(frame)
     if pose is None:
         return how
+    if not math.isfinite(float(terrain.elevation_or_nan(pose.lat_deg, pose.lon_deg))):
+        return "taken outside the DEM"  # another area's frames: nothing could be placed
     key = hashlib.blake2b(frame.pixels.tobytes(), digest_size=16).digest()
     if key in seen:
         return "repeated"

@@ -125,3 +125,15 @@ def test_shots_that_carry_their_own_pose_are_analysed_without_a_log(tmp_path):
         (point,) = store.track(flight.id)
     assert (point.lat_deg, point.lon_deg) == pytest.approx((pose.lat_deg, pose.lon_deg))
     assert "Flown track" in (tmp_path / "out" / "analysis-map.html").read_text()
+    # the same frames against another area's DEM: skipped and said, not looked at in vain
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "zones.geojson").write_text(json.dumps(_zones_document(44.6, 88.6)))
+    _plane_dem(elsewhere / "dem.tif", 44.6, 88.6, 900.0).close()
+    result = CliRunner().invoke(app, [
+        "analyse", str(frames), "--store", str(tmp_path / "s.sqlite"), "--out-dir",
+        str(tmp_path / "out")], env={"DRONEWATCH_MAPDATA": str(elsewhere), "COLUMNS": "200"})
+    assert result.exit_code == 1
+    assert "taken outside the DEM" in result.output
+    assert "no frame could be analysed (1 no pose of its own, and no log; 1 taken outside " \
+           "the DEM)" in result.output
