@@ -21,7 +21,8 @@ from dronewatch.store import Store
 from dronewatch.thermal import Frame, PixelUnit, read_frame, write_frame
 from dronewatch.zones import parse_zones
 from tests.ops.logwriters import write_ulog
-from tests.thermal.test_laserrange import H20T, _plane_dem, with_laser
+from tests.thermal.test_dji_xmp import H20T, with_dji_xmp
+from tests.thermal.test_laserrange import _plane_dem
 
 pytestmark = pytest.mark.skipif(not H20T.is_file(), reason="../shared/data/thermal-jpeg absent")
 
@@ -74,7 +75,7 @@ def test_an_analysis_says_which_frames_took_their_height_from_the_laser(
         ahead * math.sin(math.radians(YAW)), ahead * math.cos(math.radians(YAW)))
     frames = tmp_path / "frames"
     frames.mkdir()
-    picture = with_laser(H20T, frames / "DJI_0001_R.JPG", {
+    picture = with_dji_xmp(H20T, frames / "DJI_0001_R.JPG", {
         "LRFStatus": "Normal", "LRFTargetDistance": f"{distance:.3f}",
         "LRFTargetLon": f"{float(spot[1]):.7f}", "LRFTargetLat": f"{float(spot[0]):.7f}"})
     said: list[str] = []
@@ -102,7 +103,7 @@ def test_shots_that_carry_their_own_pose_are_analysed_without_a_log(tmp_path):
     distance = 10.508 / math.sin(math.radians(-PITCH))
     frames = tmp_path / "frames"
     frames.mkdir()
-    with_laser(H20T, frames / "DJI_0001_R.JPG", {"LRFStatus": "Normal",
+    with_dji_xmp(H20T, frames / "DJI_0001_R.JPG", {"LRFStatus": "Normal",
                                                  "LRFTargetDistance": f"{distance:.3f}"})
     write_frame(Frame(np.full((512, 640), 30000, np.uint16), PixelUnit.CENTI_KELVIN,
                       read_frame(H20T).time_unix_s + 2.0, camera_preset("dji-h20t")),

@@ -1,8 +1,8 @@
 """A laser rangefinder's distance sets the camera's height over the terrain.
 
 The real-file test takes a real DJI H20T R-JPEG, writes a laser measurement into its
-XMP as the drone writes one, and checks the image centre against a hand calculation;
-the property test checks the height over sloping terrain for any pose.
+XMP as the drone writes one (``test_dji_xmp``), and checks the image centre against a
+hand calculation; the property test checks the height over sloping terrain for any pose.
 """
 
 from __future__ import annotations
@@ -23,11 +23,9 @@ from dronewatch.thermal import read_frame
 from dronewatch.thermal.georef import TYPICAL_POSE
 from dronewatch.thermal.laserrange import LaserRange, ranged_pose
 from dronewatch.thermal.placement import FrameGeometry
-from dronewatch.thermal.sources import read_metadata
 from tests.conftest import write_geotiff
+from tests.thermal.test_dji_xmp import H20T, with_dji_xmp
 
-H20T = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "thermal-jpeg" \
-    / "DJI_H20T.jpg"
 SLOPE_E, SLOPE_N = 0.08, -0.05  # the test terrain rises 8 % to the east, falls 5 % north
 GROUND_M = 1200.0  # its height at the camera's foot
 
@@ -99,47 +97,6 @@ def test_a_range_that_cannot_be_ground_leaves_the_written_pose_with_the_reason(
     assert ranged.pose == pose and ranged.shift_m == 0.0
 
 
-def _xmp_packet(picture: Path) -> tuple[bytes, int, int]:
-    """(packet, start, end) of the picture's XMP APP1 segment."""
-    data, head, at = picture.read_bytes(), b"http://ns.adobe.com/xap/1.0/\x00", 2
-    while data[at] == 0xFF and data[at + 1] != 0xDA:
-        length = int.from_bytes(data[at + 2:at + 4], "big")
-        if data[at + 1] == 0xE1 and data[at + 4:at + 4 + len(head)] == head:
-            return data[at + 4 + len(head):at + 2 + length], at, at + 2 + length
-        at += 2 + length
-    raise AssertionError(f"{picture}: no XMP")
-
-
-def with_laser(picture: Path, out: Path, fields: dict[str, str]) -> Path:
-    """A copy of a DJI picture whose XMP holds laser fields, laid out as DJI writes them."""
-    packet, start, end = _xmp_packet(picture)
-    text = packet.decode()
-    anchor = "   drone-dji:FlightRollDegree="
-    assert anchor in text
-    added = "".join(f'   drone-dji:{key}="{value}"\n' for key, value in fields.items())
-    body = b"http://ns.adobe.com/xap/1.0/\x00" + text.replace(anchor, added + anchor, 1).encode()
-    data = picture.read_bytes()
-    out.write_bytes(data[:start] + b"\xff\xe1" + (len(body) + 2).to_bytes(2, "big") + body
-                    + data[end:])
-    return out
-
-
-@pytest.mark.parametrize(("status", "distance", "kept"), [
-    ("Normal", "57.612", True), ("NORMAL", "57.612", True), ("TooFar", "57.612", False),
-    ("NoSignal", "0.000", False), ("Normal", "0.000", False), ("Normal", "nan", False)])
-def test_only_a_normal_laser_status_with_a_range_is_a_measurement(tmp_path, status,
-                                                                   distance, kept):
-    if not H20T.is_file():
-        pytest.skip("../shared/data/thermal-jpeg absent")
-    picture = with_laser(H20T, tmp_path / "shot.jpg", {
-        "LRFStatus": status, "LRFTargetDistance": distance, "LRFTargetLon": "-79.7645",
-        "LRFTargetLat": "40.5642", "LRFTargetAbsAlt": "204.900"})
-    laser = read_metadata(picture.read_bytes()).laser
-    assert (laser is not None) is kept
-    if kept:
-        assert laser == LaserRange(57.612, 40.5642, -79.7645, 204.9)
-
-
 def test_a_real_h20t_shot_with_its_laser_is_placed_where_the_laser_hit(tmp_path):
     """The drone wrote its altitude 6 m high (its relative altitude says 16.5 m, the
     camera was 10.5 m over level ground at take-off height): the laser's 57.6 m along
@@ -155,7 +112,7 @@ def test_a_real_h20t_shot_with_its_laser_is_placed_where_the_laser_hit(tmp_path)
     spot_lat, spot_lon = (float(a) for a in LocalFrame(written.lat_deg, written.lon_deg)
                           .to_wgs84(ahead * math.sin(math.radians(yaw)),
                                     ahead * math.cos(math.radians(yaw))))
-    picture = with_laser(H20T, tmp_path / "DJI_H20T_lrf.jpg", {
+    picture = with_dji_xmp(H20T, tmp_path / "DJI_H20T_lrf.jpg", {
         "LRFStatus": "Normal", "LRFTargetDistance": f"{distance:.3f}",
         "LRFTargetLon": f"{spot_lon:.7f}", "LRFTargetLat": f"{spot_lat:.7f}",
         "LRFTargetAbsAlt": f"{takeoff:.3f}"})

@@ -69,6 +69,7 @@ class ShotMetadata:
     flight_rpy_deg: tuple[float, float, float] | None = None
     gimbal_rpy_deg: tuple[float, float, float] | None = None
     laser: LaserRange | None = None
+    image_source: str = ""  # DJI XMP ImageSource: "InfraredCamera", "WideCamera", ...
 
     @property
     def takeoff_alt_amsl_m(self) -> float | None:
@@ -225,4 +226,4 @@ def read_metadata(data: bytes) -> ShotMetadata:
         lat_deg=lat, lon_deg=lon, alt_amsl_m=alt,
         relative_alt_m=_float(xmp.get("RelativeAltitude")),
         flight_rpy_deg=_triple(xmp, "Flight"), gimbal_rpy_deg=_triple(xmp, "Gimbal"),
-        laser=_laser(xmp))
+        laser=_laser(xmp), image_source=str(xmp.get("ImageSource", "")).strip())

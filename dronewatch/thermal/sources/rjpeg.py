@@ -30,6 +30,10 @@ from dronewatch.thermal.sources.palette import PaletteError, grey_levels, palett
 
 __all__ = ["JpegFrameError", "read_thermal_jpeg"]
 
+#: DJI's multi-camera payloads (H20T, M30T, M3T) save each shot once per camera in the
+#: same folder (``_W``, ``_Z``, ``_V`` beside ``_T``) and name the camera in their XMP
+VISIBLE_CAMERAS = frozenset({"WideCamera", "ZoomCamera", "VisibleCamera"})
+
 
 class JpegFrameError(ValueError):
     """A thermal JPEG that cannot become a frame; ``kind`` is the short reason."""
@@ -63,14 +67,18 @@ def read_thermal_jpeg(data: bytes, source: str = "", *, camera: CameraModel | No
     Raises
     ------
     JpegFrameError
-        Not a JPEG, a palette picture in an unknown palette, an unknown camera, or a
-        corrupt radiometric payload.
+        Not a JPEG, a visible-light photo of a DJI multi-camera payload, a palette
+        picture in an unknown palette, an unknown camera, or a corrupt radiometric
+        payload.
     """
     try:
         segments = read_segments(data)
     except JpegError as exc:
         raise JpegFrameError("unreadable", str(exc)) from exc
     meta = read_metadata(data)
+    if meta.image_source in VISIBLE_CAMERAS:
+        raise JpegFrameError("visible-light photo", f"taken by the drone's "
+                             f"{meta.image_source}, not its thermal camera")
     when = meta.time_unix_s if meta.time_unix_s is not None else time_unix_s
     when = 0.0 if when is None else when
     pose = meta.pose()
