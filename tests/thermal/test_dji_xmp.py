@@ -71,3 +71,18 @@ def test_a_dji_payloads_visible_light_photo_is_skipped_with_its_camera_named(
             read_frame(picture)
     else:
         assert read_frame(picture).unit is PixelUnit.RAW_COUNTS
+
+
+@pytest.mark.parametrize(("name", "refused"), [
+    ("DJI_0001_W.JPG", True), ("DJI_20240131222504_0002_Z.jpg", True),
+    ("DJI_0003_V.JPG", True), ("DJI_0004_T.JPG", False), ("DJI_0005_R.JPG", False),
+    ("W.JPG", False)])
+def test_a_dji_visible_photo_without_its_camera_in_the_xmp_is_known_by_its_name(
+        tmp_path, name, refused):
+    picture = tmp_path / name
+    picture.write_bytes(H20T.read_bytes())  # this file's XMP names no camera
+    if refused:
+        with pytest.raises(FrameError, match=r"visible-light photo: a DJI _[WZV] file"):
+            read_frame(picture)
+    else:
+        assert read_frame(picture).unit is PixelUnit.RAW_COUNTS

@@ -15,6 +15,9 @@ What each format gives (see the package docstring for the table):
 
 from __future__ import annotations
 
+import re
+from pathlib import PurePath
+
 import cv2
 import numpy as np
 
@@ -31,8 +34,10 @@ from dronewatch.thermal.sources.palette import PaletteError, grey_levels, palett
 __all__ = ["JpegFrameError", "read_thermal_jpeg"]
 
 #: DJI's multi-camera payloads (H20T, M30T, M3T) save each shot once per camera in the
-#: same folder (``_W``, ``_Z``, ``_V`` beside ``_T``) and name the camera in their XMP
+#: same folder (``_W``, ``_Z``, ``_V`` beside ``_T``/``_R``) and name the camera in their
+#: XMP; files whose XMP does not say are known by that name
 VISIBLE_CAMERAS = frozenset({"WideCamera", "ZoomCamera", "VisibleCamera"})
+_VISIBLE_NAME = re.compile(r"DJI_\w*_([WZV])\.jpe?g", re.IGNORECASE)
 
 
 class JpegFrameError(ValueError):
@@ -79,6 +84,10 @@ def read_thermal_jpeg(data: bytes, source: str = "", *, camera: CameraModel | No
     if meta.image_source in VISIBLE_CAMERAS:
         raise JpegFrameError("visible-light photo", f"taken by the drone's "
                              f"{meta.image_source}, not its thermal camera")
+    named = _VISIBLE_NAME.fullmatch(PurePath(source).name)
+    if not meta.image_source and named:
+        raise JpegFrameError("visible-light photo", f"a DJI _{named[1]} file (wide, zoom or "
+                             "visible camera), not the thermal camera's")
     when = meta.time_unix_s if meta.time_unix_s is not None else time_unix_s
     when = 0.0 if when is None else when
     pose = meta.pose()
