@@ -309,3 +309,17 @@ def test_a_place_the_vehicle_flies_to_is_refused_when_null_never_guessed(tmp_pat
             read_wpl_file(wpl)
     wpl.write_text(head + "1\t0\t3\t178\t0\t5\t0\t0\tnan\tnan\t0\t1\n")
     assert read_wpl_file(wpl).items[0].x == 0
+
+
+def test_a_version_1_fence_is_refused_rather_than_lost(tmp_path):
+    """QGroundControl before 3.3 kept one fence polygon in geoFence.polygon; dropping it
+    silently would fly the mission without the fence its author drew."""
+    doc = {"fileType": "Plan", "version": 1, "geoFence": {
+        "version": 1, "polygon": [[44.70, 88.60], [44.70, 88.62], [44.72, 88.61]]},
+        "mission": {"version": 2, "plannedHomePosition": [44.7, 88.6, 700], "items": []}}
+    (tmp_path / "old.plan").write_text(json.dumps(doc))
+    with pytest.raises(PlanningError, match=r"old\.plan, field geoFence\.polygon: a version 1"):
+        read_plan(tmp_path / "old.plan")
+    doc["geoFence"]["polygon"] = []  # what the real files hold: nothing to lose
+    (tmp_path / "old.plan").write_text(json.dumps(doc))
+    assert read_plan(tmp_path / "old.plan").inclusion_polygons == ()
