@@ -15,15 +15,14 @@ import struct
 from pathlib import Path
 from types import MappingProxyType
 
-import numpy as np
 import pytest
 from pymavlink.DFReader import DFFormat, DFMessage
 from pymavlink.dialects.v20 import ardupilotmega
-from pyulog import ULog
 
 from dronewatch.link._mavutil import MavMessage
 from dronewatch.link.logs import read_flight_log
 from dronewatch.link.state import StateTracker
+from tests.ops.logwriters import write_ulog_topics
 
 GPS_EPOCH_UNIX_S, LEAP_S = 315964800, 18
 START_UNIX_S = 1_760_000_000.0
@@ -115,18 +114,8 @@ def test_position_records_that_are_not_numbers_are_skipped(tmp_path):
 def _ulog(path: Path, positions: list[tuple], attitudes: list[tuple]) -> Path:
     topics = {"vehicle_global_position": "uint64_t timestamp;double lat;double lon;float alt;",
               "vehicle_attitude": "uint64_t timestamp;float[4] q;"}
-    log = ULog(None)
-    log._start_timestamp = 1
-    formats = {name: ULog.MessageFormat(f"{name}:{fields}".encode(), None)
-               for name, fields in topics.items()}
-    log._message_formats.update(formats)
-    for msg_id, (name, rows) in enumerate(zip(topics, (positions, attitudes), strict=True)):
-        added = ULog._MessageAddLogged(struct.pack("<BH", 0, msg_id) + name.encode(), None,
-                                       formats)
-        added.buffer = bytearray(np.array(rows, dtype=added.dtype).tobytes())
-        log._data_list.append(ULog.Data(added))
-    log.write_ulog(str(path))
-    return path
+    return write_ulog_topics(topics, dict(zip(topics, (positions, attitudes), strict=True)),
+                             path)
 
 
 def test_a_px4_log_before_its_estimator_converged_is_skipped_not_fatal(tmp_path):

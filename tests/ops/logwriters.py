@@ -24,7 +24,7 @@ from pymavlink import mavutil
 from pymavlink.DFReader import DFFormat, DFMessage
 from pyulog import ULog
 
-__all__ = ["tlog_messages", "write_dataflash", "write_ulog"]
+__all__ = ["tlog_messages", "write_dataflash", "write_ulog", "write_ulog_topics"]
 
 BOOT_BEFORE_S = 30.0  # the autopilot booted this long before the tlog's first message
 _GPS_EPOCH_UNIX_S = 315964800
@@ -139,12 +139,18 @@ def _rows(messages: list[tuple[float, dict]], boot: float) -> dict[str, list[tup
 def write_ulog(messages: list[tuple[float, dict]], path: Path) -> Path:
     """A PX4 ULog of the tlog's flight, written by pyulog."""
     boot = messages[0][0] - BOOT_BEFORE_S
+    return write_ulog_topics(_TOPICS, _rows(messages, boot), path)
+
+
+def write_ulog_topics(topics: dict[str, str], rows_of: dict[str, list[tuple]],
+                      path: Path) -> Path:
+    """A ULog of these topics (PX4's ``name:type field;...`` layouts) and their rows."""
     log = ULog(None)
     log._start_timestamp = 1
     formats = {name: ULog.MessageFormat(f"{name}:{fields}".encode(), None)
-               for name, fields in _TOPICS.items()}
+               for name, fields in topics.items()}
     log._message_formats.update(formats)
-    for msg_id, (name, rows) in enumerate(_rows(messages, boot).items()):
+    for msg_id, (name, rows) in enumerate(rows_of.items()):
         added = ULog._MessageAddLogged(struct.pack("<BH", 0, msg_id) + name.encode(), None,
                                        formats)
         added.buffer = bytearray(np.array(rows, dtype=added.dtype).tobytes())
