@@ -26,8 +26,8 @@ import json
 import math
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import tzinfo
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 
 from dronewatch.geo import CameraModel, CameraPose, Terrain
@@ -68,7 +68,9 @@ class AnalysisOptions:
     camera: CameraModel | None = None  # for frame files that name no camera
     launched_by: str = "duty officer"
     vehicle_name: str = ""  # default: the log's file name
-    time_zone: tzinfo = STATION_ZONE  # the map's popups: the station's clock, UTC beside
+    #: the station's: the map's popups (UTC beside), and the zone of frames stamped in
+    #: wall-clock time without one (DJI's EXIF times)
+    time_zone: tzinfo = STATION_ZONE
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,12 +130,28 @@ class _Matcher:
         return None, "outside the log's time"
 
 
-def _frame_times(paths: Sequence[Path], tally: FrameTally, camera: CameraModel | None,
-                 ) -> list[tuple[float, str, CameraPose | None]]:
+def _on_station_clock(frame: Frame, zone: tzinfo) -> Frame:
+    """A frame stamped in wall-clock time of no stated zone (DJI's EXIF times) with its
+    time read in the station's zone, where its cameras' clocks are set."""
+    if frame.time_zone_known:
+        return frame
+    wall = datetime.fromtimestamp(frame.time_unix_s, UTC).replace(tzinfo=zone)
+    return replace(frame, time_unix_s=wall.timestamp(), time_zone_known=True)
+
+
+def _frame_times(paths: Sequence[Path], tally: FrameTally, options: AnalysisOptions,
+                 warn: Callable[[str], None]) -> list[tuple[float, str, CameraPose | None]]:
     """(capture time, file, own pose) of every readable frame, in time order (as they
-    were taken)."""
-    return sorted(((f.time_unix_s, f.source, f.pose)
-                   for f in read_frames(paths, tally, camera=camera)), key=lambda t: t[:2])
+    were taken); a warning says how many had a time of no zone, and which it was given."""
+    found, zoneless = [], 0
+    for frame in read_frames(paths, tally, camera=options.camera):
+        zoneless += not frame.time_zone_known
+        frame = _on_station_clock(frame, options.time_zone)
+        found.append((frame.time_unix_s, frame.source, frame.pose))
+    if zoneless:
+        warn(f"{zoneless} frame(s) stamped in wall-clock time without a zone (EXIF): read as "
+             f"{options.time_zone} time, the station's")
+    return sorted(found, key=lambda t: t[:2])
 
 
 def _mission(store: Store, log: FlightLog | None, name: str, frames: int,
@@ -178,7 +196,7 @@ def analyse_flight(frame_paths: Sequence[Path], log_path: Path | None, zones: Zo
         warn(f"{log_path}: {len(gaps)} gap(s) with no position for over "
              f"{options.max_gap_s:g} s (longest {longest:.1f} s): frames in them are skipped")
     tally = FrameTally()
-    frames = _frame_times(frame_paths, tally, options.camera)
+    frames = _frame_times(frame_paths, tally, options, warn)
     if log and log.clock == "boot" and frames and frames[0][0] + options.clock_offset_s > 1e9:
         warn(f"{log_path}: the log's clock is time since boot (no GPS time in it): frames "
              "stamped in calendar time match it only with a stated clock offset")
@@ -228,7 +246,7 @@ def _analyse_one(source: str, options: AnalysisOptions, matcher: _Matcher,
                  posed_by: Counter[str], warn: Callable[[str], None]) -> str | None:
     """One frame through the live search's steps; the reason it was skipped, or None."""
     try:
-        frame = read_frame(source, camera=options.camera)
+        frame = _on_station_clock(read_frame(source, camera=options.camera), options.time_zone)
     except FrameError as exc:  # changed since it was listed
         return exc.reason.split(":")[0]
     pose, how = matcher.pose(frame)

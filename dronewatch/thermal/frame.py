@@ -106,6 +106,10 @@ class Frame:
         A laser rangefinder's distance along the optical axis at the shot (DJI H20T,
         M30T), when the camera has one: detection then takes the camera's height over
         the terrain from it (see ``laserrange``).
+    time_zone_known
+        False when ``time_unix_s`` is a wall-clock time of unknown zone read as UTC (a
+        JPEG's EXIF time without an offset, as DJI writes it): whoever knows the
+        camera's zone (the station's, for its own drones) puts it right.
     """
 
     pixels: NDArray
@@ -116,6 +120,7 @@ class Frame:
     source: str = ""
     overlay_mask: NDArray[np.bool_] | None = None
     laser: LaserRange | None = None
+    time_zone_known: bool = True
 
     def __post_init__(self) -> None:
         name = self.source or "frame"

@@ -184,7 +184,8 @@ def _read_jpeg(path: Path, meta: dict[str, Any], camera: CameraModel | None,
         raise FrameError(path, str(exc)) from exc
     if pose is not None or when is not None:
         frame = replace(frame, time_unix_s=frame.time_unix_s if when is None else when,
-                        pose=pose or frame.pose)
+                        pose=pose or frame.pose,
+                        time_zone_known=frame.time_zone_known or when is not None)
     _check_pixels(path, frame.pixels, frame.unit)
     return frame
 

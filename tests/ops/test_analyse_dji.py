@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import json
 import math
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
 from typer.testing import CliRunner
 
 from dronewatch.cli import app
+from dronewatch.config import DEFAULT_TIMEZONE
 from dronewatch.geo import LocalFrame, camera_preset
 from dronewatch.ops.analyse import analyse_flight
 from dronewatch.store import Store
@@ -125,6 +128,9 @@ def test_shots_that_carry_their_own_pose_are_analysed_without_a_log(tmp_path):
         (flight,) = store.flights(report["mission_id"])
         (point,) = store.track(flight.id)
     assert (point.lat_deg, point.lon_deg) == pytest.approx((pose.lat_deg, pose.lon_deg))
+    # the H20T's EXIF time has no zone: it is read as the station's wall-clock time
+    station = datetime(2021, 5, 28, 10, 33, 46, tzinfo=ZoneInfo(DEFAULT_TIMEZONE))
+    assert point.time_unix_s == pytest.approx(station.timestamp())
     assert "Flown track" in (tmp_path / "out" / "analysis-map.html").read_text()
     # the same frames against another area's DEM: skipped and said, not looked at in vain
     elsewhere = tmp_path / "elsewhere"

@@ -5,6 +5,7 @@ The fields are written into a real DJI H20T R-JPEG's XMP the way DJI lays them o
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -86,3 +87,20 @@ def test_a_dji_visible_photo_without_its_camera_in_the_xmp_is_known_by_its_name(
             read_frame(picture)
     else:
         assert read_frame(picture).unit is PixelUnit.RAW_COUNTS
+
+
+def test_an_exif_time_without_a_zone_is_said_to_be_one_and_dji_utc_is_not():
+    """The H20T writes only EXIF DateTimeOriginal, local wall-clock time of no stated
+    zone: the frame says so, for whoever knows the camera's zone (the analysis reads it
+    in the station's). Newer DJI drones also write UTCAtExposure, which is UTC."""
+    frame = read_frame(H20T)
+    assert not frame.time_zone_known
+    assert frame.time_unix_s == datetime(2021, 5, 28, 10, 33, 46, tzinfo=UTC).timestamp()
+
+
+def test_dji_utc_at_exposure_is_a_time_with_its_zone(tmp_path):
+    picture = with_dji_xmp(H20T, tmp_path / "shot.jpg",
+                           {"UTCAtExposure": "2021:05:28 02:33:46.250000"})
+    frame = read_frame(picture)
+    assert frame.time_zone_known
+    assert frame.time_unix_s == datetime(2021, 5, 28, 2, 33, 46, 250000, tzinfo=UTC).timestamp()

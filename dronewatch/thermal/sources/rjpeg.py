@@ -89,6 +89,7 @@ def read_thermal_jpeg(data: bytes, source: str = "", *, camera: CameraModel | No
         raise JpegFrameError("visible-light photo", f"a DJI _{named[1]} file (wide, zoom or "
                              "visible camera), not the thermal camera's")
     when = meta.time_unix_s if meta.time_unix_s is not None else time_unix_s
+    zone_known = meta.time_unix_s is None or meta.time_zone_known
     when = 0.0 if when is None else when
     pose = meta.pose()
     if segments.starting_with(0xE1, b"FLIR\x00"):
@@ -97,13 +98,14 @@ def read_thermal_jpeg(data: bytes, source: str = "", *, camera: CameraModel | No
         except FlirError as exc:
             raise JpegFrameError("bad radiometric data", str(exc)) from exc
         cam = _camera(meta, flir.celsius.shape, camera, flir.hfov_deg)
-        return Frame(flir.celsius, PixelUnit.CELSIUS, when, cam, pose, source, laser=meta.laser)
+        return Frame(flir.celsius, PixelUnit.CELSIUS, when, cam, pose, source, laser=meta.laser,
+                     time_zone_known=zone_known)
     raw = dji_raw_counts(segments)
     if raw is not None:
         if not raw.any():
             raise JpegFrameError("bad pixels", "all raw counts are zero (sensor dropout)")
         return Frame(raw, PixelUnit.RAW_COUNTS, when, _camera(meta, raw.shape, camera), pose,
-                     source, laser=meta.laser)
+                     source, laser=meta.laser, time_zone_known=zone_known)
     picture = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
     if picture is None or picture.dtype != np.uint8 or picture.ndim not in (2, 3):
         raise JpegFrameError("unreadable", "not a decodable image (truncated or corrupt?)")
@@ -117,4 +119,4 @@ def read_thermal_jpeg(data: bytes, source: str = "", *, camera: CameraModel | No
     mask = overlay_mask(levels.levels, extra=levels.off_palette)
     cam = _camera(meta, levels.levels.shape, camera)
     return Frame(levels.levels, PixelUnit.AGC_8BIT, when, cam, pose, source,
-                 mask if mask.any() else None, meta.laser)
+                 mask if mask.any() else None, meta.laser, zone_known)
