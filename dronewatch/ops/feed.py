@@ -10,7 +10,7 @@ link's lag, and gives each frame its own pose instead of a guessed one.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -146,7 +146,13 @@ class DirectorySource:
 
 
 def _read(path: Path, mtime_ns: int) -> Frame:
+    """The frame, captured when its files say, else when it was written: also when its
+    time is a wall clock of no stated zone (a JPEG's EXIF time), which live is hours
+    off the telemetry's clock in every zone but UTC."""
     try:
-        return read_frame(path, time_unix_s=mtime_ns / 1e9)
+        frame = read_frame(path, time_unix_s=mtime_ns / 1e9)
     except OSError as exc:
         raise FrameError(path, f"unreadable: {exc.strerror or exc}") from exc
+    if frame.time_zone_known:
+        return frame
+    return replace(frame, time_unix_s=mtime_ns / 1e9, time_zone_known=True)

@@ -104,3 +104,4 @@ def test_dji_utc_at_exposure_is_a_time_with_its_zone(tmp_path):
     frame = read_frame(picture)
     assert frame.time_zone_known
     assert frame.time_unix_s == datetime(2021, 5, 28, 2, 33, 46, 250000, tzinfo=UTC).timestamp()
+
