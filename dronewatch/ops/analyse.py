@@ -56,6 +56,7 @@ __all__ = ["AnalysisOptions", "AnalysisReport", "analyse_flight"]
 
 #: the drone's own laser spot and ours differ by its rounding and lever arms only
 LASER_SPOT_TOLERANCE_M = 5.0
+NO_LOG = "none"  # the log kind of an analysis without a log: every frame on its own pose
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +104,7 @@ class AnalysisReport:
 class _Matcher:
     """Poses frames from their paired shots, else from the track (no log: their own)."""
 
-    log: FlightLog | None
+    log: FlightLog
     options: AnalysisOptions
     track: PoseTrack
     shot_of: dict[str, LoggedShot]  # frame file -> its logged shot
@@ -114,7 +115,7 @@ class _Matcher:
         shot = self.shot_of.get(frame.source)
         if frame.pose is not None:
             return frame.pose, "own pose"
-        if self.log is None:
+        if self.log.kind == NO_LOG:
             return None, "no pose of its own, and no log"
         if shot is not None:
             pose = shot.pose or self.track.at(shot.time_s)
@@ -154,13 +155,12 @@ def _frame_times(paths: Sequence[Path], tally: FrameTally, options: AnalysisOpti
     return sorted(found, key=lambda t: t[:2])
 
 
-def _mission(store: Store, log: FlightLog | None, name: str, frames: int,
+def _mission(store: Store, log: FlightLog, name: str, frames: int,
              options: AnalysisOptions) -> int:
     return store.add_mission(
         MissionKind.ANALYSIS, f"analysis of {name}", launched_by=options.launched_by,
-        reason=f"post-flight analysis of {log.path if log else name}",
-        plan_json=json.dumps({"log": log.path if log else None,
-                              "log_kind": log.kind if log else "none", "frames": frames,
+        reason=f"post-flight analysis of {log.path or name}",
+        plan_json=json.dumps({"log": log.path or None, "log_kind": log.kind, "frames": frames,
                               "clock_offset_s": options.clock_offset_s})).id
 
 
@@ -185,11 +185,11 @@ def analyse_flight(frame_paths: Sequence[Path], log_path: Path | None, zones: Zo
         The detector's model cannot be loaded.
     """
     options = options or AnalysisOptions()
-    log = read_flight_log(log_path) if log_path is not None else None
+    log = read_flight_log(log_path) if log_path is not None else FlightLog("", NO_LOG, "", ())
     alarm = default_detector().info.alarm_confidence  # refused by name before any work
-    track = PoseTrack([PoseSample(p.time_s, p.pose) for p in log.poses] if log else [],
+    track = PoseTrack([PoseSample(p.time_s, p.pose) for p in log.poses],
                       max_gap_s=options.max_gap_s)
-    gaps = log.gaps(options.max_gap_s) if log else []
+    gaps = log.gaps(options.max_gap_s)
     warn = lambda text: announce(Announcement(AnnouncementKind.WARNING, text))  # noqa: E731
     if gaps:
         longest = max(b - a for a, b in gaps)
@@ -197,18 +197,17 @@ def analyse_flight(frame_paths: Sequence[Path], log_path: Path | None, zones: Zo
              f"{options.max_gap_s:g} s (longest {longest:.1f} s): frames in them are skipped")
     tally = FrameTally()
     frames = _frame_times(frame_paths, tally, options, warn)
-    if log and log.clock == "boot" and frames and frames[0][0] + options.clock_offset_s > 1e9:
+    if log.clock == "boot" and frames and frames[0][0] + options.clock_offset_s > 1e9:
         warn(f"{log_path}: the log's clock is time since boot (no GPS time in it): frames "
              "stamped in calendar time match it only with a stated clock offset")
-    name = Path(log.path).name if log else (Path(frame_paths[0]).name if frame_paths else "")
+    name = Path(log.path or (frame_paths[0] if frame_paths else "")).name
     mission_id = _mission(store, log, name, len(frames), options)
     flight = store.start_flight(mission_id, options.vehicle_name or name)
     recorder = FindingRecorder(store, mission_id, announce, alarm_confidence=alarm)
-    shots = log.shots if log else ()
     paired = pair_shots([t + options.clock_offset_s for t, _, _ in frames],
-                        [s.time_s for s in shots], options.match_within_s)
+                        [s.time_s for s in log.shots], options.match_within_s)
     matcher = _Matcher(log, options, track, {
-        source: shots[j] for (_, source, _), j in zip(frames, paired, strict=True)
+        source: log.shots[j] for (_, source, _), j in zip(frames, paired, strict=True)
         if j is not None})
     posed_by: Counter[str] = Counter()
     skipped: Counter[str] = Counter(tally.reasons)
@@ -222,8 +221,8 @@ def analyse_flight(frame_paths: Sequence[Path], log_path: Path | None, zones: Zo
             warn(f"frame skipped: {source}: {reason}")
     progress(len(frames), len(frames))
     flown = Track()
-    for time_s, pose in ([(p.time_s, p.pose) for p in log.poses] if log else
-                         [(t, pose) for t, _, pose in frames if pose is not None]):
+    for time_s, pose in ([(p.time_s, p.pose) for p in log.poses]
+                         or [(t, pose) for t, _, pose in frames if pose is not None]):
         flown.offer(time_s, pose.lat_deg, pose.lon_deg, pose.alt_amsl_m)
     flown.finish()
     store.add_track(flight.id, flown.points)
@@ -235,10 +234,9 @@ def analyse_flight(frame_paths: Sequence[Path], log_path: Path | None, zones: Zo
                          time_zone=options.time_zone), map_path)
     return AnalysisReport(
         mission_id, flight.id, findings, map_path, Path(log_path) if log_path else None,
-        log.kind if log else "none", log.clock if log else "", log.shot_source if log else "",
-        sum(posed_by.values()), tuple(sorted(posed_by.items())),
-        tuple(sorted(skipped.items())), tuple(gaps), len(shots),
-        len(shots) - len(matcher.shot_of))
+        log.kind, log.clock, log.shot_source, sum(posed_by.values()),
+        tuple(sorted(posed_by.items())), tuple(sorted(skipped.items())), tuple(gaps),
+        len(log.shots), len(log.shots) - len(matcher.shot_of))
 
 
 def _analyse_one(source: str, options: AnalysisOptions, matcher: _Matcher,
