@@ -26,8 +26,8 @@ import json
 import math
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime, tzinfo
+from dataclasses import dataclass
+from datetime import tzinfo
 from pathlib import Path
 
 from dronewatch.geo import CameraModel, CameraPose, Terrain
@@ -35,6 +35,7 @@ from dronewatch.link.logs import FlightLog, LoggedShot, read_flight_log
 from dronewatch.map import mission_map, save_map
 from dronewatch.map.mission import STATION_ZONE
 from dronewatch.ops.flightloop import Track
+from dronewatch.ops.frameclock import in_zone, read_in, zone_of_zoneless
 from dronewatch.ops.record import Announcement, AnnouncementKind, FindingRecorder
 from dronewatch.ops.shotpairs import pair_shots
 from dronewatch.store import Finding, FindingKind, MissionKind, Store
@@ -70,7 +71,7 @@ class AnalysisOptions:
     launched_by: str = "duty officer"
     vehicle_name: str = ""  # default: the log's file name
     #: the station's: the map's popups (UTC beside), and the zone of frames stamped in
-    #: wall-clock time without one (DJI's EXIF times)
+    #: wall-clock time without one (DJI's EXIF times) unless UTC fits the log better
     time_zone: tzinfo = STATION_ZONE
 
 
@@ -108,6 +109,7 @@ class _Matcher:
     options: AnalysisOptions
     track: PoseTrack
     shot_of: dict[str, LoggedShot]  # frame file -> its logged shot
+    frame_zone: tzinfo  # for frames stamped in wall-clock time of no zone (frameclock)
 
     def pose(self, frame: Frame) -> tuple[CameraPose | None, str]:
         """(pose, how it was found) or (None, why there is none)."""
@@ -131,28 +133,23 @@ class _Matcher:
         return None, "outside the log's time"
 
 
-def _on_station_clock(frame: Frame, zone: tzinfo) -> Frame:
-    """A frame stamped in wall-clock time of no stated zone (DJI's EXIF times) with its
-    time read in the station's zone, where its cameras' clocks are set."""
-    if frame.time_zone_known:
-        return frame
-    wall = datetime.fromtimestamp(frame.time_unix_s, UTC).replace(tzinfo=zone)
-    return replace(frame, time_unix_s=wall.timestamp(), time_zone_known=True)
-
-
 def _frame_times(paths: Sequence[Path], tally: FrameTally, options: AnalysisOptions,
-                 warn: Callable[[str], None]) -> list[tuple[float, str, CameraPose | None]]:
+                 log: FlightLog, warn: Callable[[str], None],
+                 ) -> tuple[list[tuple[float, str, CameraPose | None]], tzinfo]:
     """(capture time, file, own pose) of every readable frame, in time order (as they
-    were taken); a warning says how many had a time of no zone, and which it was given."""
-    found, zoneless = [], 0
-    for frame in read_frames(paths, tally, camera=options.camera):
-        zoneless += not frame.time_zone_known
-        frame = _on_station_clock(frame, options.time_zone)
-        found.append((frame.time_unix_s, frame.source, frame.pose))
+    were taken), and the zone its zoneless times were read in (a warning says which)."""
+    frames = [(f.time_unix_s, f.source, f.pose, f.time_zone_known)  # not the pixels
+              for f in read_frames(paths, tally, camera=options.camera)]
+    zoneless = [t for t, _, _, known in frames if not known]
+    window = None if log.kind == NO_LOG else (log.start_s - options.max_gap_s,
+                                              log.end_s + options.max_gap_s)
+    zone, why = zone_of_zoneless(zoneless, options.time_zone, window, options.clock_offset_s)
     if zoneless:
-        warn(f"{zoneless} frame(s) stamped in wall-clock time without a zone (EXIF): read as "
-             f"{options.time_zone} time, the station's")
-    return sorted(found, key=lambda t: t[:2])
+        warn(f"{len(zoneless)} frame(s) stamped in wall-clock time without a zone (EXIF): "
+             f"read as {zone} time, {why}")
+    found = [(t if known else read_in(t, zone), source, pose)
+             for t, source, pose, known in frames]
+    return sorted(found, key=lambda t: t[:2]), zone
 
 
 def _mission(store: Store, log: FlightLog, name: str, frames: int,
@@ -196,7 +193,7 @@ def analyse_flight(frame_paths: Sequence[Path], log_path: Path | None, zones: Zo
         warn(f"{log_path}: {len(gaps)} gap(s) with no position for over "
              f"{options.max_gap_s:g} s (longest {longest:.1f} s): frames in them are skipped")
     tally = FrameTally()
-    frames = _frame_times(frame_paths, tally, options, warn)
+    frames, frame_zone = _frame_times(frame_paths, tally, options, log, warn)
     if log.clock == "boot" and frames and frames[0][0] + options.clock_offset_s > 1e9:
         warn(f"{log_path}: the log's clock is time since boot (no GPS time in it): frames "
              "stamped in calendar time match it only with a stated clock offset")
@@ -208,7 +205,7 @@ def analyse_flight(frame_paths: Sequence[Path], log_path: Path | None, zones: Zo
                         [s.time_s for s in log.shots], options.match_within_s)
     matcher = _Matcher(log, options, track, {
         source: log.shots[j] for (_, source, _), j in zip(frames, paired, strict=True)
-        if j is not None})
+        if j is not None}, frame_zone)
     posed_by: Counter[str] = Counter()
     skipped: Counter[str] = Counter(tally.reasons)
     seen: set[bytes] = set()
@@ -244,7 +241,7 @@ def _analyse_one(source: str, options: AnalysisOptions, matcher: _Matcher,
                  posed_by: Counter[str], warn: Callable[[str], None]) -> str | None:
     """One frame through the live search's steps; the reason it was skipped, or None."""
     try:
-        frame = _on_station_clock(read_frame(source, camera=options.camera), options.time_zone)
+        frame = in_zone(read_frame(source, camera=options.camera), matcher.frame_zone)
     except FrameError as exc:  # changed since it was listed
         return exc.reason.split(":")[0]
     pose, how = matcher.pose(frame)
