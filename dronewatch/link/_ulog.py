@@ -11,7 +11,6 @@ attitude) else ``camera_trigger`` (the shot's time only), and ``sensor_gps`` /
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +18,14 @@ from numpy.typing import NDArray
 from pyulog import ULog
 from pyulog.exceptions import ULogException
 
-from dronewatch.link.logs import FlightLog, FlightLogError, LoggedPose, LoggedShot, logged_pose
+from dronewatch.link.logs import (
+    FlightLog,
+    FlightLogError,
+    LoggedPose,
+    LoggedShot,
+    euler_deg,
+    logged_pose,
+)
 from dronewatch.link.state import _gimbal_angles
 
 __all__ = ["read_ulog"]
@@ -28,18 +34,6 @@ _TOPICS = ["vehicle_global_position", "vehicle_attitude", "gimbal_device_attitud
            "camera_capture", "camera_trigger", "sensor_gps", "vehicle_gps_position"]
 
 Topic = dict[str, NDArray]
-
-
-def _euler_deg(q: NDArray) -> tuple[float, float, float]:
-    """Roll, pitch, yaw (degrees, ZYX) of a (w, x, y, z) quaternion; NaN for one that is
-    no rotation (PX4 logs NaN or zeros before its estimator has converged)."""
-    w, x, y, z = (float(v) for v in q)
-    if not 0.5 < w * w + x * x + y * y + z * z < 2.0:  # False for NaN too
-        return math.nan, math.nan, math.nan
-    roll = math.atan2(2 * (w * x + y * z), 1 - 2 * (x * x + y * y))
-    pitch = math.asin(max(-1.0, min(1.0, 2 * (w * y - z * x))))
-    yaw = math.atan2(2 * (w * z + x * y), 1 - 2 * (y * y + z * z))
-    return math.degrees(roll), math.degrees(pitch), math.degrees(yaw)
 
 
 def _quaternions(topic: Topic) -> NDArray:
@@ -111,7 +105,7 @@ def read_ulog(path: Path) -> FlightLog:
     position = topics.get("vehicle_global_position")
     if position is not None:
         t = position["timestamp"]
-        attitudes = _angles_at(topics.get("vehicle_attitude"), t, _euler_deg)
+        attitudes = _angles_at(topics.get("vehicle_attitude"), t, euler_deg)
         for when, pose in zip(t, pose_rows(t, position["lat"], position["lon"],
                                            position["alt"], attitudes), strict=True):
             if pose is not None and (pose.lat_deg != 0 or pose.lon_deg != 0):
@@ -123,7 +117,7 @@ def read_ulog(path: Path) -> FlightLog:
     if capture is not None and len(capture["timestamp"]):
         source = "camera_capture"
         t = capture["timestamp"]
-        attitudes = [_euler_deg(q) for q in _quaternions(capture)]
+        attitudes = [euler_deg(q) for q in _quaternions(capture)]
         for when, seq, pose in zip(t, capture["seq"], pose_rows(
                 t, capture["lat"], capture["lon"], capture["alt"], attitudes), strict=True):
             shots.append(LoggedShot(to_s(when), int(seq), pose))

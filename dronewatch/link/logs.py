@@ -5,7 +5,8 @@ landed; the frames then need the pose the drone had when each was taken, and onl
 autopilot's log knows it. Each reader gives the same two things: the vehicle's poses
 over time (position with the attitude and gimbal last logged before it) and the
 camera's shots with the pose the autopilot recorded for each (CAMERA_FEEDBACK in a
-tlog, CAM/TRIG in DataFlash, ``camera_capture`` or ``camera_trigger`` in ULog). Nothing
+tlog, else CAMERA_IMAGE_CAPTURED as PX4 and MAVLink cameras send it; CAM/TRIG in
+DataFlash, ``camera_capture`` or ``camera_trigger`` in ULog). Nothing
 here interpolates: a gap in the log stays a gap (see :meth:`FlightLog.gaps`).
 
 Time: poses and shots carry the log's clock: UNIX seconds where the log knows them (a
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
@@ -30,7 +32,7 @@ from dronewatch.link.errors import LinkError
 from dronewatch.link.state import _gimbal_angles
 
 __all__ = ["FlightLog", "FlightLogError", "LoggedPose", "LoggedShot", "camera_pose",
-           "read_flight_log"]
+           "euler_deg", "logged_pose", "read_flight_log"]
 
 LOG_SUFFIXES = (".tlog", ".bin", ".ulg")
 _UNIX_AFTER_S = 1e9  # a log time beyond this (2001) is UNIX time, below it time since boot
@@ -161,14 +163,28 @@ def _clock(times: list[float]) -> str:
     return "unix" if times and times[0] > _UNIX_AFTER_S else "boot"
 
 
+def euler_deg(q: Sequence[float]) -> tuple[float, float, float]:
+    """Roll, pitch, yaw (degrees, ZYX) of a (w, x, y, z) quaternion; NaN for one that is
+    no rotation (NaN or all zeros: PX4 logs those before its estimator has converged)."""
+    w, x, y, z = (float(v) for v in q)
+    if not 0.5 < w * w + x * x + y * y + z * z < 2.0:  # False for NaN too
+        return math.nan, math.nan, math.nan
+    roll = math.atan2(2 * (w * x + y * z), 1 - 2 * (x * x + y * y))
+    pitch = math.asin(max(-1.0, min(1.0, 2 * (w * y - z * x))))
+    yaw = math.atan2(2 * (w * z + x * y), 1 - 2 * (y * y + z * z))
+    return math.degrees(roll), math.degrees(pitch), math.degrees(yaw)
+
+
 def _read_tlog(path: Path) -> FlightLog:
-    """GLOBAL_POSITION_INT with the ATTITUDE and gimbal before it; CAMERA_FEEDBACK."""
+    """GLOBAL_POSITION_INT with the ATTITUDE and gimbal before it; shots from
+    CAMERA_FEEDBACK (ArduPilot), else CAMERA_IMAGE_CAPTURED (PX4, MAVLink cameras: the
+    vehicle's attitude as a quaternion; failed captures left out)."""
     attitude = (0.0, 0.0, 0.0)
     gimbal: tuple[float | None, float | None] = (None, None)
     poses: list[LoggedPose] = []
-    shots: list[LoggedShot] = []
+    shots: dict[str, list[LoggedShot]] = {"CAMERA_FEEDBACK": [], "CAMERA_IMAGE_CAPTURED": []}
     for msg in read_log(path, ("GLOBAL_POSITION_INT", "ATTITUDE",
-                               "GIMBAL_DEVICE_ATTITUDE_STATUS", "CAMERA_FEEDBACK")):
+                               "GIMBAL_DEVICE_ATTITUDE_STATUS", *shots)):
         if msg.type == "ATTITUDE":
             attitude = (math.degrees(msg["roll"]), math.degrees(msg["pitch"]),
                         math.degrees(msg["yaw"]))
@@ -181,13 +197,17 @@ def _read_tlog(path: Path) -> FlightLog:
                                *attitude, *gimbal)
             if pose is not None:
                 poses.append(LoggedPose(msg.time_s, pose))
-        else:
-            shots.append(LoggedShot(msg.time_s, int(msg["img_idx"]), logged_pose(
+        elif msg.type == "CAMERA_FEEDBACK":
+            shots[msg.type].append(LoggedShot(msg.time_s, int(msg["img_idx"]), logged_pose(
                 msg["lat"] / 1e7, msg["lng"] / 1e7, msg["alt_msl"], msg["roll"], msg["pitch"],
                 msg["yaw"], *gimbal)))
+        elif msg["capture_result"] == 1:
+            shots[msg.type].append(LoggedShot(msg.time_s, int(msg["image_index"]), logged_pose(
+                msg["lat"] / 1e7, msg["lon"] / 1e7, msg["alt"] / 1000.0,
+                *euler_deg(list(msg["q"])), *gimbal)))
+    source = next((name for name, found in shots.items() if found), "")
     return _ordered(FlightLog(str(path), "tlog", _clock([p.time_s for p in poses]),
-                              tuple(poses), tuple(shots),
-                              "CAMERA_FEEDBACK" if shots else ""))
+                              tuple(poses), tuple(shots.get(source, ())), source))
 
 
 def _mount(msg: LoggedMessage) -> tuple[float | None, float | None]:

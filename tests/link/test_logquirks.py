@@ -164,3 +164,32 @@ def test_a_live_gimbal_that_does_not_know_its_attitude_reports_none(q):
             assert tracker.snapshot().gimbal_pitch_deg == pytest.approx(-90.0)
     state = tracker.snapshot()
     assert state.gimbal_pitch_deg is None and state.gimbal_yaw_deg is None
+
+
+def test_a_px4_tlog_gives_its_shots_from_camera_image_captured(tmp_path):
+    """A tlog QGroundControl recorded from PX4 has no CAMERA_FEEDBACK (ArduPilot's): its
+    shots are CAMERA_IMAGE_CAPTURED, with the vehicle's attitude as a quaternion; a
+    failed capture is no shot."""
+    mav = ardupilotmega.MAVLink(None, srcSystem=1, srcComponent=1)
+    yaw = math.radians(120.0)
+    q = [math.cos(yaw / 2), 0.0, 0.0, math.sin(yaw / 2)]
+    out = bytearray()
+    for k in range(20):
+        stamp, lat = START_UNIX_S + k * 0.2, round((LAT + k * 1e-5) * 1e7)
+        messages = [mav.global_position_int_encode(k * 200, lat, round(LON * 1e7), 712000,
+                                                   80000, 0, 0, 0, 0)]
+        if k % 5 == 2:
+            messages.append(mav.camera_image_captured_encode(
+                k * 200, 0, 0, lat, round(LON * 1e7), 712500, 80500, q, k // 5,
+                0 if k == 12 else 1, b""))
+        for message in messages:
+            out += struct.pack(">Q", round(stamp * 1e6)) + message.pack(mav)
+    (tmp_path / "px4.tlog").write_bytes(bytes(out))
+    log = read_flight_log(tmp_path / "px4.tlog")
+    assert log.shot_source == "CAMERA_IMAGE_CAPTURED"
+    assert [s.image_index for s in log.shots] == [0, 1, 3]
+    shot = log.shots[0]
+    assert shot.time_s == pytest.approx(START_UNIX_S + 0.4)
+    assert shot.pose.alt_amsl_m == pytest.approx(712.5)
+    assert shot.pose.attitude.yaw_deg == pytest.approx(120.0)
+    assert shot.pose.lat_deg == pytest.approx(LAT + 2e-5)
