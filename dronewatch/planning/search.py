@@ -172,6 +172,23 @@ def _trigger_m(ctx: PlanningContext, front_overlap: float) -> float:
     return along * (1.0 - front_overlap)
 
 
+def _valid_area(region: shapely.Geometry, title: str) -> shapely.Geometry:
+    """The polygonal part of a drawn or projected area, repaired where it is invalid.
+
+    Why: a polygon drawn by hand can cross itself, and one that was valid in another
+    frame can touch itself after projection by rounding; GEOS then fails on it with a
+    topology error instead of planning. The repaired parts are what was drawn.
+    """
+    if region.is_valid:
+        return region
+    parts = shapely.get_parts(shapely.make_valid(region))
+    kept = [g for g in parts if isinstance(g, shapely.Polygon | shapely.MultiPolygon)]
+    if not kept:
+        raise PlanningError(f"{title}: the polygon encloses no area "
+                            f"({shapely.is_valid_reason(region)})")
+    return shapely.union_all(kept)
+
+
 def plan_coverage(ctx: PlanningContext, *, zone_id: str | None = None,
                   polygon_wgs84: shapely.Polygon | None = None, side_overlap: float = 0.2,
                   front_overlap: float = 0.2, sweep_width_m: float | None = None,
@@ -208,8 +225,8 @@ def plan_coverage(ctx: PlanningContext, *, zone_id: str | None = None,
         region = ctx.zones.local_geometry(zone_id)
         title = name or ctx.zones.get(zone_id).name
     else:
-        region = ctx.frame.geometry_to_local(polygon_wgs84)
         title = name or "area"
+        region = _valid_area(ctx.frame.geometry_to_local(polygon_wgs84), title)
     target = region.intersection(ctx.allowed)
     if target.is_empty or target.area < 100.0:
         raise PlanningError(f"{title}: nothing of it can be flown (no-fly zones or outside the "

@@ -177,3 +177,21 @@ def test_a_planned_search_flies_in_the_simulator(district, tmp_path):
         assert all(m["breach_count"] == 0 for m in seen if m.type == "FENCE_STATUS")
     finally:
         assert "Traceback" not in sim.stop()
+
+
+def test_a_polygon_that_crosses_itself_is_covered_as_drawn_not_a_topology_error(tmp_path):
+    """A hand-drawn bowtie, or an area that touches itself after projection, made GEOS
+    fail ("side location conflict"); its two lobes are covered, and a polygon with no
+    area is refused by name."""
+    from tests.planning.world import write_dem
+
+    zones = zone_set([])
+    bowtie = shapely.Polygon([(-800, -500), (800, 500), (800, -500), (-800, 500)])
+    assert not bowtie.is_valid
+    with Terrain(write_dem(tmp_path / "dem.tif")) as terrain:
+        ctx = PlanningContext(zones, terrain, camera_preset("dji-m30t"))
+        (plan,) = plan_coverage(ctx, polygon_wgs84=FRAME.geometry_to_wgs84(bowtie))
+        assert plan.region_local.area == pytest.approx(2 * 1000 * 800 / 2, rel=0.02)  # 2 lobes
+        flat = shapely.Polygon([(0, 0), (500, 0), (1000, 0), (0, 0)])
+        with pytest.raises(PlanningError, match="area: the polygon encloses no area"):
+            plan_coverage(ctx, polygon_wgs84=FRAME.geometry_to_wgs84(flat))
