@@ -23,10 +23,9 @@ from dronewatch.link.logs import (
     FlightLogError,
     LoggedPose,
     LoggedShot,
-    euler_deg,
     logged_pose,
 )
-from dronewatch.link.state import _gimbal_angles
+from dronewatch.link.state import _gimbal_angles, euler_deg
 
 __all__ = ["read_ulog"]
 

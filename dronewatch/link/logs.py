@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
@@ -29,10 +28,10 @@ from dronewatch.geo.attitude import Attitude, GimbalAttitude
 from dronewatch.geo.projection import CameraPose
 from dronewatch.link._mavutil import LoggedMessage, read_log
 from dronewatch.link.errors import LinkError
-from dronewatch.link.state import _gimbal_angles
+from dronewatch.link.state import _gimbal_angles, euler_deg
 
 __all__ = ["FlightLog", "FlightLogError", "LoggedPose", "LoggedShot", "camera_pose",
-           "euler_deg", "logged_pose", "read_flight_log"]
+           "logged_pose", "read_flight_log"]
 
 LOG_SUFFIXES = (".tlog", ".bin", ".ulg")
 _UNIX_AFTER_S = 1e9  # a log time beyond this (2001) is UNIX time, below it time since boot
@@ -161,18 +160,6 @@ _POSITION_NAMES = {"tlog": "GLOBAL_POSITION_INT", "dataflash": "POS or GPS",
 
 def _clock(times: list[float]) -> str:
     return "unix" if times and times[0] > _UNIX_AFTER_S else "boot"
-
-
-def euler_deg(q: Sequence[float]) -> tuple[float, float, float]:
-    """Roll, pitch, yaw (degrees, ZYX) of a (w, x, y, z) quaternion; NaN for one that is
-    no rotation (NaN or all zeros: PX4 logs those before its estimator has converged)."""
-    w, x, y, z = (float(v) for v in q)
-    if not 0.5 < w * w + x * x + y * y + z * z < 2.0:  # False for NaN too
-        return math.nan, math.nan, math.nan
-    roll = math.atan2(2 * (w * x + y * z), 1 - 2 * (x * x + y * y))
-    pitch = math.asin(max(-1.0, min(1.0, 2 * (w * y - z * x))))
-    yaw = math.atan2(2 * (w * z + x * y), 1 - 2 * (y * y + z * z))
-    return math.degrees(roll), math.degrees(pitch), math.degrees(yaw)
 
 
 def _read_tlog(path: Path) -> FlightLog:

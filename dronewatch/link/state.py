@@ -12,6 +12,7 @@ import math
 import threading
 import time
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from dronewatch.link._mavutil import MavMessage
@@ -92,14 +93,21 @@ class VehicleState:
         return self.armed and self.landed_state not in ("ON_GROUND", "UNDEFINED")
 
 
-def _gimbal_angles(q: list[float]) -> tuple[float, float]:
-    """Pitch and yaw (degrees) from a gimbal quaternion (w, x, y, z); NaN for one that
-    is no rotation (NaN or all zeros, as gimbals and logs report "unknown")."""
-    w, x, y, z = q
+def euler_deg(q: Sequence[float]) -> tuple[float, float, float]:
+    """Roll, pitch, yaw (degrees, ZYX) of a (w, x, y, z) quaternion; NaN for one that is
+    no rotation (NaN or all zeros: gimbals and PX4's logs report "unknown" so)."""
+    w, x, y, z = (float(v) for v in q)
     if not 0.5 < w * w + x * x + y * y + z * z < 2.0:  # False for NaN too
-        return math.nan, math.nan
-    pitch = math.degrees(math.asin(max(-1.0, min(1.0, 2 * (w * y - z * x)))))
-    yaw = math.degrees(math.atan2(2 * (w * z + x * y), 1 - 2 * (y * y + z * z)))
+        return math.nan, math.nan, math.nan
+    roll = math.atan2(2 * (w * x + y * z), 1 - 2 * (x * x + y * y))
+    pitch = math.asin(max(-1.0, min(1.0, 2 * (w * y - z * x))))
+    yaw = math.atan2(2 * (w * z + x * y), 1 - 2 * (y * y + z * z))
+    return math.degrees(roll), math.degrees(pitch), math.degrees(yaw)
+
+
+def _gimbal_angles(q: Sequence[float]) -> tuple[float, float]:
+    """Pitch and yaw (degrees) from a gimbal quaternion (w, x, y, z); NaN when unknown."""
+    _, pitch, yaw = euler_deg(q)
     return pitch, yaw
 
 
