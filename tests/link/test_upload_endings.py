@@ -108,7 +108,10 @@ def test_a_transfer_the_vehicle_dropped_is_sent_again_on_its_error(sim_url):
 
 
 def test_uploads_through_a_20_percent_lossy_relay_all_succeed_and_verify(sim_url):
-    url = sim_url(speedup=10)
+    # speed-up 3: the vehicle drops an upload silent for 8 of its seconds, 2.7 s here; at
+    # 10 (0.8 s) a loaded CI machine with a lost item now and then saw it cancelled,
+    # which a real autopilot's clock would not do
+    url = sim_url(speedup=3)
     relay = CuttableRelay(int(url.rsplit(":", 1)[1]), drop_to_vehicle=random_loss(0.2, 1),
                           drop_to_gcs=random_loss(0.2, 2))
     try:
