@@ -95,8 +95,9 @@ def _json(report: AnalysisReport) -> str:
 @app.command("analyse")
 def analyse_command(
     frames: Annotated[list[Path], typer.Argument(
-        help="Frame files, or folders of them (TIFF/PNG/.npy with sidecars, radiometric "
-             "JPEGs)", callback=_existing, show_default=False)],
+        help="Frame files, videos (a DJI clip's .SRT subtitles beside it give its poses), "
+             "or folders of them (TIFF/PNG/.npy with sidecars, radiometric JPEGs)",
+        callback=_existing, show_default=False)],
     log: Annotated[Path | None, typer.Option(
         "--log", help="The flight's log: MAVLink .tlog, ArduPilot DataFlash .BIN or PX4 "
                       ".ulg; without one (a DJI aircraft writes none) every frame needs a "
@@ -112,8 +113,11 @@ def analyse_command(
         "--max-gap", help="Seconds without a logged position around a frame that make a gap: "
                           "its frames are skipped, not interpolated (0-600)",
         callback=number(0, 600, above=True, unit=" s"))] = 2.0,
+    every: Annotated[float, typer.Option(
+        "--every", help="Seconds of video between the frames looked at in a video (0.03-60)",
+        callback=number(0.03, 60, unit=" s"))] = 0.5,
     camera_model: Annotated[str | None, typer.Option(
-        "--camera-model", help="Camera preset for frame files that name no camera",
+        "--camera-model", help="Camera preset for videos and frame files that name no camera",
         callback=lambda v: v and camera_preset_name(v), show_default=False)] = None,
     store: StoreOption = None,
     out_dir: Annotated[Path, typer.Option(help="Folder for the map",
@@ -122,17 +126,18 @@ def analyse_command(
 ) -> None:
     """Analyse a flight after it landed: pose its frames from the log, detect, store, map.
 
-    A frame keeps a pose of its own (R-JPEG metadata, sidecar); else it takes the pose of
-    the camera shot the autopilot logged for it (CAMERA_FEEDBACK or CAMERA_IMAGE_CAPTURED,
-    CAM, camera_capture), else the logged track's at its time; a frame in a gap of the
-    log is skipped and counted. Without --log, frames without a pose of their own are
+    A frame keeps a pose of its own (R-JPEG metadata, sidecar, a DJI video's subtitles);
+    else it takes the pose of the camera shot the autopilot logged for it
+    (CAMERA_FEEDBACK or CAMERA_IMAGE_CAPTURED, CAM, camera_capture), else the logged
+    track's at its time; a frame in a gap of the log is skipped and counted. A video
+    gives a frame every --every seconds. Without --log, frames without a pose of their own are
     skipped and counted.
     Exit code 3 when no person raised the alarm.
     """
     settings = current_settings()
     zones = run(lambda: load_zones(default_zones_path()))
     options = AnalysisOptions(clock_offset_s=clock_offset, match_within_s=match_within,
-                              max_gap_s=max_gap, time_zone=settings.zone,
+                              max_gap_s=max_gap, time_zone=settings.zone, clip_every_s=every,
                               camera=camera_preset(camera_model) if camera_model else None)
     with run(lambda: Terrain(default_dem_path())) as terrain, \
             run(lambda: Store(store or settings.store)) as db, \

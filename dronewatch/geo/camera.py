@@ -75,6 +75,18 @@ class CameraModel:
         tan_half_h = math.tan(math.radians(dfov_deg) / 2.0) * width_px / diagonal_px
         return cls(width_px, height_px, 2.0 * math.degrees(math.atan(tan_half_h)), name, source)
 
+    def resized(self, width_px: int, height_px: int, *, digital_zoom: float = 1.0,
+                ) -> CameraModel:
+        """The same lens seen through a picture of another size (a stream scaled by its
+        encoder) and a digital zoom (a crop enlarged to the whole picture: the field of
+        view narrows as if the focal length were that many times longer)."""
+        zoom = digital_zoom if digital_zoom > 1.0 else 1.0
+        if (width_px, height_px) == (self.width_px, self.height_px) and zoom == 1.0:
+            return self
+        hfov = 2.0 * math.degrees(math.atan(math.tan(math.radians(self.hfov_deg) / 2.0) / zoom))
+        source = self.source + (f", digital zoom {zoom:g}x" if zoom > 1.0 else "")
+        return CameraModel(width_px, height_px, hfov, self.name, source)
+
     @property
     def focal_px(self) -> float:
         """Focal length in pixels."""

@@ -14,6 +14,10 @@ How a frame gets its pose, in this order:
    are paired one to one, in order, within ``match_within_s`` (``shotpairs``);
 3. the logged track at the frame's time.
 
+A recorded video (a DJI thermal clip, its ``.SRT`` subtitles beside it) gives a frame every
+``clip_every_s`` seconds of video, posed from its subtitles (``thermal.sources.clip``);
+without gimbal angles in them, from the log like any other frame.
+
 Frame times are put on the log's clock by ``clock_offset_s`` (stated, never guessed). A
 frame in a stretch of the log with no position for longer than ``max_gap_s`` gets no
 pose: it is skipped and counted, and the gap is reported, never interpolated across.
@@ -50,7 +54,9 @@ from dronewatch.thermal import (
     read_frame,
     read_frames,
 )
+from dronewatch.thermal.frameio import FRAME_SUFFIXES
 from dronewatch.thermal.laserrange import ranged_pose
+from dronewatch.thermal.sources.clip import ClipError, ClipReader, ClipShot, clip_shots, is_clip
 from dronewatch.zones import ZoneSet
 
 __all__ = ["AnalysisOptions", "AnalysisReport", "analyse_flight"]
@@ -67,7 +73,8 @@ class AnalysisOptions:
     clock_offset_s: float = 0.0  # added to a frame's capture time to put it on the log's clock
     match_within_s: float = 1.0  # a frame and a logged shot this close in time are one shot
     max_gap_s: float = 2.0  # no logged position for longer than this around a frame: no pose
-    camera: CameraModel | None = None  # for frame files that name no camera
+    camera: CameraModel | None = None  # for frame files that name no camera, and videos
+    clip_every_s: float = 0.5  # a video: one frame looked at every this many seconds
     launched_by: str = "duty officer"
     vehicle_name: str = ""  # default: the log's file name
     #: the station's: the map's popups (UTC beside), and the zone of frames stamped in
@@ -133,23 +140,66 @@ class _Matcher:
         return None, "outside the log's time"
 
 
+def _clips_and_frames(paths: Sequence[Path]) -> tuple[list[Path], list[Path]]:
+    """The videos among the inputs (and in their folders), and the frame files."""
+    clips, frames = [], []
+    for path in paths:
+        listed = sorted(path.iterdir()) if path.is_dir() else [path]
+        for entry in listed:
+            if is_clip(entry):
+                clips.append(entry)
+            elif not path.is_dir() or entry.suffix.lower() in FRAME_SUFFIXES:
+                frames.append(entry)
+    return clips, frames
+
+
+def _clip_frames(clips: Sequence[Path], tally: FrameTally, options: AnalysisOptions,
+                 log: FlightLog, warn: Callable[[str], None]) -> dict[str, ClipShot]:
+    """The frames chosen from each video, by name; a video that cannot be read is
+    skipped and counted as one frame file is."""
+    if clips and options.camera is None:
+        raise ClipError(clips[0], "no camera: a video names none; give its camera "
+                                  "(--camera-model, e.g. dji-m30t)")
+    shots: dict[str, ClipShot] = {}
+    for path in clips:
+        try:
+            found = clip_shots(path, options.clip_every_s)
+        except ClipError as exc:
+            tally.skipped.append(FrameError(path, exc.reason))
+            continue
+        if found.subtitles_note:
+            warn(f"{path}: {found.subtitles_note}: its frames have no pose of their own"
+                 + ("" if log.kind == NO_LOG else ", they are placed from the log"))
+        elif found.telemetry is not None and not found.telemetry.with_pose:
+            warn(f"{found.telemetry.path}: no gimbal angles or absolute altitude in its "
+                 "subtitles: its frames have no pose of their own")
+        tally.read += len(found.shots)
+        shots.update((shot.source, shot) for shot in found.shots)
+    return shots
+
+
 def _frame_times(paths: Sequence[Path], tally: FrameTally, options: AnalysisOptions,
                  log: FlightLog, warn: Callable[[str], None],
-                 ) -> tuple[list[tuple[float, str, CameraPose | None]], tzinfo]:
+                 ) -> tuple[list[tuple[float, str, CameraPose | None]], tzinfo,
+                            dict[str, ClipShot]]:
     """(capture time, file, own pose) of every readable frame, in time order (as they
-    were taken), and the zone its zoneless times were read in (a warning says which)."""
+    were taken), the zone its zoneless times were read in (a warning says which), and
+    the frames chosen from videos by name."""
+    clips, files = _clips_and_frames(paths)
+    shots = _clip_frames(clips, tally, options, log, warn)
     frames = [(f.time_unix_s, f.source, f.pose, f.time_zone_known)  # not the pixels
-              for f in read_frames(paths, tally, camera=options.camera)]
+              for f in read_frames(files, tally, camera=options.camera)]
+    frames += [(s.time_unix_s, s.source, s.pose, s.time_zone_known) for s in shots.values()]
     zoneless = [t for t, _, _, known in frames if not known]
     window = None if log.kind == NO_LOG else (log.start_s - options.max_gap_s,
                                               log.end_s + options.max_gap_s)
     zone, why = zone_of_zoneless(zoneless, options.time_zone, window, options.clock_offset_s)
     if zoneless:
-        warn(f"{len(zoneless)} frame(s) stamped in wall-clock time without a zone (EXIF): "
-             f"read as {zone} time, {why}")
+        warn(f"{len(zoneless)} frame(s) stamped in wall-clock time without a zone "
+             f"(EXIF, DJI subtitles): read as {zone} time, {why}")
     found = [(t if known else read_in(t, zone), source, pose)
              for t, source, pose, known in frames]
-    return sorted(found, key=lambda t: t[:2]), zone
+    return sorted(found, key=lambda t: t[:2]), zone, shots
 
 
 def _mission(store: Store, log: FlightLog, name: str, frames: int,
@@ -193,7 +243,7 @@ def analyse_flight(frame_paths: Sequence[Path], log_path: Path | None, zones: Zo
         warn(f"{log_path}: {len(gaps)} gap(s) with no position for over "
              f"{options.max_gap_s:g} s (longest {longest:.1f} s): frames in them are skipped")
     tally = FrameTally()
-    frames, frame_zone = _frame_times(frame_paths, tally, options, log, warn)
+    frames, frame_zone, clip_frames = _frame_times(frame_paths, tally, options, log, warn)
     if log.clock == "boot" and frames and frames[0][0] + options.clock_offset_s > 1e9:
         warn(f"{log_path}: the log's clock is time since boot (no GPS time in it): frames "
              "stamped in calendar time match it only with a stated clock offset")
@@ -209,13 +259,20 @@ def analyse_flight(frame_paths: Sequence[Path], log_path: Path | None, zones: Zo
     posed_by: Counter[str] = Counter()
     skipped: Counter[str] = Counter(tally.reasons)
     seen: set[bytes] = set()
-    for done, (_, source, _) in enumerate(frames, 1):
-        progress(done - 1, len(frames))
-        reason = _analyse_one(source, options, matcher, recorder, terrain, seen, posed_by,
-                              warn)
-        if reason is not None:
-            skipped[reason] += 1
-            warn(f"frame skipped: {source}: {reason}")
+    with ClipReader(options.camera) as clips:
+        for done, (_, source, _) in enumerate(frames, 1):
+            progress(done - 1, len(frames))
+            try:
+                frame = clips.frame(clip_frames[source]) if source in clip_frames else \
+                    read_frame(source, camera=options.camera)
+            except (FrameError, ClipError) as exc:  # changed since it was listed
+                reason = exc.reason.split(":")[0]
+            else:
+                reason = _analyse_one(frame, matcher, recorder, terrain, seen, posed_by,
+                                      warn)
+            if reason is not None:
+                skipped[reason] += 1
+                warn(f"frame skipped: {source}: {reason}")
     progress(len(frames), len(frames))
     flown = Track()
     for time_s, pose in ([(p.time_s, p.pose) for p in log.poses]
@@ -236,14 +293,11 @@ def analyse_flight(frame_paths: Sequence[Path], log_path: Path | None, zones: Zo
         len(log.shots), len(log.shots) - len(matcher.shot_of))
 
 
-def _analyse_one(source: str, options: AnalysisOptions, matcher: _Matcher,
-                 recorder: FindingRecorder, terrain: Terrain, seen: set[bytes],
-                 posed_by: Counter[str], warn: Callable[[str], None]) -> str | None:
+def _analyse_one(frame: Frame, matcher: _Matcher, recorder: FindingRecorder,
+                 terrain: Terrain, seen: set[bytes], posed_by: Counter[str],
+                 warn: Callable[[str], None]) -> str | None:
     """One frame through the live search's steps; the reason it was skipped, or None."""
-    try:
-        frame = in_zone(read_frame(source, camera=options.camera), matcher.frame_zone)
-    except FrameError as exc:  # changed since it was listed
-        return exc.reason.split(":")[0]
+    frame = in_zone(frame, matcher.frame_zone)
     pose, how = matcher.pose(frame)
     if pose is None:
         return how

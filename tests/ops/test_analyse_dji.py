@@ -91,8 +91,8 @@ def test_an_analysis_says_which_frames_took_their_height_from_the_laser(
                                 tmp_path / "map.html", announce=lambda a: said.append(a.text))
     assert dict(report.posed_by) == {posed_by: 1} and report.frames_skipped == 0
     # the H20T's EXIF time has no zone; the log (written around it as UTC) says which
-    assert "1 frame(s) stamped in wall-clock time without a zone (EXIF): read as UTC time, " \
-           "which puts them in the log's time" in said
+    assert "1 frame(s) stamped in wall-clock time without a zone (EXIF, DJI subtitles): " \
+           "read as UTC time, which puts them in the log's time" in said
     laser_warnings = [s for s in said if "laser" in s]
     if warning is None:
         assert laser_warnings == []

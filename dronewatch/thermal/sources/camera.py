@@ -14,8 +14,6 @@ a 2x-zoomed shot twice as far from the centre as it is.
 
 from __future__ import annotations
 
-import math
-
 from dronewatch.geo.camera import CAMERA_PRESETS, CameraModel
 
 __all__ = ["PIXEL_PITCH_UM", "camera_for"]
@@ -71,7 +69,4 @@ def camera_for(model: str, width_px: int, height_px: int, *, focal_length_mm: fl
     preset = CAMERA_PRESETS.get(_PRESET_BY_MODEL.get(name, ""))
     if preset is None:
         return None
-    if (preset.width_px, preset.height_px) == (width_px, height_px) and zoom == 1.0:
-        return preset
-    hfov = 2.0 * math.degrees(math.atan(math.tan(math.radians(preset.hfov_deg) / 2.0) / zoom))
-    return CameraModel(width_px, height_px, hfov, preset.name, preset.source + zoomed)
+    return preset.resized(width_px, height_px, digital_zoom=zoom)

@@ -303,8 +303,5 @@ class VideoStream:
         return np.ascontiguousarray(picture.to_ndarray(format="gray"))
 
     def _camera_for(self, picture: av.VideoFrame) -> CameraModel:
-        cam = self.camera
-        if (cam.width_px, cam.height_px) != (picture.width, picture.height):
-            self.camera = cam = CameraModel(picture.width, picture.height, cam.hfov_deg,
-                                            cam.name, cam.source)
-        return cam
+        self.camera = self.camera.resized(picture.width, picture.height)
+        return self.camera

@@ -1,0 +1,92 @@
+"""A DJI thermal clip analysed after the flight: a real H.264 file of the simulated
+scene as a gimbal's white-hot video shows it, and its subtitles in DJI's layout."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from typer.testing import CliRunner
+
+from dronewatch.cli import app
+from dronewatch.geo import Attitude, CameraPose, GimbalAttitude, LocalFrame
+from dronewatch.ops.analyse import AnalysisOptions, analyse_flight
+from dronewatch.store import FindingKind, Store
+from dronewatch.thermal.learned import radiometric_to_agc
+from tests.ops.rehearsal import rehearsal
+from tests.thermal.videosend import write_video
+
+FPS = 10
+SPEED_MPS = 8.0
+HEIGHT_M = 60.0
+WALL = datetime(2026, 11, 30, 22, 15, 0, tzinfo=UTC)  # the aircraft's clock, no zone
+
+
+def _block(i: int, pose: CameraPose) -> str:
+    def clock(s: float) -> str:
+        return f"00:00:{int(s):02d},{round(s % 1 * 1000):03d}"
+
+    stamp = datetime.fromtimestamp(WALL.timestamp() + i / FPS, UTC)
+    return (f"{i + 1}\n{clock(i / FPS)} --> {clock((i + 1) / FPS)}\n"
+            f"<font size=\"28\">FrameCnt: {i + 1}, DiffTime: 100ms\n"
+            f"{stamp:%Y-%m-%d %H:%M:%S}.{stamp.microsecond // 1000:03d}\n"
+            f"[iso: 100] [focal_len: 40.00] [dzoom_ratio: 1.00], "
+            f"[latitude: {pose.lat_deg:.7f}] [longitude: {pose.lon_deg:.7f}] "
+            f"[rel_alt: {HEIGHT_M:.3f} abs_alt: {pose.alt_amsl_m:.3f}] "
+            f"[gb_yaw: 0.0 gb_pitch: -90.0 gb_roll: 0.0] </font>")
+
+
+@pytest.fixture(scope="module")
+def flown(tmp_path_factory):
+    """A pass north over the person at 60 m, recorded at 10 frames a second."""
+    tmp = tmp_path_factory.mktemp("clip")
+    with rehearsal() as r:
+        person = LocalFrame(*r.person)
+        ground_m = r.terrain.elevation_at(*r.person)
+        path = []
+        for i in range(3 * FPS):
+            lat, lon = person.to_wgs84(0.0, -12.0 + SPEED_MPS * i / FPS)
+            path.append(CameraPose(float(lat), float(lon), ground_m + HEIGHT_M,
+                                   Attitude(0.0, 0.0, 0.0), GimbalAttitude(-90.0, 0.0, 0.0)))
+        frames = [radiometric_to_agc(r.camera.render(pose, i / FPS).pixels)
+                  for i, pose in enumerate(path)]
+        clip = write_video(tmp / "DJI_20261130221500_0001_T.MP4", frames, FPS, "libx264")
+        clip.with_suffix(".SRT").write_text(
+            "\n\n".join(_block(i, pose) for i, pose in enumerate(path)) + "\n")
+        yield r, clip
+
+
+def test_a_clip_with_its_subtitles_finds_the_person_where_they_are(flown, tmp_path):
+    r, clip = flown
+    said: list[str] = []
+    with Store(tmp_path / "s.sqlite") as store:
+        report = analyse_flight([clip.parent], None, r.zones, r.terrain, store,
+                                tmp_path / "map.html", announce=lambda a: said.append(a.text),
+                                options=AnalysisOptions(camera=r.camera.camera,
+                                                        clip_every_s=0.2))
+        (flight,) = store.flights(report.mission_id)
+        track = store.track(flight.id)
+    assert report.log_kind == "none" and report.frames == 15 and report.skipped == ()
+    assert report.posed_by == (("own pose", 15),)
+    people = [f for f in report.findings if f.kind is FindingKind.PERSON]
+    assert people and min(r.distance_m(f.lat_deg, f.lon_deg) for f in people) <= 3.0
+    assert len(track) >= 2  # drawn through the frames' own positions
+    assert any("15 frame(s) stamped in wall-clock time without a zone" in s for s in said)
+    assert "Flown track" in (tmp_path / "map.html").read_text()
+
+
+def test_the_command_needs_the_clips_camera_and_counts_frames_without_a_pose(
+        flown, tmp_path):
+    _, clip = flown
+    args = ["analyse", str(clip), "--store", str(tmp_path / "s.sqlite"),
+            "--out-dir", str(tmp_path)]
+    refused = CliRunner().invoke(app, args)
+    assert refused.exit_code == 1 and "--camera-model" in refused.output
+    assert clip.name in refused.output
+    bare = tmp_path / clip.name  # the same clip, its subtitles left behind
+    bare.write_bytes(clip.read_bytes())
+    args[1] = str(bare)
+    result = CliRunner().invoke(app, [*args, "--camera-model", "dji-m30t", "--every", "1"])
+    assert result.exit_code == 1, result.output  # nothing could be placed
+    assert "no subtitle file beside it" in result.output
+    assert "3 no pose of its own, and no log" in result.output
