@@ -251,10 +251,11 @@ def analyse_flight(frame_paths: Sequence[Path], log_path: Path | None, zones: Zo
     mission_id = _mission(store, log, name, len(frames), options)
     flight = store.start_flight(mission_id, options.vehicle_name or name)
     recorder = FindingRecorder(store, mission_id, announce, alarm_confidence=alarm)
-    paired = pair_shots([t + options.clock_offset_s for t, _, _ in frames],
-                        [s.time_s for s in log.shots], options.match_within_s)
+    stills = [(t, source) for t, source, _ in frames if source not in clip_frames]
+    paired = pair_shots([t + options.clock_offset_s for t, _ in stills],  # a video's frames
+                        [s.time_s for s in log.shots], options.match_within_s)  # are no shots
     matcher = _Matcher(log, options, track, {
-        source: log.shots[j] for (_, source, _), j in zip(frames, paired, strict=True)
+        source: log.shots[j] for (_, source), j in zip(stills, paired, strict=True)
         if j is not None}, frame_zone)
     posed_by: Counter[str] = Counter()
     skipped: Counter[str] = Counter(tally.reasons)

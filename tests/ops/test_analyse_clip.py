@@ -3,6 +3,8 @@ scene as a gimbal's white-hot video shows it, and its subtitles in DJI's layout.
 
 from __future__ import annotations
 
+import math
+import os
 from datetime import UTC, datetime
 
 import pytest
@@ -13,6 +15,7 @@ from dronewatch.geo import Attitude, CameraPose, GimbalAttitude, LocalFrame
 from dronewatch.ops.analyse import AnalysisOptions, analyse_flight
 from dronewatch.store import FindingKind, Store
 from dronewatch.thermal.learned import radiometric_to_agc
+from tests.ops.logwriters import write_ulog
 from tests.ops.rehearsal import rehearsal
 from tests.thermal.videosend import write_video
 
@@ -53,11 +56,11 @@ def flown(tmp_path_factory):
         clip = write_video(tmp / "DJI_20261130221500_0001_T.MP4", frames, FPS, "libx264")
         clip.with_suffix(".SRT").write_text(
             "\n\n".join(_block(i, pose) for i, pose in enumerate(path)) + "\n")
-        yield r, clip
+        yield r, clip, path
 
 
 def test_a_clip_with_its_subtitles_finds_the_person_where_they_are(flown, tmp_path):
-    r, clip = flown
+    r, clip, _ = flown
     said: list[str] = []
     with Store(tmp_path / "s.sqlite") as store:
         report = analyse_flight([clip.parent], None, r.zones, r.terrain, store,
@@ -77,7 +80,7 @@ def test_a_clip_with_its_subtitles_finds_the_person_where_they_are(flown, tmp_pa
 
 def test_the_command_needs_the_clips_camera_and_counts_frames_without_a_pose(
         flown, tmp_path):
-    _, clip = flown
+    _, clip, _ = flown
     args = ["analyse", str(clip), "--store", str(tmp_path / "s.sqlite"),
             "--out-dir", str(tmp_path)]
     refused = CliRunner().invoke(app, args)
@@ -90,3 +93,37 @@ def test_the_command_needs_the_clips_camera_and_counts_frames_without_a_pose(
     assert result.exit_code == 1, result.output  # nothing could be placed
     assert "no subtitle file beside it" in result.output
     assert "3 no pose of its own, and no log" in result.output
+
+
+def test_a_clip_without_subtitles_is_placed_from_the_log_and_takes_no_camera_shot(
+        flown, tmp_path):
+    """An autopilot's drone recording video: the frames take the logged track at their
+    times (the clip ends when its file was closed); a photo the autopilot logged
+    meanwhile is no frame of the video's."""
+    r, clip, path = flown
+    bare = tmp_path / "flight.mp4"
+    bare.write_bytes(clip.read_bytes())
+    start = WALL.timestamp()
+    os.utime(bare, (start + 2.9, start + 2.9))  # its last frame, 2.9 s in
+    messages = []
+    for i, pose in enumerate(path):
+        messages.append((start + i / FPS, {
+            "mavpackettype": "GLOBAL_POSITION_INT", "lat": round(pose.lat_deg * 1e7),
+            "lon": round(pose.lon_deg * 1e7), "alt": round(pose.alt_amsl_m * 1000)}))
+        messages.append((start + (i + 0.5) / FPS, {"mavpackettype": "ATTITUDE",
+                                                     "roll": 0.0, "pitch": 0.0, "yaw": 0.0}))
+    far = path[0]
+    messages.append((start + 1.0, {"mavpackettype": "CAMERA_FEEDBACK", "img_idx": 1,
+                                   "lat": round((far.lat_deg + 0.01) * 1e7),
+                                   "lng": round(far.lon_deg * 1e7), "alt_msl": 2000.0,
+                                   "alt_rel": 60.0, "roll": 0.0, "pitch": 0.0, "yaw": 0.0}))
+    log = write_ulog(sorted(messages, key=lambda m: m[0]), tmp_path / "flight.ulg")
+    with Store(tmp_path / "s.sqlite") as store:
+        report = analyse_flight([bare], log, r.zones, r.terrain, store, tmp_path / "map.html",
+                                options=AnalysisOptions(camera=r.camera.camera,
+                                                        clip_every_s=0.2))
+    assert report.posed_by == (("log time", 15),) and report.skipped == ()
+    assert report.shots_logged == report.shots_without_frame == 1
+    people = [f for f in report.findings if f.kind is FindingKind.PERSON]
+    assert people and min(r.distance_m(f.lat_deg, f.lon_deg) for f in people) <= 3.0
+    assert math.isfinite(people[0].confidence)
