@@ -16,6 +16,9 @@ M4T/M4TD, XT S)                             presets as fallback   laser range (L
 other JPEG             8-bit levels; grey   preset/sidecar/arg    EXIF GPS + DJI XMP if any
                        or palette inverted;
                        overlay text masked
+recorded video (DJI    8-bit levels, as     named (a video names  DJI .SRT beside it:
+clips: MP4/MOV ...)    other JPEG; a frame  none), digital zoom   position, abs_alt, gimbal
+                       every N s            from the .SRT         (enterprise aircraft)
 =====================  ===================  ====================  ==========================
 
 Not supported: DJI's temperature calibration of R-JPEGs (closed SDK); FLIR's
