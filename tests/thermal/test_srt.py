@@ -117,10 +117,25 @@ def test_an_enterprise_clip_gives_each_frame_its_pose_time_and_zoom(tmp_path):
 
 def test_the_mavic_2_eras_spelling_and_clock_are_read(tmp_path):
     (record,) = read_srt(_write(tmp_path, MAVIC2_ERA)).records
-    assert (record.lat_deg, record.lon_deg, record.abs_alt_m) == (39.45, 109.40, 1413.98)
+    # a bare "altitude" is above sea level on some aircraft, above take-off on others
+    assert (record.lat_deg, record.lon_deg, record.abs_alt_m) == (39.45, 109.40, None)
     assert record.wall_time_s == pytest.approx(
         datetime(2020, 4, 2, 15, 19, 58, 720764, tzinfo=UTC).timestamp())
     assert record.gimbal_rpy_deg is None and record.pose() is None  # no gimbal: no pose
+
+
+def test_fields_over_several_lines_with_commas_and_a_zoom_times_ten_thousand(tmp_path):
+    text = ("1\n00:00:00,033 --> 00:00:00,066\n<font size=\"28\">FrameCnt: 1, DiffTime: 33ms\n"
+            "2024-06-12 14:23:01.033\n[focal_len: 24.00] [dzoom_ratio: 10000, delta:0]\n"
+            "[latitude: 39.123456] [longitude: 109.567890]\n[altitude: 80.5] [abs_alt: 1430.5]\n"
+            "[gb_yaw: 45.0,gb_pitch: -90.0,gb_roll: 0.5]</font>\n")
+    (record,) = read_srt(_write(tmp_path, text)).records
+    assert record.gimbal_rpy_deg == (0.5, -90.0, 45.0) and record.digital_zoom == 1.0
+    assert (record.abs_alt_m, record.rel_alt_m) == (1430.5, None)
+    no_roll = read_srt(_write(tmp_path, text.replace(",gb_roll: 0.5", ""), "b.srt")).records
+    assert no_roll[0].gimbal_rpy_deg == (0.0, -90.0, 45.0)
+    no_yaw = read_srt(_write(tmp_path, text.replace("gb_yaw: 45.0,", ""), "c.srt")).records
+    assert no_yaw[0].gimbal_rpy_deg is None and no_yaw[0].pose() is None
 
 
 def test_blocks_without_a_timing_line_are_placed_by_their_clock(tmp_path):

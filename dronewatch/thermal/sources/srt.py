@@ -25,9 +25,14 @@ Times: a block's ``-->`` line places it in the video; its wall-clock line
 the aircraft's local time with no zone, read as UTC like a DJI photo's EXIF time
 (``ops.frameclock`` then chooses the zone).
 
-Heights: ``abs_alt`` (and the Air 2S's ``altitude``) is the altitude a DJI photo writes as
-AbsoluteAltitude, above mean sea level; ``rel_alt`` and the legacy heights are above the
-take-off point, which the subtitles do not locate. A pose takes the former.
+Heights: ``abs_alt`` is the altitude a DJI photo writes as AbsoluteAltitude, above mean sea
+level; ``rel_alt`` and the legacy heights are above the take-off point, which the
+subtitles do not locate. A pose takes the former. A bare ``altitude`` is above sea level
+on some aircraft (Air 2S) and above take-off on others: never trusted for a pose, where
+1,400 m of Gobi plateau would be the difference.
+
+Layouts vary in small ways too: fields on one line or several, ``gb_yaw: 45.0,gb_pitch:
+-90.0`` with commas, ``dzoom_ratio: 10000`` for a ratio of 1.
 
 A block without a usable position (no fix yet: 0, 0; out of range; NaN) is dropped and
 counted, never read as Null Island.
@@ -53,7 +58,7 @@ _TIMING = re.compile(r"(\d+):(\d+):(\d+)[,.](\d+)\s*-->\s*(\d+):(\d+):(\d+)[,.](
 _WALL = re.compile(r"(\d{4})[-.:/](\d{1,2})[-.:/](\d{1,2})[ T]+(\d{1,2}):(\d{2}):(\d{2})"
                    r"(?:[.,](\d{1,6}))?(?:,(\d{3}))?")
 _BRACKET = re.compile(r"\[([^\]]*)\]")
-_PAIR = re.compile(r"([A-Za-z_]+)\s*:\s*([^\s\]]+)")
+_PAIR = re.compile(r"([A-Za-z_]+)\s*:\s*([^\s\],]+)")
 _TUPLE = re.compile(r"GPS\s*\(\s*([^,()]+),\s*([^,()]+)(?:,\s*([^,()]*))?\)", re.IGNORECASE)
 _LEGACY_HEIGHT = re.compile(r"(?:BAROMETER|Hb|H)\s*[: ]\s*(-?[\d.]+)\s*m?\b", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]*>")
@@ -231,7 +236,7 @@ def _place(text: str) -> tuple[_Place | None, str]:
             pairs.setdefault(key.lower(), value)
     lat = _number(pairs.get("latitude"))
     lon = _number(next((v for k, v in pairs.items() if k.startswith("lon")), None))
-    abs_alt = _number(pairs.get("abs_alt", pairs.get("altitude")))
+    abs_alt = _number(pairs.get("abs_alt"))
     rel_alt = _number(pairs.get("rel_alt"))
     legacy = _TUPLE.search(text)
     if lat is None and lon is None and legacy is not None:
@@ -248,10 +253,13 @@ def _place(text: str) -> tuple[_Place | None, str]:
         return None, "a position off the globe"
     if abs(lat) < 1e-6 and abs(lon) < 1e-6:
         return None, "no position fix (0, 0)"
-    gimbal = tuple(_number(pairs.get(f"gb_{axis}")) for axis in ("roll", "pitch", "yaw"))
+    pitch, yaw = _number(pairs.get("gb_pitch")), _number(pairs.get("gb_yaw"))
+    gimbal = None if pitch is None or yaw is None else \
+        (_number(pairs.get("gb_roll")) or 0.0, pitch, yaw)  # the roll held level if unsaid
     zoom = _number(pairs.get("dzoom_ratio", pairs.get("dzoom")))
-    return _Place(lat, lon, abs_alt, rel_alt,
-                  gimbal if None not in gimbal else None, zoom), ""  # type: ignore[arg-type]
+    if zoom is not None and zoom >= 100.0:  # some firmware writes the ratio times 10,000
+        zoom /= 10000.0
+    return _Place(lat, lon, abs_alt, rel_alt, gimbal, zoom), ""
 
 
 def _timed(blocks: list[_Block]) -> tuple[SrtRecord, ...]:
