@@ -6,7 +6,6 @@ import math
 import os
 from datetime import UTC, datetime
 
-import av
 import cv2
 import numpy as np
 import pytest
@@ -83,18 +82,9 @@ def test_without_subtitles_a_clip_is_timed_by_its_file_and_has_no_pose(tmp_path)
 
 
 def test_a_clips_creation_time_is_its_first_frames(tmp_path):
-    clip = tmp_path / "stamped.mp4"
-    with av.open(str(clip), mode="w") as out:
-        out.metadata["creation_time"] = "2024-06-11T21:40:05.000000Z"
-        stream = out.add_stream("libx264", rate=10)
-        stream.height, stream.width, stream.pix_fmt = 64, 80, "yuv420p"
-        for i, pixels in enumerate(_frames(5, (64, 80))):
-            picture = av.VideoFrame.from_ndarray(pixels, format="gray")
-            picture.pts = i
-            for packet in stream.encode(picture):
-                out.mux(packet)
-        for packet in stream.encode():
-            out.mux(packet)
+    clip = write_video(tmp_path / "stamped.mp4", _frames(5, (64, 80)), fps=10,
+                       codec="libx264",
+                       metadata={"creation_time": "2024-06-11T21:40:05.000000Z"})
     (shot,) = clip_shots(clip, every_s=1.0).shots
     assert shot.time_unix_s == datetime(2024, 6, 11, 21, 40, 5, tzinfo=UTC).timestamp()
 
@@ -102,36 +92,16 @@ def test_a_clips_creation_time_is_its_first_frames(tmp_path):
 def test_a_palette_recording_is_turned_back_into_grey_or_refused(tmp_path):
     grey = _frames(6)
     inferno = [cv2.applyColorMap(f, cv2.COLORMAP_INFERNO) for f in grey]
-    clip = tmp_path / "inferno.mp4"
-    with av.open(str(clip), mode="w") as out:
-        stream = out.add_stream("libx264", rate=10)
-        stream.height, stream.width, stream.pix_fmt = 256, 320, "yuv444p"
-        stream.options = {"crf": "12"}
-        for i, bgr in enumerate(inferno):
-            picture = av.VideoFrame.from_ndarray(bgr, format="bgr24")
-            picture.pts = i
-            for packet in stream.encode(picture):
-                out.mux(packet)
-        for packet in stream.encode():
-            out.mux(packet)
+    clip = write_video(tmp_path / "inferno.mp4", inferno, fps=10, codec="libx264",
+                       colour=True)
     shots = clip_shots(clip, every_s=0.2).shots
     with ClipReader(CAMERA) as reader:
         frames = [reader.frame(s) for s in shots]
     assert [_index(f.pixels) for f in frames] == [0, 2, 4]
     hot = frames[1].pixels[:, 22:28].mean()
     assert hot > frames[1].pixels[:, 100:].mean() + 100  # warmer is brighter again
-    rainbow = tmp_path / "odd.mp4"
-    with av.open(str(rainbow), mode="w") as out:  # a palette no one uses
-        stream = out.add_stream("libx264", rate=10)
-        stream.height, stream.width, stream.pix_fmt = 256, 320, "yuv444p"
-        for i, f in enumerate(grey):
-            picture = av.VideoFrame.from_ndarray(np.dstack([f, 255 - f, np.full_like(f, 90)]),
-                                                 format="bgr24")
-            picture.pts = i
-            for packet in stream.encode(picture):
-                out.mux(packet)
-        for packet in stream.encode():
-            out.mux(packet)
+    odd = [np.dstack([f, 255 - f, np.full_like(f, 90)]) for f in grey]  # no one's palette
+    rainbow = write_video(tmp_path / "odd.mp4", odd, fps=10, codec="libx264", colour=True)
     with ClipReader(CAMERA) as reader, pytest.raises(ClipError, match="unknown palette"):
         reader.frame(clip_shots(rainbow, every_s=1.0).shots[0])
 

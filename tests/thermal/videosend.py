@@ -62,12 +62,18 @@ def start_sending(port: int, frames: list[np.ndarray], fps: int, *, start_s: flo
     return thread, sent
 
 
-def write_video(path: Path, frames: list[np.ndarray], fps: int, codec: str = "libx265") -> Path:
-    """A video file (container by suffix) of grey frames."""
+def write_video(path: Path, frames: list[np.ndarray], fps: int, codec: str = "libx265", *,
+                colour: bool = False, metadata: dict[str, str] | None = None) -> Path:
+    """A video file (container by suffix) of grey frames, or of BGR ones in full colour
+    (4:4:4, near-lossless: a palette recording's colours kept); ``metadata`` goes into
+    the container (e.g. ``creation_time``)."""
     with av.open(str(path), mode="w") as out:
-        stream = _encoder(out, codec, fps, frames[0].shape)
+        out.metadata.update(metadata or {})
+        stream = _encoder(out, codec, fps, frames[0].shape[:2])
+        if colour:
+            stream.pix_fmt, stream.options = "yuv444p", {**stream.options, "crf": "12"}
         for i, pixels in enumerate(frames):
-            picture = av.VideoFrame.from_ndarray(pixels, format="gray")
+            picture = av.VideoFrame.from_ndarray(pixels, format="bgr24" if colour else "gray")
             picture.pts = i
             for packet in stream.encode(picture):
                 out.mux(packet)
