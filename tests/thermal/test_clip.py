@@ -119,3 +119,7 @@ def test_a_broken_clip_is_named_with_what_is_wrong(tmp_path):
     with ClipReader(None) as reader, pytest.raises(ClipError, match="no camera"):
         reader.frame(found.shots[0])
     assert is_clip(clip) and is_clip(tmp_path / "a.MOV") and not is_clip(tmp_path / "a.jpg")
+    wide = write_video(tmp_path / "DJI_20240611214005_0001_W.MP4", _frames(4), fps=10,
+                       codec="libx264")  # the wide camera's clip beside the thermal one
+    with pytest.raises(ClipError, match="visible-light video: a DJI _W file"):
+        clip_shots(wide, every_s=0.5)

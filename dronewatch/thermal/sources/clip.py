@@ -33,6 +33,7 @@ from dronewatch.geo.projection import CameraPose
 from dronewatch.thermal.frame import Frame, PixelUnit
 from dronewatch.thermal.sources.overlay import overlay_mask
 from dronewatch.thermal.sources.palette import PaletteError, palette_to_intensity
+from dronewatch.thermal.sources.rjpeg import visible_camera_letter
 from dronewatch.thermal.sources.srt import SrtError, SrtTelemetry, read_srt, srt_beside
 
 __all__ = ["CLIP_SUFFIXES", "ClipError", "ClipReader", "ClipShot", "ClipShots", "clip_shots",
@@ -125,8 +126,12 @@ def clip_shots(path: Path, every_s: float) -> ClipShots:
     Raises
     ------
     ClipError
-        The file is not a readable video, or holds no frames.
+        The file is a DJI payload's visible-light video, is not a readable video, or
+        holds no frames.
     """
+    if (letter := visible_camera_letter(path.name)) is not None:
+        raise ClipError(path, f"visible-light video: a DJI _{letter} file (wide, zoom or "
+                              "visible camera), not the thermal camera's")
     pts, created = _frame_times_s(path)
     times = [t - pts[0] for t in pts]
     telemetry, note = None, "no subtitle file beside it"

@@ -37,7 +37,13 @@ __all__ = ["JpegFrameError", "read_thermal_jpeg"]
 #: same folder (``_W``, ``_Z``, ``_V`` beside ``_T``/``_R``) and name the camera in their
 #: XMP; files whose XMP does not say are known by that name
 VISIBLE_CAMERAS = frozenset({"WideCamera", "ZoomCamera", "VisibleCamera"})
-_VISIBLE_NAME = re.compile(r"DJI_\w*_([WZV])\.jpe?g", re.IGNORECASE)
+_VISIBLE_NAME = re.compile(r"DJI_\w*_([WZV])\.(?:jpe?g|mp4|mov)", re.IGNORECASE)
+
+
+def visible_camera_letter(name: str) -> str | None:
+    """W, Z or V when a DJI file's name says a visible-light camera took it, else None."""
+    found = _VISIBLE_NAME.fullmatch(PurePath(name).name)
+    return found[1].upper() if found else None
 
 
 class JpegFrameError(ValueError):
@@ -84,9 +90,9 @@ def read_thermal_jpeg(data: bytes, source: str = "", *, camera: CameraModel | No
     if meta.image_source in VISIBLE_CAMERAS:
         raise JpegFrameError("visible-light photo", f"taken by the drone's "
                              f"{meta.image_source}, not its thermal camera")
-    named = _VISIBLE_NAME.fullmatch(PurePath(source).name)
-    if not meta.image_source and named:
-        raise JpegFrameError("visible-light photo", f"a DJI _{named[1]} file (wide, zoom or "
+    letter = visible_camera_letter(source)
+    if not meta.image_source and letter:
+        raise JpegFrameError("visible-light photo", f"a DJI _{letter} file (wide, zoom or "
                              "visible camera), not the thermal camera's")
     when = meta.time_unix_s if meta.time_unix_s is not None else time_unix_s
     zone_known = meta.time_unix_s is None or meta.time_zone_known
