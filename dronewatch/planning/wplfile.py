@@ -30,9 +30,12 @@ class WplFile:
 
     @property
     def home_position(self) -> tuple[float, float, float] | None:
-        """The home as (lat, lon, alt AMSL), or None when the file has no home line."""
-        return None if self.home is None else (self.home.lat_deg, self.home.lon_deg,
-                                               self.home.z)
+        """The home as (lat, lon, alt AMSL), or None when the file has no home line or
+        one at 0, 0: Mission Planner's "home not known yet", not Null Island. The line
+        itself is kept, so the file writes back as it was."""
+        if self.home is None or (self.home.x == 0 and self.home.y == 0):
+            return None
+        return self.home.lat_deg, self.home.lon_deg, self.home.z
 
 
 def _wpl_row(fields: list[str], where: str) -> MissionItem:

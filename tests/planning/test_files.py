@@ -58,6 +58,13 @@ def test_wpl_round_trip_and_broken_lines(tmp_path):
     home, back = read_wpl(path)
     assert home == pytest.approx((44.7674332, 88.6870206, 729.3))
     assert back == items
+    unknown = tmp_path / "unknown-home.waypoints"  # Mission Planner before its GPS fix
+    unknown.write_text(path.read_text().replace("44.7674332\t88.6870206\t729.300000",
+                                                "0.0000000\t0.0000000\t0.000000"))
+    home, back = read_wpl(unknown)
+    assert home is None and back == items
+    write_wpl_file(tmp_path / "again.waypoints", read_wpl_file(unknown))
+    assert (tmp_path / "again.waypoints").read_text() == unknown.read_text()
     path.write_text(path.read_text().replace("\t812.500000\t1", "\t812.5"))
     with pytest.raises(PlanningError, match=r"line 4: expected 12 fields"):
         read_wpl(path)
