@@ -302,14 +302,20 @@ def _analyse_one(frame: Frame, matcher: _Matcher, recorder: FindingRecorder,
     pose, how = matcher.pose(frame)
     if pose is None:
         return how
-    if not math.isfinite(float(terrain.elevation_or_nan(pose.lat_deg, pose.lon_deg))):
+    ground_m = float(terrain.elevation_or_nan(pose.lat_deg, pose.lon_deg))
+    if not math.isfinite(ground_m):
         return "taken outside the DEM"  # another area's frames: nothing could be placed
     key = hashlib.blake2b(frame.pixels.tobytes(), digest_size=16).digest()
     if key in seen:
         return "repeated"
     seen.add(key)
     frame = frame.with_pose(pose)
-    how += _laser_note(frame, terrain, warn)
+    note, alt_m = _laser_note(frame, terrain, warn)
+    if alt_m < ground_m:  # every ray would start underground: nothing could be placed
+        warn(f"{frame.source}: its pose puts the camera {ground_m - alt_m:.0f} m below the "
+             "ground: its altitude is on another datum, or the DEM is not this area's")
+        return "camera below the ground"
+    how += note
     try:
         detections = detect(frame, terrain)
     except Exception as exc:  # one frame lost, as in the live search
@@ -319,13 +325,16 @@ def _analyse_one(frame: Frame, matcher: _Matcher, recorder: FindingRecorder,
     return None
 
 
-def _laser_note(frame: Frame, terrain: Terrain, warn: Callable[[str], None]) -> str:
-    """What the frame's laser range did to its pose (detection takes the same height),
-    with a warning where it was refused or where the drone's own laser spot is far
-    from where its pose puts the spot: a pose misread, or a gimbal out of calibration."""
+def _laser_note(frame: Frame, terrain: Terrain, warn: Callable[[str], None],
+                ) -> tuple[str, float]:
+    """What the frame's laser range did to its pose, and the camera's altitude detection
+    will take (the laser's where it was used); with a warning where it was refused or
+    where the drone's own laser spot is far from where its pose puts the spot: a pose
+    misread, or a gimbal out of calibration."""
     laser, pose = frame.laser, frame.pose
-    if laser is None or pose is None:
-        return ""
+    assert pose is not None
+    if laser is None:
+        return "", pose.alt_amsl_m
     ranged = ranged_pose(terrain, frame.camera, pose, laser)
     gap = ranged.target_gap_m
     if gap is not None and gap > LASER_SPOT_TOLERANCE_M + 0.05 * laser.distance_m:
@@ -333,6 +342,6 @@ def _laser_note(frame: Frame, terrain: Terrain, warn: Callable[[str], None]) -> 
              f"pose puts it ({laser.distance_m:.0f} m away): check the pose")
     if not ranged.taken:
         warn(f"{frame.source}: laser range not used: {ranged.refused}")
-        return ""
-    return ", height from its laser"
+        return "", pose.alt_amsl_m
+    return ", height from its laser", ranged.pose.alt_amsl_m
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import os
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -127,3 +128,21 @@ def test_a_clip_without_subtitles_is_placed_from_the_log_and_takes_no_camera_sho
     people = [f for f in report.findings if f.kind is FindingKind.PERSON]
     assert people and min(r.distance_m(f.lat_deg, f.lon_deg) for f in people) <= 3.0
     assert math.isfinite(people[0].confidence)
+
+
+def test_subtitles_that_put_the_camera_underground_are_skipped_and_said(flown, tmp_path):
+    """A DJI absolute altitude on another datum (80 m low here): every ray would start
+    underground and the frame would find nothing without a word."""
+    r, clip, path = flown
+    low = tmp_path / clip.name
+    low.write_bytes(clip.read_bytes())
+    low.with_suffix(".SRT").write_text("\n\n".join(
+        _block(i, replace(pose, alt_amsl_m=pose.alt_amsl_m - 80.0))
+        for i, pose in enumerate(path)) + "\n")
+    said: list[str] = []
+    with Store(tmp_path / "s.sqlite") as store:
+        report = analyse_flight([low], None, r.zones, r.terrain, store, tmp_path / "map.html",
+                                announce=lambda a: said.append(a.text),
+                                options=AnalysisOptions(camera=r.camera.camera))
+    assert report.frames == 0 and report.skipped == (("camera below the ground", 6),)
+    assert any("puts the camera 20 m below the ground" in s for s in said)

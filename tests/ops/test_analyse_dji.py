@@ -63,7 +63,9 @@ def _log(path, when: float, lat: float, lon: float):
 
 @pytest.mark.parametrize(("ground_m", "camera_m", "spot_off_m", "posed_by", "warning"), [
     (0.0, 10.508, 0.0, "own pose, height from its laser", None),  # written 6 m high
-    (200.0, 16.508, 0.0, "own pose", "laser range not used: the laser puts the camera +200 m"),
+    (-200.0, 16.508, 0.0, "own pose", "laser range not used: the laser puts the camera -200 m"),
+    # the laser refused, and the written altitude 183 m under the ground: nothing to place
+    (200.0, 16.508, 0.0, None, "laser range not used: the laser puts the camera +200 m"),
     (0.0, 10.508, 40.0, "own pose, height from its laser", "check the pose"),
 ])
 def test_an_analysis_says_which_frames_took_their_height_from_the_laser(
@@ -89,7 +91,11 @@ def test_an_analysis_says_which_frames_took_their_height_from_the_laser(
                                                pose.lat_deg, pose.lon_deg),
                                 _zones(pose.lat_deg, pose.lon_deg), terrain, store,
                                 tmp_path / "map.html", announce=lambda a: said.append(a.text))
-    assert dict(report.posed_by) == {posed_by: 1} and report.frames_skipped == 0
+    if posed_by is None:
+        assert dict(report.skipped) == {"camera below the ground": 1}
+        assert any("puts the camera 183 m below the ground" in s for s in said), said
+    else:
+        assert dict(report.posed_by) == {posed_by: 1} and report.frames_skipped == 0
     # the H20T's EXIF time has no zone; the log (written around it as UTC) says which
     assert "1 frame(s) stamped in wall-clock time without a zone (EXIF, DJI subtitles): " \
            "read as UTC time, which puts them in the log's time" in said
