@@ -49,9 +49,11 @@ def test_a_clip_gives_a_frame_every_half_second_with_its_subtitles_time_and_pose
     assert [round((s.pose.lat_deg - 39.4) / 9e-6) for s in found.shots] == [0, 5, 10, 15, 20, 25]
     with ClipReader(CAMERA) as reader:
         frames = [reader.frame(s) for s in found.shots]
-        again = reader.frame(found.shots[1])  # backwards: the video is opened again
+        again = reader.frame(found.shots[1])  # backwards: from the key frame before it
+        twice = reader.frame(found.shots[1])
+        later = reader.frame(found.shots[4])
     assert [_index(f.pixels) for f in frames] == [0, 5, 10, 15, 20, 25]
-    assert _index(again.pixels) == 5
+    assert [_index(f.pixels) for f in (again, twice, later)] == [5, 5, 20]
     first = frames[0]
     assert first.source == f"{clip}@0.000s" and first.pose == found.shots[0].pose
     assert (first.camera.width_px, first.camera.height_px) == (320, 256)

@@ -202,19 +202,15 @@ class ClipReader:
                      time_zone_known=shot.time_zone_known)
 
     def _decode_to(self, shot: ClipShot) -> np.ndarray:
+        """The picture shown at the shot's time: decoding on from the last one given,
+        else from the key frame before it (after an earlier frame, or an error)."""
         path, pts_s = shot.path, shot.pts_s
         opened = self._open.get(path)
-        if opened is not None and opened[2] > pts_s + 1e-3:
-            opened[0].close()
+        if opened is not None and opened[2] > pts_s - 1e-3:
+            self._open.pop(path)[0].close()
             opened = None
         if opened is None:
-            try:
-                box = av.open(str(path))
-            except av.error.FFmpegError as exc:
-                raise ClipError(path, f"not a readable video: {exc}") from exc
-            stream = box.streams.video[0]
-            stream.thread_type = "AUTO"
-            opened = (box, box.decode(stream), math.nan)
+            opened = self._open_at(shot)
         box, pictures, _ = opened
         stream = box.streams.video[0]
         try:
@@ -226,7 +222,20 @@ class ClipReader:
                     self._open[path] = (box, pictures, at_s)
                     return picture.to_ndarray(format="bgr24")
         except av.error.FFmpegError as exc:
+            self._open.pop(path, None)
+            box.close()  # the next frame starts again from its own key frame
             raise ClipError(shot.source, f"undecodable: {exc}") from exc
         self._open.pop(path, None)
         box.close()
         raise ClipError(shot.source, "the video ends before this frame")
+
+    def _open_at(self, shot: ClipShot) -> tuple[av.container.InputContainer, object, float]:
+        try:
+            box = av.open(str(shot.path))
+            stream = box.streams.video[0]
+            stream.thread_type = "AUTO"
+            if stream.time_base is not None:  # to the key frame at or before the shot
+                box.seek(int(shot.pts_s / stream.time_base), stream=stream, backward=True)
+        except av.error.FFmpegError as exc:
+            raise ClipError(shot.path, f"not a readable video: {exc}") from exc
+        return box, box.decode(stream), math.nan
