@@ -70,11 +70,12 @@ def _table(report: AnalysisReport) -> Table:
         ("map", str(report.map_path.resolve())),
     ):
         table.add_row(key, value)
-    add_person_rows(table, alarms, to_check)
+    add_person_rows(table, alarms, to_check, dict(report.best_views))
     return table
 
 
 def _json(report: AnalysisReport) -> str:
+    seen = dict(report.best_views)
     return json.dumps({
         "mission_id": report.mission_id,
         "log": str(report.log_path) if report.log_path else None,
@@ -84,7 +85,8 @@ def _json(report: AnalysisReport) -> str:
         "findings": [{"id": f.id, "kind": f.kind.value, "status": f.status.value,
                       "lat_deg": f.lat_deg, "lon_deg": f.lon_deg,
                       "accuracy_m": round(f.accuracy_m, 2), "confidence": round(f.confidence, 3),
-                      "peak_temp_c": f.peak_temp_c, "area_m2": f.area_m2}
+                      "peak_temp_c": f.peak_temp_c, "area_m2": f.area_m2,
+                      "best_seen_in": seen.get(f.id or -1)}
                      for f in report.findings],
         "frames": report.frames, "frames_skipped": report.frames_skipped,
         "posed_by": dict(report.posed_by), "skipped": dict(report.skipped),

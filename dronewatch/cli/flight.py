@@ -140,12 +140,16 @@ def report_table(report: FlightReport) -> Table:
     return table
 
 
-def add_person_rows(table: Table, alarms: list[Finding], to_check: list[Finding]) -> None:
-    """One row per person found, alarms first: where (± the 95 % radius), how sure."""
+def add_person_rows(table: Table, alarms: list[Finding], to_check: list[Finding],
+                    best_views: dict[int, str] | None = None) -> None:
+    """One row per person found, alarms first: where (± the 95 % radius), how sure, and
+    (after a flight) the frame that shows them best, for a look with one's own eyes."""
     for f in alarms + to_check:
         label = f"person #{f.id}" + (" (to check)" if f in to_check else "")
+        seen = (best_views or {}).get(f.id or -1)
         table.add_row(label, f"{f.lat_deg:.6f}, {f.lon_deg:.6f} ± {f.accuracy_m:.1f} m, "
-                      f"confidence {f.confidence:.0%}")
+                      f"confidence {f.confidence:.0%}"
+                      + (f", best seen in {Path(seen).name}" if seen else ""))
 
 
 def report_json(report: FlightReport, **extra: object) -> str:

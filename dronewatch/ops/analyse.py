@@ -102,6 +102,8 @@ class AnalysisReport:
     gaps: tuple[tuple[float, float], ...]  # (start, end) of the log's gaps, log clock
     shots_logged: int
     shots_without_frame: int
+    #: (finding id, frame) of each finding's clearest view: a file, or "video@12.300s"
+    best_views: tuple[tuple[int, str], ...] = ()
 
     @property
     def frames_skipped(self) -> int:
@@ -291,7 +293,8 @@ def analyse_flight(frame_paths: Sequence[Path], log_path: Path | None, zones: Zo
         mission_id, flight.id, findings, map_path, Path(log_path) if log_path else None,
         log.kind, log.clock, log.shot_source, sum(posed_by.values()),
         tuple(sorted(posed_by.items())), tuple(sorted(skipped.items())), tuple(gaps),
-        len(log.shots), len(log.shots) - len(matcher.shot_of))
+        len(log.shots), len(log.shots) - len(matcher.shot_of),
+        tuple(sorted(recorder.best_views.items())))
 
 
 def _analyse_one(frame: Frame, matcher: _Matcher, recorder: FindingRecorder,

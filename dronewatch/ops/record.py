@@ -92,6 +92,9 @@ class FindingRecorder:
         self.fuser = Fuser()
         self._stored: dict[int, int] = {}  # fused id -> store id
         self.findings: dict[int, Finding] = {}  # store id -> latest stored finding
+        #: store id -> the frame (file, or video at its time) of the clearest view, the
+        #: one the thumbnail shows: where an operator looks again after the flight
+        self.best_views: dict[int, str] = {}
 
     def add(self, frame: Frame, detections: list[Detection]) -> list[Finding]:
         """Merge one frame's detections; the findings that are new or have just become
@@ -105,6 +108,7 @@ class FindingRecorder:
                     _as_stored(fused, self.mission_id, thumb, None, self._status(fused, None)))
                 self._stored[fused.id] = stored.id
                 self.findings[stored.id] = stored
+                self._seen_best(stored.id, frame, thumb)
                 new.append(stored)
                 self._announce(stored)
             else:
@@ -115,10 +119,15 @@ class FindingRecorder:
                 self.store.update_finding(stored)
                 self.findings[finding_id] = stored if thumb else replace(
                     stored, thumbnail_png=previous.thumbnail_png)
+                self._seen_best(finding_id, frame, thumb)
                 if stored.status is not previous.status:
                     self._announce(self.findings[finding_id])
                     new.append(self.findings[finding_id])
         return new
+
+    def _seen_best(self, finding_id: int, frame: Frame, thumb: bytes | None) -> None:
+        if thumb is not None and frame.source:
+            self.best_views[finding_id] = frame.source
 
     def _status(self, fused: FusedFinding, was: FindingStatus | None) -> FindingStatus:
         """An alarm stays an alarm; a candidate becomes one when it is sure enough."""

@@ -81,6 +81,8 @@ def test_a_recorded_flight_analysed_later_finds_what_the_live_search_found(flown
     for a, b in zip(sorted(report["findings"], key=lambda f: (f["lat_deg"], f["lon_deg"])),
                     sorted(live.findings, key=lambda f: (f.lat_deg, f.lon_deg)), strict=True):
         assert _same(a, b), (a, b)
+        # the frame that shows it best, to look at again with one's own eyes
+        assert (tmp / "frames" / a["best_seen_in"].rsplit("/", 1)[-1]).is_file()
     with Store(tmp_path / "s.sqlite") as store:
         assert [f.id for f in store.findings(mission_id=report["mission_id"])] == \
             [f["id"] for f in report["findings"]]

@@ -74,6 +74,11 @@ def test_a_clip_with_its_subtitles_finds_the_person_where_they_are(flown, tmp_pa
     assert report.posed_by == (("own pose", 15),)
     people = [f for f in report.findings if f.kind is FindingKind.PERSON]
     assert people and min(r.distance_m(f.lat_deg, f.lon_deg) for f in people) <= 3.0
+    # where to look again: the clip at the moment of each person's clearest view
+    seen = dict(report.best_views)
+    for person in people:
+        assert seen[person.id].startswith(f"{clip}@") and seen[person.id].endswith("s")
+        assert 0.0 <= float(seen[person.id].rsplit("@")[1][:-1]) < 3.0
     assert len(track) >= 2  # drawn through the frames' own positions
     assert any("15 frame(s) stamped in wall-clock time without a zone" in s for s in said)
     assert "Flown track" in (tmp_path / "map.html").read_text()
