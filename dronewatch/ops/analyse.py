@@ -28,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -56,6 +57,7 @@ from dronewatch.thermal import (
 )
 from dronewatch.thermal.frameio import FRAME_SUFFIXES
 from dronewatch.thermal.laserrange import ranged_pose
+from dronewatch.thermal.learned import BoxDetector
 from dronewatch.thermal.sources.clip import ClipError, ClipReader, ClipShot, clip_shots, is_clip
 from dronewatch.zones import ZoneSet
 
@@ -235,7 +237,8 @@ def analyse_flight(frame_paths: Sequence[Path], log_path: Path | None, zones: Zo
     """
     options = options or AnalysisOptions()
     log = read_flight_log(log_path) if log_path is not None else FlightLog("", NO_LOG, "", ())
-    alarm = default_detector().info.alarm_confidence  # refused by name before any work
+    detector = default_detector(os.cpu_count() or 1)  # the drone is down: every core
+    alarm = detector.info.alarm_confidence  # refused by name before any work
     track = PoseTrack([PoseSample(p.time_s, p.pose) for p in log.poses],
                       max_gap_s=options.max_gap_s)
     gaps = log.gaps(options.max_gap_s)
@@ -271,8 +274,8 @@ def analyse_flight(frame_paths: Sequence[Path], log_path: Path | None, zones: Zo
             except (FrameError, ClipError) as exc:  # changed since it was listed
                 reason = exc.reason.split(":")[0]
             else:
-                reason = _analyse_one(frame, matcher, recorder, terrain, seen, posed_by,
-                                      warn)
+                reason = _analyse_one(frame, matcher, recorder, terrain, detector, seen,
+                                      posed_by, warn)
             if reason is not None:
                 skipped[reason] += 1
                 warn(f"frame skipped: {source}: {reason}")
@@ -298,8 +301,8 @@ def analyse_flight(frame_paths: Sequence[Path], log_path: Path | None, zones: Zo
 
 
 def _analyse_one(frame: Frame, matcher: _Matcher, recorder: FindingRecorder,
-                 terrain: Terrain, seen: set[bytes], posed_by: Counter[str],
-                 warn: Callable[[str], None]) -> str | None:
+                 terrain: Terrain, detector: BoxDetector, seen: set[bytes],
+                 posed_by: Counter[str], warn: Callable[[str], None]) -> str | None:
     """One frame through the live search's steps; the reason it was skipped, or None."""
     frame = in_zone(frame, matcher.frame_zone)
     pose, how = matcher.pose(frame)
@@ -320,7 +323,7 @@ def _analyse_one(frame: Frame, matcher: _Matcher, recorder: FindingRecorder,
         return "camera below the ground"
     how += note
     try:
-        detections = detect(frame, terrain)
+        detections = detect(frame, terrain, persons_by=detector)
     except Exception as exc:  # one frame lost, as in the live search
         return f"detection failed ({type(exc).__name__})"
     posed_by[how] += 1

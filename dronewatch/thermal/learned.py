@@ -360,9 +360,11 @@ def _cached(path: str, threads: int) -> BoxDetector:
     return BoxDetector(Path(path), threads=threads)
 
 
-def default_detector() -> BoxDetector:
-    """The shipped model (or ``DRONEWATCH_DETECTOR_MODEL``), loaded once per process."""
-    return _cached(os.environ.get("DRONEWATCH_DETECTOR_MODEL", str(DEFAULT_MODEL)), 1)
+def default_detector(threads: int = 1) -> BoxDetector:
+    """The shipped model (or ``DRONEWATCH_DETECTOR_MODEL``), loaded once per process (and
+    per thread count). One thread in flight, where the link and the camera need the other
+    cores; an analysis after the flight has them all."""
+    return _cached(os.environ.get("DRONEWATCH_DETECTOR_MODEL", str(DEFAULT_MODEL)), threads)
 
 
 #: Where :func:`radiometric_to_agc` puts a frame's 1st and 99.5th percentiles: the median
