@@ -77,6 +77,7 @@ class AnalysisOptions:
     max_gap_s: float = 2.0  # no logged position for longer than this around a frame: no pose
     camera: CameraModel | None = None  # for frame files that name no camera, and videos
     clip_every_s: float = 0.5  # a video: one frame looked at every this many seconds
+    detector_threads: int = 0  # 0: every core (the drone is down; in flight it gets one)
     launched_by: str = "duty officer"
     vehicle_name: str = ""  # default: the log's file name
     #: the station's: the map's popups (UTC beside), and the zone of frames stamped in
@@ -237,7 +238,7 @@ def analyse_flight(frame_paths: Sequence[Path], log_path: Path | None, zones: Zo
     """
     options = options or AnalysisOptions()
     log = read_flight_log(log_path) if log_path is not None else FlightLog("", NO_LOG, "", ())
-    detector = default_detector(os.cpu_count() or 1)  # the drone is down: every core
+    detector = default_detector(options.detector_threads or os.cpu_count() or 1)
     alarm = detector.info.alarm_confidence  # refused by name before any work
     track = PoseTrack([PoseSample(p.time_s, p.pose) for p in log.poses],
                       max_gap_s=options.max_gap_s)

@@ -170,7 +170,10 @@ class BoxDetector:
     calibrated
         False only while calibrating: scores stay raw heat-map peaks.
     threads
-        Intra-op threads for onnxruntime (1: one frame per core, cores for other frames).
+        Intra-op threads for the centre network in onnxruntime (1: one frame per core,
+        cores for other frames). The refiners always run on one: their batches of
+        32-pixel patches lose more to a second thread's hand-over than they gain (an
+        analysis on 2 cores: 0.91-0.95x with them on two, 1.35x with them on one).
     flip_average
         Run the frame and its mirror image and average the answers (the
         sidecar says whether the model was calibrated so); None: as the sidecar says.
@@ -225,7 +228,7 @@ class BoxDetector:
                 stages.append(self.info.refiner.second_stage)
             files = [stage.float32_file if as_trained and stage.float32_file else stage.file
                      for stage in stages]
-            self.refiners = tuple(_load_refiner(path.parent / file, self.info.refiner, threads)
+            self.refiners = tuple(_load_refiner(path.parent / file, self.info.refiner)
                                   for file in files[:refine_stages])
 
     def boxes(self, pixels: NDArray[np.uint8]) -> BoxSet:
@@ -346,11 +349,11 @@ def _average_with_mirror(direct: NDArray[np.float32], mirrored: NDArray[np.float
     return averaged
 
 
-def _load_refiner(path: Path, info: RefinerInfo, threads: int) -> RefinerSession:
+def _load_refiner(path: Path, info: RefinerInfo) -> RefinerSession:
     if not path.is_file():
         raise _fail(path, "the person refiner the model's sidecar names is missing")
     try:
-        return RefinerSession(path, info.geometry, threads, info.mirror_average)
+        return RefinerSession(path, info.geometry, 1, info.mirror_average)
     except Exception as exc:  # onnxruntime raises its own untyped errors
         raise _fail(path, f"not a usable refiner ({str(exc).splitlines()[0]})") from None
 
