@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from dronewatch.config import default_dem_path, default_zones_path
-from dronewatch.geo import CameraPose, Terrain, camera_preset
+from dronewatch.geo import Terrain, camera_preset
 from dronewatch.ops.analyse import AnalysisOptions, analyse_flight
 from dronewatch.store import Store
 from dronewatch.thermal.learned import radiometric_to_agc
@@ -30,40 +30,26 @@ from dronewatch.thermal.sources.clip import ClipReader, clip_shots
 from dronewatch.zones import load_zones
 from tests.benchmarks._report import report, wants_json
 from tests.benchmarks.thermal import scene_frames
+from tests.thermal.djisrt import write_subtitles
 from tests.thermal.videosend import write_video
 
 FPS, SECONDS, EVERY_S = 30, 60, 0.5
 WALL = datetime(2026, 11, 30, 22, 0, tzinfo=UTC)
 
 
-def _block(i: int, pose: CameraPose) -> str:
-    def clock(s: float) -> str:
-        return f"00:{int(s) // 60:02d}:{int(s) % 60:02d},{round(s % 1 * 1000) % 1000:03d}"
-
-    stamp = datetime.fromtimestamp(WALL.timestamp() + i / FPS, UTC)
-    g = pose.gimbal
-    return (f"{i + 1}\n{clock(i / FPS)} --> {clock((i + 1) / FPS)}\n<font size=\"28\">"
-            f"FrameCnt: {i + 1}, DiffTime: 33ms\n{stamp:%Y-%m-%d %H:%M:%S}."
-            f"{stamp.microsecond // 1000:03d}\n[focal_len: 40.00] [dzoom_ratio: 1.00], "
-            f"[latitude: {pose.lat_deg:.7f}] [longitude: {pose.lon_deg:.7f}] "
-            f"[rel_alt: 90.000 abs_alt: {pose.alt_amsl_m:.3f}] [gb_yaw: "
-            f"{pose.attitude.yaw_deg + g.yaw_deg:.1f} gb_pitch: {g.pitch_deg:.1f} "
-            f"gb_roll: {g.roll_deg:.1f}] </font>")
-
-
 def make_clip(folder: Path, terrain: Terrain) -> Path:
     """The scene's 40 views, each held 1.5 s with the sensor's own noise frame to frame."""
     rng = np.random.default_rng(5)
     views = scene_frames(terrain)
-    pictures, blocks = [], []
+    pictures, poses = [], []
     for i in range(FPS * SECONDS):
         view = views[i * len(views) // (FPS * SECONDS)]
         grey = radiometric_to_agc(view.pixels).astype(np.int16)
         pictures.append(np.clip(grey + rng.integers(-2, 3, grey.shape), 0, 255)
                         .astype(np.uint8))
-        blocks.append(_block(i, view.pose))
+        poses.append(view.pose)
     clip = write_video(folder / "DJI_20261130220000_0001_T.MP4", pictures, FPS, "libx264")
-    clip.with_suffix(".SRT").write_text("\n\n".join(blocks) + "\n")
+    write_subtitles(clip.with_suffix(".SRT"), poses, FPS, WALL.timestamp())
     return clip
 
 

@@ -18,26 +18,13 @@ from dronewatch.store import FindingKind, Store
 from dronewatch.thermal.learned import radiometric_to_agc
 from tests.ops.logwriters import write_ulog
 from tests.ops.rehearsal import rehearsal
+from tests.thermal.djisrt import write_subtitles
 from tests.thermal.videosend import write_video
 
 FPS = 10
 SPEED_MPS = 8.0
 HEIGHT_M = 60.0
 WALL = datetime(2026, 11, 30, 22, 15, 0, tzinfo=UTC)  # the aircraft's clock, no zone
-
-
-def _block(i: int, pose: CameraPose) -> str:
-    def clock(s: float) -> str:
-        return f"00:00:{int(s):02d},{round(s % 1 * 1000):03d}"
-
-    stamp = datetime.fromtimestamp(WALL.timestamp() + i / FPS, UTC)
-    return (f"{i + 1}\n{clock(i / FPS)} --> {clock((i + 1) / FPS)}\n"
-            f"<font size=\"28\">FrameCnt: {i + 1}, DiffTime: 100ms\n"
-            f"{stamp:%Y-%m-%d %H:%M:%S}.{stamp.microsecond // 1000:03d}\n"
-            f"[iso: 100] [focal_len: 40.00] [dzoom_ratio: 1.00], "
-            f"[latitude: {pose.lat_deg:.7f}] [longitude: {pose.lon_deg:.7f}] "
-            f"[rel_alt: {HEIGHT_M:.3f} abs_alt: {pose.alt_amsl_m:.3f}] "
-            f"[gb_yaw: 0.0 gb_pitch: -90.0 gb_roll: 0.0] </font>")
 
 
 @pytest.fixture(scope="module")
@@ -55,8 +42,7 @@ def flown(tmp_path_factory):
         frames = [radiometric_to_agc(r.camera.render(pose, i / FPS).pixels)
                   for i, pose in enumerate(path)]
         clip = write_video(tmp / "DJI_20261130221500_0001_T.MP4", frames, FPS, "libx264")
-        clip.with_suffix(".SRT").write_text(
-            "\n\n".join(_block(i, pose) for i, pose in enumerate(path)) + "\n")
+        write_subtitles(clip.with_suffix(".SRT"), path, FPS, WALL.timestamp())
         yield r, clip, path
 
 
@@ -141,9 +127,9 @@ def test_subtitles_that_put_the_camera_underground_are_skipped_and_said(flown, t
     r, clip, path = flown
     low = tmp_path / clip.name
     low.write_bytes(clip.read_bytes())
-    low.with_suffix(".SRT").write_text("\n\n".join(
-        _block(i, replace(pose, alt_amsl_m=pose.alt_amsl_m - 80.0))
-        for i, pose in enumerate(path)) + "\n")
+    write_subtitles(low.with_suffix(".SRT"),
+                    [replace(pose, alt_amsl_m=pose.alt_amsl_m - 80.0) for pose in path], FPS,
+                    WALL.timestamp())
     said: list[str] = []
     with Store(tmp_path / "s.sqlite") as store:
         report = analyse_flight([low], None, r.zones, r.terrain, store, tmp_path / "map.html",

@@ -10,8 +10,9 @@ import cv2
 import numpy as np
 import pytest
 
-from dronewatch.geo import camera_preset
+from dronewatch.geo import Attitude, CameraPose, GimbalAttitude, camera_preset
 from dronewatch.thermal.sources.clip import ClipError, ClipReader, clip_shots, is_clip
+from tests.thermal.djisrt import write_subtitles
 from tests.thermal.test_srt import ENTERPRISE
 from tests.thermal.test_video import _frames, _index
 from tests.thermal.videosend import write_video
@@ -19,27 +20,17 @@ from tests.thermal.videosend import write_video
 CAMERA = camera_preset("dji-m30t")
 
 
-def _subtitles(n: int, fps: int, wall: datetime, zoom: float = 1.0) -> str:
-    """One enterprise block a frame, the drone moving north 1 m a frame."""
-    blocks = []
-    for i in range(n):
-        start, end = i / fps, (i + 1) / fps
-        clock = lambda s: f"00:00:{int(s):02d},{round(s % 1 * 1000):03d}"  # noqa: E731
-        at = wall.timestamp() + i / fps
-        stamp = datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
-        blocks.append(f"{i + 1}\n{clock(start)} --> {clock(end)}\n<font size=\"28\">"
-                      f"FrameCnt: {i + 1}, DiffTime: {1000 // fps}ms\n{stamp}\n"
-                      f"[focal_len: 40.00] [dzoom_ratio: {zoom:.2f}], "
-                      f"[latitude: {39.4 + i * 9e-6:.6f}] [longitude: 109.8] "
-                      f"[rel_alt: 60.000 abs_alt: 1460.000] "
-                      f"[gb_yaw: 0.0 gb_pitch: -90.0 gb_roll: 0.0] </font>")
-    return "\n\n".join(blocks) + "\n"
+def _subtitles(path, n: int, fps: int, wall: datetime, zoom: float = 1.0):
+    """One enterprise block a frame, the drone moving north 1 m a frame, looking down."""
+    poses = [CameraPose(39.4 + i * 9e-6, 109.8, 1460.0, Attitude(), GimbalAttitude(-90.0))
+             for i in range(n)]
+    return write_subtitles(path, poses, fps, wall.timestamp(), zoom)
 
 
 def test_a_clip_gives_a_frame_every_half_second_with_its_subtitles_time_and_pose(tmp_path):
     clip = write_video(tmp_path / "DJI_0001.MP4", _frames(30), fps=10, codec="libx264")
     wall = datetime(2024, 6, 11, 21, 40, 5, tzinfo=UTC)
-    (tmp_path / "DJI_0001.SRT").write_text(_subtitles(30, 10, wall))
+    _subtitles(tmp_path / "DJI_0001.SRT", 30, 10, wall)
     found = clip_shots(clip, every_s=0.5)
     assert found.subtitles_note == "" and len(found.telemetry.records) == 30
     assert [s.video_s for s in found.shots] == pytest.approx([0.0, 0.5, 1.0, 1.5, 2.0, 2.5])
@@ -62,8 +53,7 @@ def test_a_clip_gives_a_frame_every_half_second_with_its_subtitles_time_and_pose
 
 def test_a_digitally_zoomed_clip_narrows_the_cameras_view(tmp_path):
     clip = write_video(tmp_path / "DJI_0004.MP4", _frames(5), fps=10, codec="libx264")
-    (tmp_path / "DJI_0004.SRT").write_text(
-        _subtitles(5, 10, datetime(2024, 6, 11, tzinfo=UTC), zoom=2.0))
+    _subtitles(tmp_path / "DJI_0004.SRT", 5, 10, datetime(2024, 6, 11, tzinfo=UTC), zoom=2.0)
     with ClipReader(CAMERA) as reader:
         frame = reader.frame(clip_shots(clip, every_s=1.0).shots[0])
     half = math.radians(CAMERA.hfov_deg) / 2
