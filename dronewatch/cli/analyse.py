@@ -132,8 +132,8 @@ def analyse_command(
     else it takes the pose of the camera shot the autopilot logged for it
     (CAMERA_FEEDBACK or CAMERA_IMAGE_CAPTURED, CAM, camera_capture), else the logged
     track's at its time; a frame in a gap of the log is skipped and counted. A video
-    gives a frame every --every seconds. Without --log, frames without a pose of their own are
-    skipped and counted.
+    gives a frame every --every seconds. Without --log, frames without a pose of their
+    own are skipped and counted.
     Exit code 3 when no person raised the alarm.
     """
     settings = current_settings()
