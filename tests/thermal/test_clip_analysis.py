@@ -1,5 +1,6 @@
-"""A DJI thermal clip analysed after the flight: a real H.264 file of the simulated
-scene as a gimbal's white-hot video shows it, and its subtitles in DJI's layout."""
+"""A DJI thermal clip analysed after the flight: a real H.264 file of the simulated scene
+as a gimbal's white-hot video shows it, and its subtitles in DJI's layout. Nothing flies
+here, so it runs with the parallel workers rather than with the flights of tests/ops."""
 
 from __future__ import annotations
 
