@@ -55,7 +55,6 @@ from dronewatch.thermal import (
     read_frame,
     read_frames,
 )
-from dronewatch.thermal.frameio import FRAME_SUFFIXES
 from dronewatch.thermal.laserrange import ranged_pose
 from dronewatch.thermal.learned import BoxDetector
 from dronewatch.thermal.sources.clip import ClipError, ClipReader, ClipShot, clip_shots, is_clip
@@ -146,16 +145,12 @@ class _Matcher:
 
 
 def _clips_and_frames(paths: Sequence[Path]) -> tuple[list[Path], list[Path]]:
-    """The videos among the inputs (and in their folders), and the frame files."""
-    clips, frames = [], []
-    for path in paths:
-        listed = sorted(path.iterdir()) if path.is_dir() else [path]
-        for entry in listed:
-            if is_clip(entry):
-                clips.append(entry)
-            elif not path.is_dir() or entry.suffix.lower() in FRAME_SUFFIXES:
-                frames.append(entry)
-    return clips, frames
+    """The videos among the inputs and in their folders; and the rest, whose folders
+    ``read_frames`` lists itself (it reads no video)."""
+    clips = [entry for path in paths
+             for entry in (sorted(path.iterdir()) if path.is_dir() else [path])
+             if is_clip(entry)]
+    return clips, [path for path in paths if path.is_dir() or not is_clip(path)]
 
 
 def _clip_frames(clips: Sequence[Path], tally: FrameTally, options: AnalysisOptions,
