@@ -71,9 +71,10 @@ def test_battery_low_returns_home_and_critical_lands(sim):
 
 
 def test_lost_ground_station_triggers_rtl(sim):
-    # 30 s, not the default 5: at 50x, 5 s is a tenth of a wall second, and a loaded test
-    # machine once paused our heartbeats that long during the takeoff
-    gcs = sim("--param", "FS_GCS_ENABLE=1", "--param", "FS_GCS_TIMEOUT=30")
+    # 30 s at 10x, not the default 5 s at 50x: that is a tenth of a wall second, and at 50x even
+    # 30 s (0.6 wall s) was once outlasted by a loaded CI machine pausing our heartbeats during
+    # the takeoff, so the failsafe fired before the test cut them. 3 wall seconds is safe.
+    gcs = sim("--param", "FS_GCS_ENABLE=1", "--param", "FS_GCS_TIMEOUT=30", speedup=10)
     take_off(gcs, 30)
     assert gcs.command_int(mav.MAV_CMD_DO_REPOSITION, mav.MAV_FRAME_GLOBAL_RELATIVE_ALT_INT,
                            LAT + 0.003, LON, 30, -1, 0, 0, math.nan) == 0
