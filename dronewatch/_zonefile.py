@@ -183,7 +183,7 @@ def _parse_geometry(
     ok = _check_point(coords, bad) if gtype == "Point" else _check_polygons(polygons, bad)
     if not ok:
         return None
-    shape = shapely.geometry.shape(geometry)
+    shape = shapely.geometry.shape({"type": gtype, "coordinates": _flat(coords)})
     if to_wgs84 is not None:
         shape = shapely.transform(
             shape, lambda xy: shapely.get_coordinates(
@@ -212,6 +212,18 @@ def _parse_geometry(
         bad("geometry", "polygon has no area")
         return None
     return shape
+
+
+def _flat(coords: Any) -> Any:
+    """A checked coordinate array with its positions cut to [x, y].
+
+    Why: GeoJSON lets a position carry an altitude, and files mix [lon, lat] with
+    [lon, lat, alt] within one ring, which shapely cannot build; a zone's vertices'
+    altitudes are not used (its height limits are properties).
+    """
+    if coords and isinstance(coords[0], int | float):
+        return coords[:2]
+    return [_flat(item) for item in coords]
 
 
 def _looks_like_degrees(coords: Any) -> bool:

@@ -193,7 +193,11 @@ class LoggedMessage:
     time_s: float
 
     def __getitem__(self, name: str) -> Any:
-        return self.fields[name]
+        try:
+            return self.fields[name]
+        except KeyError:
+            raise LinkError(f"a {self.type} message without its field {name!r} (a damaged "
+                            "or foreign format definition)") from None
 
     def get(self, name: str, default: Any = None) -> Any:
         return self.fields.get(name, default)
@@ -227,13 +231,17 @@ def read_log(path: str | PathLike[str], types: Sequence[str]) -> Iterator[Logged
                 return
             if msg.get_type() == "BAD_DATA":
                 continue
-            fields = {}
-            for field in msg.get_fieldnames():
-                value = getattr(msg, field)
-                if isinstance(value, bytes):
-                    value = value.rstrip(b"\0").decode(errors="replace")
-                fields[field] = value
+            try:
+                fields = {field: _logged_value(getattr(msg, field))
+                          for field in msg.get_fieldnames()}
+            except Exception as exc:  # a damaged format definition: columns without types
+                raise LinkError(f"{name}: corrupt flight log: a {msg.get_type()} message's "
+                                f"fields cannot be read ({type(exc).__name__}: {exc})") from exc
             yield LoggedMessage(msg.get_type(), MappingProxyType(fields),
                                 float(getattr(msg, "_timestamp", 0.0)))
     finally:
         conn.close()
+
+
+def _logged_value(value: Any) -> Any:
+    return value.rstrip(b"\0").decode(errors="replace") if isinstance(value, bytes) else value

@@ -34,6 +34,17 @@ _TOPICS = ["vehicle_global_position", "vehicle_attitude", "gimbal_device_attitud
 
 Topic = dict[str, NDArray]
 
+_QUATERNION = tuple(f"q[{i}]" for i in range(4))
+_FIELDS = {  # what is read of each topic; a topic logged without one is refused, named
+    "vehicle_global_position": ("timestamp", "lat", "lon", "alt"),
+    "vehicle_attitude": ("timestamp", *_QUATERNION),
+    "gimbal_device_attitude_status": ("timestamp", *_QUATERNION),
+    "camera_capture": ("timestamp", "seq", "lat", "lon", "alt", *_QUATERNION),
+    "camera_trigger": ("timestamp", "seq"),
+    "sensor_gps": ("timestamp",),
+    "vehicle_gps_position": ("timestamp",),
+}
+
 
 def _quaternions(topic: Topic) -> NDArray:
     return np.stack([topic[f"q[{i}]"] for i in range(4)], axis=1)
@@ -67,6 +78,10 @@ def _load(path: Path) -> dict[str, Topic]:
     topics: dict[str, Topic] = {}
     for data in ulog.data_list:
         if data.multi_id == 0 and data.name not in topics:
+            missing = [field for field in _FIELDS[data.name] if field not in data.data]
+            if missing:
+                raise FlightLogError(f"{path}: topic {data.name} is logged without its field "
+                                     f"{missing[0]!r} (a damaged or foreign format definition)")
             topics[data.name] = data.data
     return topics
 

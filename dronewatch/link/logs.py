@@ -147,7 +147,9 @@ def read_flight_log(path: str | PathLike[str]) -> FlightLog:
     except FlightLogError:
         raise
     except LinkError as exc:
-        raise FlightLogError(str(exc)) from exc
+        text = str(exc)
+        raise FlightLogError(text if text.startswith(str(path)) else f"{path}: {text}") \
+            from exc
     if not log.poses:
         raise FlightLogError(f"{path}: no vehicle positions in the log "
                              f"({_POSITION_NAMES[log.kind]} messages)")

@@ -79,6 +79,22 @@ def _simple(item: Any, where: str) -> MissionItem:
                        autocontinue=bool(item.get("autoContinue", True)))
 
 
+def _part(container: dict, key: str, kind: type, field: str, name: str) -> Any:
+    """``container[key]`` when it is a ``kind`` (list or dict); empty when absent or null.
+
+    Why: a plan is edited by hand and by other tools; a field of the wrong JSON type must
+    be refused naming the field, not fail later with Python's words for it.
+    """
+    value = container.get(key)
+    if value is None:
+        return kind()
+    if not isinstance(value, kind):
+        wanted = "a list" if kind is list else "an object"
+        raise PlanningError(f"{name}, field {field}: {type(value).__name__} {value!r:.40}, "
+                            f"expected {wanted}")
+    return value
+
+
 def _read_json(name: str, path: str | PathLike[str]) -> Any:
     try:
         text = Path(path).read_text(encoding="utf-8-sig")
@@ -98,6 +114,8 @@ def _optional(mission: dict, key: str, kind: type, name: str) -> Any:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise PlanningError(f"{name}, field mission.{key}: {value!r} is not a number")
+    if kind is int and not float(value).is_integer():
+        raise PlanningError(f"{name}, field mission.{key}: {value!r} is not a whole number")
     return kind(value)
 
 
@@ -126,16 +144,18 @@ def read_plan(path: str | PathLike[str]) -> PlanFile:
         raise PlanningError(f"{name}, field mission.version: mission version "
                             f"{mission.get('version')!r} is not supported (expected 2)")
     items: list[MissionItem] = []
-    for index, item in enumerate(mission.get("items") or []):
+    for index, item in enumerate(_part(mission, "items", list, "mission.items", name)):
         where = f"{name}: mission item {index + 1}"
         kind = item.get("type") if isinstance(item, dict) else None
+        kind = kind if isinstance(kind, str) else repr(kind)
         if kind == "SimpleItem":
             items.append(_simple(item, where))
         elif kind == "ComplexItem":
             items.extend(_complex(item, where))
         else:
             raise PlanningError(f"{where}, field type: unknown item type {kind!r}")
-    home = mission.get("plannedHomePosition") or [None, None, None]
+    home = _part(mission, "plannedHomePosition", list, "mission.plannedHomePosition", name) \
+        or [None, None, None]
     try:
         lat, lon, alt = (_num(v) for v in home[:3]) if len(home) >= 3 else (
             _num(home[0]), _num(home[1]), math.nan)
@@ -151,31 +171,33 @@ def read_plan(path: str | PathLike[str]) -> PlanFile:
 
 
 def _fence_and_rally(doc: dict, name: str) -> tuple[Any, Any, Any, Any]:
-    fence = doc.get("geoFence") or {}
+    fence = _part(doc, "geoFence", dict, "geoFence", name)
     if fence.get("polygon"):  # QGroundControl before 3.3, which its later versions ignore
         raise PlanningError(f"{name}, field geoFence.polygon: a version 1 fence, which "
                             "QGroundControl no longer reads either; save the plan again in a "
                             "current QGroundControl so that the fence is not lost")
     inclusion, exclusion, circles = [], [], []
-    for i, polygon in enumerate(fence.get("polygons") or []):
+    for i, polygon in enumerate(_part(fence, "polygons", list, "geoFence.polygons", name)):
         try:
             ring = tuple((float(a), float(b)) for a, b in polygon["polygon"])
-        except (KeyError, TypeError, ValueError) as exc:
+            inside = polygon.get("inclusion", True)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise PlanningError(f"{name}, field geoFence.polygons[{i}]: not a list of "
                                 f"[lat, lon] ({exc})") from None
-        (inclusion if polygon.get("inclusion", True) else exclusion).append(ring)
-    for i, c in enumerate(fence.get("circles") or []):
+        (inclusion if inside else exclusion).append(ring)
+    for i, c in enumerate(_part(fence, "circles", list, "geoFence.circles", name)):
         try:
             circles.append((float(c["circle"]["center"][0]), float(c["circle"]["center"][1]),
                             float(c["circle"]["radius"]), bool(c.get("inclusion", True))))
-        except (KeyError, TypeError, ValueError, IndexError) as exc:
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
             raise PlanningError(f"{name}, field geoFence.circles[{i}]: needs circle.center "
                                 f"[lat, lon] and circle.radius ({exc})") from None
     rally = []
-    for i, point in enumerate((doc.get("rallyPoints") or {}).get("points") or []):
+    rally_points = _part(doc, "rallyPoints", dict, "rallyPoints", name)
+    for i, point in enumerate(_part(rally_points, "points", list, "rallyPoints.points", name)):
         try:
             rally.append((float(point[0]), float(point[1]), _num(point[2])))
-        except (TypeError, ValueError, IndexError) as exc:
+        except (TypeError, ValueError, IndexError, KeyError) as exc:
             raise PlanningError(f"{name}, field rallyPoints.points[{i}]: not [lat, lon, alt] "
                                 f"({exc})") from None
     return tuple(inclusion), tuple(exclusion), tuple(circles), tuple(rally)
@@ -183,14 +205,17 @@ def _fence_and_rally(doc: dict, name: str) -> tuple[Any, Any, Any, Any]:
 
 def _complex(item: dict, where: str) -> list[MissionItem]:
     kind = item.get("complexItemType")
-    if kind not in _TRANSECT_ITEMS:
+    if not isinstance(kind, str) or kind not in _TRANSECT_ITEMS:
         raise PlanningError(f"{where}, field complexItemType: complex item {kind!r} is not "
                             "supported; only surveys and corridor scans with their generated "
                             "items can be imported")
-    if kind == "survey" and item.get("version") not in _SUPPORTED_SURVEY_VERSIONS:
-        raise PlanningError(f"{where}, field version: survey version {item.get('version')!r} "
+    version = item.get("version")
+    if kind == "survey" and (not isinstance(version, int) or version not in
+                             _SUPPORTED_SURVEY_VERSIONS):
+        raise PlanningError(f"{where}, field version: survey version {version!r} "
                             f"is not supported (known: {sorted(_SUPPORTED_SURVEY_VERSIONS)})")
-    stored = (item.get("TransectStyleComplexItem") or {}).get("Items")
+    transect = _part(item, "TransectStyleComplexItem", dict, "TransectStyleComplexItem", where)
+    stored = _part(transect, "Items", list, "TransectStyleComplexItem.Items", where)
     if not stored:
         raise PlanningError(f"{where}, field TransectStyleComplexItem.Items: the {kind} has no "
                             "generated flight items stored")
