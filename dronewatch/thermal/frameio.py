@@ -15,6 +15,7 @@ inverted to grey or refused; burned-in text is masked (``Frame.overlay_mask``).
 from __future__ import annotations
 
 import json
+import math
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -56,6 +57,19 @@ class FrameTally:
     @property
     def reasons(self) -> Counter[str]:
         return Counter(error.reason.split(":")[0] for error in self.skipped)
+
+
+# What a sidecar edited by hand or by another tool raises when read: a member missing
+# (KeyError), of another JSON type (TypeError, AttributeError), not a number (ValueError),
+# an infinite number where a whole one belongs (OverflowError).
+_SIDECAR_MISTAKES = (KeyError, TypeError, AttributeError, ValueError, OverflowError)
+
+
+def _finite(value: Any) -> float:
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError(f"time_unix_s {value!r} is not a finite number")
+    return number
 
 
 def sidecar_path(path: Path) -> Path:
@@ -148,8 +162,8 @@ def read_frame(path: Path | str, *, camera: CameraModel | None = None,
             unit = PixelUnit(meta["unit"])
         cam = _camera_from_json(meta["camera"]) if "camera" in meta else camera
         pose = _pose_from_json(meta["pose"]) if "pose" in meta else None
-        when = float(meta.get("time_unix_s", time_unix_s if time_unix_s is not None else 0.0))
-    except (KeyError, TypeError, ValueError) as exc:
+        when = _finite(meta.get("time_unix_s", time_unix_s if time_unix_s is not None else 0.0))
+    except _SIDECAR_MISTAKES as exc:
         raise FrameError(side, f"bad sidecar: {type(exc).__name__}: {exc}") from exc
     if unit is None:
         unit = PixelUnit.AGC_8BIT if pixels.dtype == np.uint8 else None
@@ -172,8 +186,8 @@ def _read_jpeg(path: Path, meta: dict[str, Any], camera: CameraModel | None,
     try:
         cam = _camera_from_json(meta["camera"]) if "camera" in meta else camera
         pose = _pose_from_json(meta["pose"]) if "pose" in meta else None
-        when = float(meta["time_unix_s"]) if "time_unix_s" in meta else None
-    except (KeyError, TypeError, ValueError) as exc:
+        when = _finite(meta["time_unix_s"]) if "time_unix_s" in meta else None
+    except _SIDECAR_MISTAKES as exc:
         raise FrameError(side, f"bad sidecar: {type(exc).__name__}: {exc}") from exc
     try:
         data = path.read_bytes()
