@@ -159,6 +159,11 @@ def check_zones_on_dem(zones: ZoneSet, terrain: Terrain) -> list[str]:
                 else f"{int(bad.sum())} of {len(xy)} sampled points have no valid height"
             problems.append(f"{zones.source}: zone {zone.id!r}: {what} on the DEM (first at "
                             f"lat {lat0:.5f}, lon {lon0:.5f}: outside it or a void)")
+    if terrain.damaged_blocks:
+        reason = next(iter(terrain.damaged_blocks.values()))
+        problems.append(f"{terrain.path}: {len(terrain.damaged_blocks)} block(s) under the "
+                        f"zones could not be read ({reason}): the file is damaged; copy it "
+                        "again from its source")
     return problems
 
 

@@ -87,6 +87,7 @@ class Terrain:
         self._cache_blocks = int(cache_blocks)
         self._lock = threading.Lock()
         self.blocks_read = 0
+        self.damaged_blocks: dict[tuple[int, int], str] = {}  # (bi, bj) -> GDAL's reason
         res_x, res_y = ds.res
         if ds.crs.is_geographic:
             north_m, east_m = metres_per_degree((ds.bounds.bottom + ds.bounds.top) / 2.0)
@@ -151,7 +152,7 @@ class Terrain:
             i = int(np.flatnonzero(np.isnan(heights).ravel())[0])
             raise NoDataError(
                 f"{self.path}: no elevation at lat={lat.ravel()[i]:.6f} "
-                f"lon={lon.ravel()[i]:.6f} (nodata in the DEM)"
+                f"lon={lon.ravel()[i]:.6f} ({self._why_no_data()})"
             )
         return heights
 
@@ -262,13 +263,33 @@ class Terrain:
             window = Window(
                 col_off, row_off, min(b + 1, width - col_off), min(b + 1, height - row_off)
             )
-            data = self._ds.read(1, window=window, masked=True).astype(float)
-            block = np.ma.filled(data, np.nan) * self._scale + self._offset
+            try:
+                data = self._ds.read(1, window=window, masked=True).astype(float)
+                block = np.ma.filled(data, np.nan) * self._scale + self._offset
+            except RasterioError as exc:  # a damaged tile: no ground known there
+                self.damaged_blocks[key] = str(exc.__cause__ or exc)  # GDAL's own words
+                block = np.full((window.height, window.width), np.nan)
             self.blocks_read += 1
             self._cache[key] = block
             if len(self._cache) > self._cache_blocks:
                 self._cache.popitem(last=False)
             return block
+
+    def _why_no_data(self) -> str:
+        """Why a cell has no height: nodata, or a part of the file that cannot be read.
+
+        Why a damaged tile is not an error of its own: its cells are unknown ground,
+        which every caller already handles as nodata (a waypoint there is refused, a
+        ray through it is not placed); a DEM cut short by a bad copy must not crash a
+        planner that would have refused those cells anyway.
+        """
+        if not self.damaged_blocks:
+            return "nodata in the DEM"
+        (bi, bj), reason = next(iter(self.damaged_blocks.items()))
+        b = self._block
+        return (f"nodata, or a damaged part of the file: {len(self.damaged_blocks)} block(s) "
+                f"of {b} px could not be read, the first at rows {bj * b}.., columns "
+                f"{bi * b}..: {reason}")
 
     # -- ray casting (in geo.raycast) --------------------------------------------------
     def cast_rays(self, lat_deg: float, lon_deg: float, alt_amsl_m: float,
