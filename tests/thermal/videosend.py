@@ -63,11 +63,12 @@ def start_sending(port: int, frames: list[np.ndarray], fps: int, *, start_s: flo
 
 
 def write_video(path: Path, frames: list[np.ndarray], fps: int, codec: str = "libx265", *,
-                colour: bool = False, metadata: dict[str, str] | None = None) -> Path:
+                colour: bool = False, metadata: dict[str, str] | None = None,
+                metadata_encoding: str = "utf-8") -> Path:
     """A video file (container by suffix) of grey frames, or of BGR ones in full colour
     (4:4:4, near-lossless: a palette recording's colours kept); ``metadata`` goes into
-    the container (e.g. ``creation_time``)."""
-    with av.open(str(path), mode="w") as out:
+    the container (e.g. ``creation_time``), in ``metadata_encoding``."""
+    with av.open(str(path), mode="w", metadata_encoding=metadata_encoding) as out:
         out.metadata.update(metadata or {})
         stream = _encoder(out, codec, fps, frames[0].shape[:2])
         if colour:

@@ -35,6 +35,7 @@ from dronewatch.thermal.sources.overlay import overlay_mask
 from dronewatch.thermal.sources.palette import PaletteError, palette_to_intensity
 from dronewatch.thermal.sources.rjpeg import visible_camera_letter
 from dronewatch.thermal.sources.srt import SrtError, SrtTelemetry, read_srt, srt_beside
+from dronewatch.thermal.sources.video import TAGS_AS_FOUND
 
 __all__ = ["CLIP_SUFFIXES", "ClipError", "ClipReader", "ClipShot", "ClipShots", "clip_shots",
            "is_clip"]
@@ -84,7 +85,7 @@ def _frame_times_s(path: Path) -> tuple[list[float], float | None]:
     """Every frame's presentation time in seconds, in order (from the packets, nothing
     decoded), and the container's creation time (UTC), if it states one."""
     try:
-        with av.open(str(path)) as box:
+        with av.open(str(path), metadata_errors=TAGS_AS_FOUND) as box:
             if not box.streams.video:
                 raise ClipError(path, "no video stream in it")
             stream = box.streams.video[0]
@@ -231,7 +232,7 @@ class ClipReader:
 
     def _open_at(self, shot: ClipShot) -> tuple[av.container.InputContainer, object, float]:
         try:
-            box = av.open(str(shot.path))
+            box = av.open(str(shot.path), metadata_errors=TAGS_AS_FOUND)
             stream = box.streams.video[0]
             stream.thread_type = "AUTO"
             if stream.time_base is not None:  # to the key frame at or before the shot

@@ -43,6 +43,10 @@ VIDEO_SCHEMES = ("rtsp://", "rtsps://", "udp://", "tcp://", "rtp://", "srt://", 
                  "https://")
 VIDEO_SUFFIXES = (".mp4", ".mkv", ".mov", ".ts", ".m2ts", ".avi", ".h264", ".264", ".h265",
                   ".265", ".hevc")
+# Container and stream tags are read "replace", not strict: PyAV decodes them all as
+# UTF-8 when a video opens, and a camera writing its title in GBK, or one damaged byte
+# of a copied file, would otherwise refuse the whole video for a tag we never use.
+TAGS_AS_FOUND = "replace"
 _MAX_CHROMA = 6.0  # mean |U-128|+|V-128| above this: a false-colour stream
 
 
@@ -222,7 +226,7 @@ class VideoStream:
             options["rtsp_transport"] = "tcp"
         if self.url.lower().startswith("udp://"):
             options.update(overrun_nonfatal="1", fifo_size="50000")
-        with av.open(self.url, options=options,
+        with av.open(self.url, options=options, metadata_errors=TAGS_AS_FOUND,
                      timeout=(self.open_timeout_s, 1.0)) as box:
             if not box.streams.video:
                 raise VideoError(f"{self.url}: no video stream in it")
