@@ -13,16 +13,37 @@ from __future__ import annotations
 
 import copy
 import math
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
+from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
-__all__ = ["ODD_JSON_VALUES", "damaged_bytes", "damaged_json", "damaged_text"]
+__all__ = ["ODD_JSON_VALUES", "damaged_bytes", "damaged_copy", "damaged_json", "damaged_text",
+           "fuzzing"]
 
 ODD_JSON_VALUES = (None, True, False, 0, -1, 2**70, 1e308, -1e308, math.nan, math.inf, -0.0,
                    1.5, "", "x", "12", [], {}, [1, 2], [[1, 2]], {"a": 1})
 _ODD_TOKENS = ("nan", "inf", "-inf", "1e309", "", "x", "-1", "0", "99999999999", "1e-400",
                "3.4.5", "--", "NaN", "0x10", "\x00")
+
+
+def fuzzing(examples: int) -> settings:
+    """Hypothesis settings for these tests: derandomized, so that CI tries the same
+    damaged files every run (a failure is a change in the code, not a new draw), and
+    no deadline (decoding a video or a DEM takes what it takes)."""
+    return settings(max_examples=examples, deadline=None, derandomize=True,
+                    suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+def damaged_copy(data: st.DataObject, sources: Sequence[Path], folder: Path) -> Path:
+    """One of ``sources``, drawn, written damaged (:func:`damaged_bytes`) into ``folder``
+    under its own suffix."""
+    source = data.draw(st.sampled_from(sources))
+    path = folder / f"damaged{source.suffix}"
+    path.write_bytes(data.draw(damaged_bytes(source.read_bytes())))
+    return path
 
 
 def damaged_bytes(data: bytes) -> st.SearchStrategy[bytes]:

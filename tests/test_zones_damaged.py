@@ -10,15 +10,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 
 from dronewatch.errors import ZoneFileError
 from dronewatch.zones import load_zones
-from tests.mutations import damaged_bytes, damaged_json
+from tests.mutations import damaged_bytes, damaged_json, fuzzing
 
 ZONES = Path(__file__).resolve().parents[1] / "mapdata" / "zones.geojson"
-FUZZ = settings(max_examples=200, deadline=None, derandomize=True,
-                suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
 def _loaded_or_refused(path: Path) -> None:
@@ -31,7 +29,7 @@ def _loaded_or_refused(path: Path) -> None:
         assert zones.operating_area.geometry.is_valid
 
 
-@FUZZ
+@fuzzing(200)
 @given(damaged_json(json.loads(ZONES.read_text())))
 def test_a_damaged_zone_document_is_loaded_or_refused_with_its_defects(tmp_path, doc):
     path = tmp_path / "zones.geojson"
@@ -39,7 +37,7 @@ def test_a_damaged_zone_document_is_loaded_or_refused_with_its_defects(tmp_path,
     _loaded_or_refused(path)
 
 
-@FUZZ
+@fuzzing(200)
 @given(damaged_bytes(ZONES.read_bytes()))
 def test_a_damaged_zone_file_is_loaded_or_refused_with_its_defects(tmp_path, raw):
     path = tmp_path / "zones.geojson"

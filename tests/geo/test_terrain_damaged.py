@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import rasterio
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from pyproj import Transformer
 from rasterio.transform import from_origin
 
@@ -20,7 +20,7 @@ from dronewatch.geo import Terrain
 from dronewatch.mapbuild import check_zones_on_dem
 from dronewatch.zones import load_zones
 from tests.conftest import REPO, write_geotiff
-from tests.mutations import damaged_bytes
+from tests.mutations import damaged_bytes, fuzzing
 
 LON0, LAT0, DEG = 88.55, 44.95, 0.0005  # 512 x 512 px of 256 px tiles: 4 tiles
 
@@ -80,8 +80,7 @@ def test_any_damage_gives_heights_or_a_terrain_error_naming_the_file(dem, tmp_pa
     lat, lon = np.meshgrid(LAT0 - (np.arange(0, 512, 37) + 0.5) * DEG,
                            LON0 + (np.arange(0, 512, 37) + 0.5) * DEG)
 
-    @settings(max_examples=150, deadline=None, derandomize=True,
-              suppress_health_check=list(HealthCheck))
+    @fuzzing(150)
     @given(damaged_bytes(dem.read_bytes()))
     def check(raw: bytes) -> None:
         path = tmp_path / "dem.tif"

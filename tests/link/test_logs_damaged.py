@@ -13,12 +13,12 @@ import struct
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from pymavlink.dialects.v20 import ardupilotmega as mav
 
 from dronewatch.link.logs import FlightLogError, read_flight_log
-from tests.mutations import damaged_bytes
+from tests.mutations import damaged_copy, fuzzing
 from tests.ops.logwriters import tlog_messages, write_dataflash, write_ulog
 
 START_UNIX_S = 1_760_000_000.0
@@ -61,13 +61,10 @@ def test_the_undamaged_logs_give_the_flight(logs):
         assert len(log.poses) == 100 and len(log.shots) == 10, path
 
 
-@settings(max_examples=200, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@fuzzing(200)
 @given(st.data())
 def test_a_damaged_log_is_read_as_far_as_it_goes_or_refused(logs, tmp_path, data):
-    source = data.draw(st.sampled_from(logs))
-    path = tmp_path / f"damaged{source.suffix}"
-    path.write_bytes(data.draw(damaged_bytes(source.read_bytes())))
+    path = damaged_copy(data, logs, tmp_path)
     try:
         log = read_flight_log(path)
     except FlightLogError as exc:

@@ -11,15 +11,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from dronewatch.planning.errors import PlanningError
 from dronewatch.planning.files import read_plan, read_wpl_file, write_plan, write_wpl_file
-from tests.mutations import damaged_bytes, damaged_json, damaged_text
-
-FUZZ = settings(max_examples=200, deadline=None, derandomize=True,
-                suppress_health_check=[HealthCheck.function_scoped_fixture])
+from tests.mutations import damaged_copy, damaged_json, damaged_text, fuzzing
 
 
 def _plans(shared_data: Path) -> list[Path]:
@@ -35,7 +32,7 @@ def _read_or_refused(read: Callable[[Path], Any], path: Path) -> Any:
         return None
 
 
-@FUZZ
+@fuzzing(200)
 @given(st.data())
 def test_a_damaged_plan_is_read_and_written_back_alike_or_refused(shared_data, tmp_path, data):
     source = data.draw(st.sampled_from(_plans(shared_data)))
@@ -48,16 +45,14 @@ def test_a_damaged_plan_is_read_and_written_back_alike_or_refused(shared_data, t
         assert repr(read_plan(tmp_path / "again.plan")) == repr(plan)
 
 
-@FUZZ
+@fuzzing(200)
 @given(st.data())
 def test_a_damaged_plan_file_text_is_read_or_refused(shared_data, tmp_path, data):
-    source = data.draw(st.sampled_from(_plans(shared_data)))
-    path = tmp_path / "damaged.plan"
-    path.write_bytes(data.draw(damaged_bytes(source.read_bytes())))
+    path = damaged_copy(data, _plans(shared_data), tmp_path)
     _read_or_refused(read_plan, path)
 
 
-@FUZZ
+@fuzzing(200)
 @given(st.data())
 def test_a_damaged_wpl_is_read_and_written_back_alike_or_refused(shared_data, tmp_path, data):
     wpls = sorted(p for p in (shared_data / "mission-files" / "wpl").iterdir() if p.is_file())

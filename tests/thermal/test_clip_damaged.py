@@ -11,12 +11,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from dronewatch.geo import camera_preset
 from dronewatch.thermal.sources.clip import ClipError, ClipReader, clip_shots
-from tests.mutations import damaged_bytes
+from tests.mutations import damaged_copy, fuzzing
 from tests.thermal.test_video import _frames
 from tests.thermal.videosend import write_video
 
@@ -41,13 +41,10 @@ def clips(tmp_path_factory):
             write_video(folder / "b.mkv", _frames(12), fps=10, codec="libx265")]
 
 
-@settings(max_examples=150, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@fuzzing(150)
 @given(st.data())
 def test_a_damaged_clip_gives_its_readable_frames_and_names_the_rest(clips, tmp_path, data):
-    source = data.draw(st.sampled_from(clips))
-    path = tmp_path / f"damaged{source.suffix}"
-    path.write_bytes(data.draw(damaged_bytes(source.read_bytes())))
+    path = damaged_copy(data, clips, tmp_path)
     try:
         shots = clip_shots(path, every_s=0.3)
     except ClipError as exc:

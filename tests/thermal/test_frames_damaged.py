@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from dronewatch.geo.attitude import Attitude, GimbalAttitude
@@ -21,24 +21,18 @@ from dronewatch.geo.camera import CameraModel
 from dronewatch.geo.projection import CameraPose
 from dronewatch.thermal import Frame, PixelUnit, read_frame
 from dronewatch.thermal.frameio import FrameError, sidecar_path, write_frame
-from tests.mutations import damaged_bytes, damaged_json
+from tests.mutations import damaged_copy, damaged_json, fuzzing
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "thermal-jpeg"
 PICTURES = sorted(p for p in DATA.rglob("*") if p.suffix.lower() == ".jpg") \
     if DATA.is_dir() else []
 
 
-FUZZ = settings(max_examples=120, deadline=None, derandomize=True,
-                suppress_health_check=[HealthCheck.function_scoped_fixture])
-
-
 @pytest.mark.skipif(not DATA.is_dir(), reason="../shared/data/thermal-jpeg absent")
-@FUZZ
+@fuzzing(120)
 @given(st.data())
 def test_a_damaged_thermal_jpeg_is_read_or_refused_naming_it(tmp_path, data):
-    source = data.draw(st.sampled_from(PICTURES))
-    path = tmp_path / f"damaged{source.suffix}"
-    path.write_bytes(data.draw(damaged_bytes(source.read_bytes())))
+    path = damaged_copy(data, PICTURES, tmp_path)
     try:
         frame = read_frame(path)
     except FrameError as exc:
@@ -66,7 +60,7 @@ def test_the_sidecar_damaged_below_is_what_write_frame_writes(tmp_path):
     assert json.loads(sidecar_path(path).read_text()) == SIDECAR
 
 
-@FUZZ
+@fuzzing(120)
 @given(damaged_json(SIDECAR))
 def test_a_frame_with_a_damaged_sidecar_is_read_or_refused_naming_it(tmp_path, sidecar):
     path = tmp_path / "frame.tiff"
