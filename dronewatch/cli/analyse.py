@@ -104,6 +104,10 @@ def analyse_command(
         "--log", help="The flight's log: MAVLink .tlog, ArduPilot DataFlash .BIN or PX4 "
                       ".ulg; without one (a DJI aircraft writes none) every frame needs a "
                       "pose of its own", callback=_log_file, show_default=False)] = None,
+    log_system: Annotated[int | None, typer.Option(
+        "--log-system", help="The vehicle to read from a .tlog that holds several (its "
+                             "MAVLink system id, 1-255) [default: the one with the most "
+                             "positions]", min=1, max=255, show_default=False)] = None,
     clock_offset: Annotated[float, typer.Option(
         "--clock-offset", help="Seconds added to each frame's capture time to put it on the "
                                "log's clock (camera clock behind the log: positive)",
@@ -140,6 +144,7 @@ def analyse_command(
     zones = run(lambda: load_zones(default_zones_path()))
     options = AnalysisOptions(clock_offset_s=clock_offset, match_within_s=match_within,
                               max_gap_s=max_gap, time_zone=settings.zone, clip_every_s=every,
+                              log_system=log_system,
                               camera=camera_preset(camera_model) if camera_model else None)
     with run(lambda: Terrain(default_dem_path())) as terrain, \
             run(lambda: Store(store or settings.store)) as db, \

@@ -185,12 +185,15 @@ class LoggedMessage:
 
     ``time_s`` is the log's own clock: for a .tlog the UNIX time each message was
     written; for a DataFlash .BIN the GPS time once the log has a GPS message (UNIX
-    seconds), else seconds since the autopilot booted.
+    seconds), else seconds since the autopilot booted. ``system`` is a .tlog message's
+    MAVLink system id (a ground station's log can hold several vehicles); 0 in a
+    DataFlash log, which is one autopilot's own.
     """
 
     type: str
     fields: MappingProxyType[str, Any]
     time_s: float
+    system: int = 0
 
     def __getitem__(self, name: str) -> Any:
         try:
@@ -237,8 +240,9 @@ def read_log(path: str | PathLike[str], types: Sequence[str]) -> Iterator[Logged
             except Exception as exc:  # a damaged format definition: columns without types
                 raise LinkError(f"{name}: corrupt flight log: a {msg.get_type()} message's "
                                 f"fields cannot be read ({type(exc).__name__}: {exc})") from exc
+            system = msg.get_srcSystem() if hasattr(msg, "get_srcSystem") else 0
             yield LoggedMessage(msg.get_type(), MappingProxyType(fields),
-                                float(getattr(msg, "_timestamp", 0.0)))
+                                float(getattr(msg, "_timestamp", 0.0)), int(system or 0))
     finally:
         conn.close()
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from os import PathLike
 from pathlib import Path
 from typing import Any
@@ -69,6 +69,8 @@ class FlightLog:
     poses: tuple[LoggedPose, ...]
     shots: tuple[LoggedShot, ...] = ()
     shot_source: str = ""  # the message the shots came from, "" when none
+    system: int = 0  # a .tlog's vehicle read (MAVLink system id); 0 for one autopilot's log
+    other_systems: tuple[int, ...] = ()  # a .tlog's other vehicles that logged positions
 
     @property
     def start_s(self) -> float:
@@ -121,13 +123,20 @@ def logged_pose(lat_deg: float, lon_deg: float, alt_amsl_m: float, roll_deg: flo
         return None
 
 
-def read_flight_log(path: str | PathLike[str]) -> FlightLog:
+def read_flight_log(path: str | PathLike[str], *, system: int | None = None) -> FlightLog:
     """The poses and shots of a .tlog, .BIN or .ulg (by suffix).
+
+    A ground station's .tlog can hold several vehicles (a fleet on one link, a relay
+    heard in passing): one is read, ``system`` (its MAVLink system id) or else the one
+    that logged the most positions, and the others are named in ``other_systems``.
+    Mixing them would jump the track between drones. A .BIN or .ulg is one autopilot's
+    own log: ``system`` does not apply to it.
 
     Raises
     ------
     FlightLogError
-        The file is missing, of an unknown kind, unreadable, or holds no positions.
+        The file is missing, of an unknown kind, unreadable, or holds no positions (of
+        ``system``, when given).
     """
     path = Path(path)
     suffix = path.suffix.lower()
@@ -143,7 +152,7 @@ def read_flight_log(path: str | PathLike[str]) -> FlightLog:
         elif suffix == ".bin":
             log = _read_dataflash(path)
         else:
-            log = _read_tlog(path)
+            log = _read_tlog(path, system)
     except FlightLogError:
         raise
     except LinkError as exc:
@@ -164,16 +173,39 @@ def _clock(times: list[float]) -> str:
     return "unix" if times and times[0] > _UNIX_AFTER_S else "boot"
 
 
-def _read_tlog(path: Path) -> FlightLog:
+def _vehicle_messages(path: Path, system: int | None, types: tuple[str, ...]
+                      ) -> tuple[int, tuple[int, ...], list[LoggedMessage]]:
+    """One vehicle's messages of a tlog: ``system``'s, else the one with most positions;
+    with the other systems that logged positions."""
+    by_system: dict[int, list[LoggedMessage]] = {}
+    positions: dict[int, int] = {}
+    for msg in read_log(path, types):
+        by_system.setdefault(msg.system, []).append(msg)
+        if msg.type == "GLOBAL_POSITION_INT":
+            positions[msg.system] = positions.get(msg.system, 0) + 1
+    if system is not None and system not in positions:
+        found = ", ".join(f"{s} ({n} positions)" for s, n in sorted(positions.items()))
+        raise FlightLogError(f"{path}: no positions of MAVLink system {system} in the log "
+                             f"(it holds {found or 'none'})")
+    chosen = system if system is not None else max(positions, key=positions.__getitem__,
+                                                   default=0)
+    others = tuple(sorted(s for s in positions if s != chosen))
+    return chosen, others, by_system.get(chosen, [])
+
+
+def _read_tlog(path: Path, system: int | None) -> FlightLog:
     """GLOBAL_POSITION_INT with the ATTITUDE and gimbal before it; shots from
     CAMERA_FEEDBACK (ArduPilot), else CAMERA_IMAGE_CAPTURED (PX4, MAVLink cameras: the
-    vehicle's attitude as a quaternion; failed captures left out)."""
+    vehicle's attitude as a quaternion; failed captures left out). One vehicle's: all
+    components of its system (the autopilot, its gimbal, its camera)."""
     attitude = (0.0, 0.0, 0.0)
     gimbal: tuple[float | None, float | None] = (None, None)
     poses: list[LoggedPose] = []
     shots: dict[str, list[LoggedShot]] = {"CAMERA_FEEDBACK": [], "CAMERA_IMAGE_CAPTURED": []}
-    for msg in read_log(path, ("GLOBAL_POSITION_INT", "ATTITUDE",
-                               "GIMBAL_DEVICE_ATTITUDE_STATUS", *shots)):
+    chosen, others, messages = _vehicle_messages(
+        path, system, ("GLOBAL_POSITION_INT", "ATTITUDE", "GIMBAL_DEVICE_ATTITUDE_STATUS",
+                       *shots))
+    for msg in messages:
         if msg.type == "ATTITUDE":
             attitude = (math.degrees(msg["roll"]), math.degrees(msg["pitch"]),
                         math.degrees(msg["yaw"]))
@@ -196,7 +228,8 @@ def _read_tlog(path: Path) -> FlightLog:
                 *euler_deg(list(msg["q"])), *gimbal)))
     source = next((name for name, found in shots.items() if found), "")
     return _ordered(FlightLog(str(path), "tlog", _clock([p.time_s for p in poses]),
-                              tuple(poses), tuple(shots.get(source, ())), source))
+                              tuple(poses), tuple(shots.get(source, ())), source, chosen,
+                              others))
 
 
 def _mount(msg: LoggedMessage) -> tuple[float | None, float | None]:
@@ -240,7 +273,6 @@ def _read_dataflash(path: Path) -> FlightLog:
 
 def _ordered(log: FlightLog) -> FlightLog:
     """Sorted by time (a tlog's stamps can step back when the ground clock is set)."""
-    return FlightLog(log.path, log.kind, log.clock,
-                     tuple(sorted(log.poses, key=lambda p: p.time_s)),
-                     tuple(sorted(log.shots, key=lambda s: s.time_s)), log.shot_source)
+    return replace(log, poses=tuple(sorted(log.poses, key=lambda p: p.time_s)),
+                   shots=tuple(sorted(log.shots, key=lambda s: s.time_s)))
 

@@ -79,6 +79,7 @@ class AnalysisOptions:
     detector_threads: int = 0  # 0: every core (the drone is down; in flight it gets one)
     launched_by: str = "duty officer"
     vehicle_name: str = ""  # default: the log's file name
+    log_system: int | None = None  # a .tlog's vehicle (system id); default: most positions
     #: the station's: the map's popups (UTC beside), and the zone of frames stamped in
     #: wall-clock time without one (DJI's EXIF times) unless UTC fits the log better
     time_zone: tzinfo = STATION_ZONE
@@ -232,13 +233,19 @@ def analyse_flight(frame_paths: Sequence[Path], log_path: Path | None, zones: Zo
         The detector's model cannot be loaded.
     """
     options = options or AnalysisOptions()
-    log = read_flight_log(log_path) if log_path is not None else FlightLog("", NO_LOG, "", ())
+    log = read_flight_log(log_path, system=options.log_system) if log_path is not None \
+        else FlightLog("", NO_LOG, "", ())
     detector = default_detector(options.detector_threads or os.cpu_count() or 1)
     alarm = detector.info.alarm_confidence  # refused by name before any work
     track = PoseTrack([PoseSample(p.time_s, p.pose) for p in log.poses],
                       max_gap_s=options.max_gap_s)
     gaps = log.gaps(options.max_gap_s)
     warn = lambda text: announce(Announcement(AnnouncementKind.WARNING, text))  # noqa: E731
+    if log.other_systems:
+        warn(f"{log_path}: the log holds {1 + len(log.other_systems)} vehicles; analysed "
+             f"MAVLink system {log.system}"
+             f"{'' if options.log_system is not None else ' (the most positions)'}, not "
+             f"{', '.join(map(str, log.other_systems))}: choose with --log-system")
     if gaps:
         longest = max(b - a for a, b in gaps)
         warn(f"{log_path}: {len(gaps)} gap(s) with no position for over "

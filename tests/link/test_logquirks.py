@@ -20,9 +20,9 @@ from pymavlink.DFReader import DFFormat, DFMessage
 from pymavlink.dialects.v20 import ardupilotmega
 
 from dronewatch.link._mavutil import MavMessage
-from dronewatch.link.logs import read_flight_log
+from dronewatch.link.logs import FlightLogError, read_flight_log
 from dronewatch.link.state import StateTracker
-from tests.ops.logwriters import write_ulog_topics
+from tests.ops.logwriters import write_tlog, write_ulog_topics
 
 GPS_EPOCH_UNIX_S, LEAP_S = 315964800, 18
 START_UNIX_S = 1_760_000_000.0
@@ -193,3 +193,27 @@ def test_a_px4_tlog_gives_its_shots_from_camera_image_captured(tmp_path):
     assert shot.pose.alt_amsl_m == pytest.approx(712.5)
     assert shot.pose.attitude.yaw_deg == pytest.approx(120.0)
     assert shot.pose.lat_deg == pytest.approx(LAT + 2e-5)
+
+
+def test_a_ground_stations_tlog_of_two_drones_gives_one_drones_track(tmp_path):
+    """A fleet flown on one link leaves one .tlog with both drones' messages interleaved;
+    read together, the track would jump 1.1 km between them ten times a second. The
+    drone with the most positions is read unless one is named."""
+    both = write_tlog(tmp_path / "both.tlog", {1: (LAT, LON), 2: (LAT + 0.01, LON)},
+                      START_UNIX_S)
+    then = write_tlog(tmp_path / "then.tlog", {2: (LAT + 0.011, LON)}, START_UNIX_S + 10,
+                      seconds=5)  # drone 1 landed; drone 2 flew on
+    tlog = tmp_path / "fleet.tlog"
+    tlog.write_bytes(both.read_bytes() + then.read_bytes())
+    log = read_flight_log(tlog)
+    assert (log.system, log.other_systems) == (2, (1,))
+    assert len(log.poses) == 150 and len(log.shots) == 15
+    assert all(abs(p.pose.lat_deg - LAT - 0.0105) < 0.001 for p in log.poses)
+    first = read_flight_log(tlog, system=1)
+    assert (first.system, first.other_systems) == (1, (2,))
+    assert len(first.poses) == 100 and first.end_s < START_UNIX_S + 10
+    assert all(abs(s.pose.lat_deg - LAT) < 0.001 for s in first.shots)
+    with pytest.raises(FlightLogError, match=r"fleet\.tlog: no positions of MAVLink system 3 "
+                                             r"in the log \(it holds 1 \(100 positions\), 2 "
+                                             r"\(150 positions\)\)"):
+        read_flight_log(tlog, system=3)

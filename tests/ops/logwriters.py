@@ -22,13 +22,58 @@ from pathlib import Path
 import numpy as np
 from pymavlink import mavutil
 from pymavlink.DFReader import DFFormat, DFMessage
+from pymavlink.dialects.v20 import ardupilotmega as mav
 from pyulog import ULog
 
-__all__ = ["tlog_messages", "write_dataflash", "write_ulog", "write_ulog_topics"]
+__all__ = ["tlog_messages", "write_dataflash", "write_tlog", "write_tlog_messages", "write_ulog",
+           "write_ulog_topics"]
 
 BOOT_BEFORE_S = 30.0  # the autopilot booted this long before the tlog's first message
 _GPS_EPOCH_UNIX_S = 315964800
 _LEAP_S = 18
+
+
+def write_tlog(path: Path, starts: dict[int, tuple[float, float]], start_unix_s: float,
+               seconds: int = 10) -> Path:
+    """A ground station's .tlog of the vehicles ``starts`` (MAVLink system id -> lat,
+    lon), interleaved as one link hears them: each flies north at 10 Hz of ATTITUDE and
+    GLOBAL_POSITION_INT, a CAMERA_FEEDBACK each second, in pymavlink's own packing."""
+    links = {system: mav.MAVLink(None, srcSystem=system, srcComponent=1) for system in starts}
+    out = bytearray()
+
+    def put(t: float, system: int, msg: mav.MAVLink_message) -> None:
+        out.extend(struct.pack(">Q", round(t * 1e6)) + msg.pack(links[system]))
+
+    for k in range(seconds * 10):
+        for system, (lat0, lon) in starts.items():
+            t, lat = start_unix_s + k / 10 + system * 1e-3, lat0 + k * 1e-5
+            put(t, system, mav.MAVLink_attitude_message(k * 100, 0.02, -0.01, math.radians(90),
+                                                        0, 0, 0))
+            put(t + 0.01, system, mav.MAVLink_global_position_int_message(
+                k * 100, round(lat * 1e7), round(lon * 1e7), 812_000, 80_000, 0, 0, 0, 9000))
+            if k % 10 == 5:
+                put(t + 0.02, system, mav.MAVLink_camera_feedback_message(
+                    round(t * 1e6), system, 0, k // 10 + 1, round(lat * 1e7), round(lon * 1e7),
+                    812.0, 80.0, 1.0, -0.5, 90.0, 0.0, 0, 0))
+    path.write_bytes(bytes(out))
+    return path
+
+
+def write_tlog_messages(path: Path, by_system: dict[int, list[tuple[float, dict]]]) -> Path:
+    """A .tlog of several vehicles' (UNIX time, fields) GLOBAL_POSITION_INT and ATTITUDE
+    messages (the fields as :func:`tlog_messages` gives them), merged in time order."""
+    links = {system: mav.MAVLink(None, srcSystem=system, srcComponent=1) for system in by_system}
+    out = bytearray()
+    for t, system, m in sorted((t, system, m) for system, messages in by_system.items()
+                               for t, m in messages):
+        boot_ms = round(t * 1000) % 2**32
+        msg = (mav.MAVLink_global_position_int_message(boot_ms, m["lat"], m["lon"], m["alt"], 0,
+                                                       0, 0, 0, 65535)
+               if m["mavpackettype"] == "GLOBAL_POSITION_INT" else
+               mav.MAVLink_attitude_message(boot_ms, m["roll"], m["pitch"], m["yaw"], 0, 0, 0))
+        out.extend(struct.pack(">Q", round(t * 1e6)) + msg.pack(links[system]))
+    path.write_bytes(bytes(out))
+    return path
 
 
 def tlog_messages(tlog: Path) -> list[tuple[float, dict]]:

@@ -17,7 +17,7 @@ from dronewatch.geo import Attitude, CameraPose, GimbalAttitude, LocalFrame
 from dronewatch.ops.analyse import AnalysisOptions, analyse_flight
 from dronewatch.store import FindingKind, Store
 from dronewatch.thermal.learned import radiometric_to_agc
-from tests.ops.logwriters import write_ulog
+from tests.ops.logwriters import write_tlog_messages, write_ulog
 from tests.ops.rehearsal import rehearsal
 from tests.thermal.djisrt import write_subtitles
 from tests.thermal.videosend import write_video
@@ -88,6 +88,45 @@ def test_the_command_needs_the_clips_camera_and_counts_frames_without_a_pose(
     assert "3 no pose of its own, and no log" in result.output
 
 
+def _track(path: list[CameraPose], start: float) -> list[tuple[float, dict]]:
+    """The poses as an autopilot's positions and attitudes, at the clip's frame rate."""
+    messages = []
+    for i, pose in enumerate(path):
+        messages.append((start + i / FPS, {
+            "mavpackettype": "GLOBAL_POSITION_INT", "lat": round(pose.lat_deg * 1e7),
+            "lon": round(pose.lon_deg * 1e7), "alt": round(pose.alt_amsl_m * 1000)}))
+        messages.append((start + (i + 0.5) / FPS, {"mavpackettype": "ATTITUDE",
+                                                     "roll": 0.0, "pitch": 0.0, "yaw": 0.0}))
+    return messages
+
+
+def test_a_clip_from_one_of_two_drones_on_one_link_takes_that_drones_track(flown, tmp_path):
+    """The station's .tlog of a fleet holds both drones; the clip is drone 2's. Read
+    without a choice, the log gives the drone with more positions and says so."""
+    r, clip, path = flown
+    bare = tmp_path / "flight.mp4"
+    bare.write_bytes(clip.read_bytes())
+    start = WALL.timestamp()
+    os.utime(bare, (start + 2.9, start + 2.9))
+    elsewhere = [replace(p, lat_deg=p.lat_deg + 0.01) for p in path + path]  # 1.1 km north
+    tlog = write_tlog_messages(tmp_path / "fleet.tlog", {
+        1: _track(elsewhere, start - 3.0), 2: _track(path, start)})
+    heard = []
+    with Store(tmp_path / "s.sqlite") as store:
+        options = AnalysisOptions(camera=r.camera.camera, clip_every_s=0.2)
+        default = analyse_flight([bare], tlog, r.zones, r.terrain, store, tmp_path / "a.html",
+                                 options=options, announce=heard.append)
+        chosen = analyse_flight([bare], tlog, r.zones, r.terrain, store, tmp_path / "b.html",
+                                options=replace(options, log_system=2))
+    assert any("fleet.tlog: the log holds 2 vehicles; analysed MAVLink system 1 (the most "
+               "positions), not 2: choose with --log-system" in a.text for a in heard)
+    misplaced = [f for f in default.findings if f.kind is FindingKind.PERSON]
+    assert all(r.distance_m(f.lat_deg, f.lon_deg) > 1000 for f in misplaced)  # drone 1's track
+    assert chosen.posed_by == (("log time", 15),) and chosen.skipped == ()
+    people = [f for f in chosen.findings if f.kind is FindingKind.PERSON]
+    assert people and min(r.distance_m(f.lat_deg, f.lon_deg) for f in people) <= 3.0
+
+
 def test_a_clip_without_subtitles_is_placed_from_the_log_and_takes_no_camera_shot(
         flown, tmp_path):
     """An autopilot's drone recording video: the frames take the logged track at their
@@ -98,13 +137,7 @@ def test_a_clip_without_subtitles_is_placed_from_the_log_and_takes_no_camera_sho
     bare.write_bytes(clip.read_bytes())
     start = WALL.timestamp()
     os.utime(bare, (start + 2.9, start + 2.9))  # its last frame, 2.9 s in
-    messages = []
-    for i, pose in enumerate(path):
-        messages.append((start + i / FPS, {
-            "mavpackettype": "GLOBAL_POSITION_INT", "lat": round(pose.lat_deg * 1e7),
-            "lon": round(pose.lon_deg * 1e7), "alt": round(pose.alt_amsl_m * 1000)}))
-        messages.append((start + (i + 0.5) / FPS, {"mavpackettype": "ATTITUDE",
-                                                     "roll": 0.0, "pitch": 0.0, "yaw": 0.0}))
+    messages = _track(path, start)
     far = path[0]
     messages.append((start + 1.0, {"mavpackettype": "CAMERA_FEEDBACK", "img_idx": 1,
                                    "lat": round((far.lat_deg + 0.01) * 1e7),
