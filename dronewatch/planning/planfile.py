@@ -147,7 +147,6 @@ def read_plan(path: str | PathLike[str]) -> PlanFile:
     for index, item in enumerate(_part(mission, "items", list, "mission.items", name)):
         where = f"{name}: mission item {index + 1}"
         kind = item.get("type") if isinstance(item, dict) else None
-        kind = kind if isinstance(kind, str) else repr(kind)
         if kind == "SimpleItem":
             items.append(_simple(item, where))
         elif kind == "ComplexItem":
