@@ -8,6 +8,8 @@ is not placed, and the station's check names the damage.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import rasterio
@@ -33,7 +35,7 @@ def dem(tmp_path_factory):
                          transform=from_origin(LON0, LAT0, DEG, DEG))
 
 
-def _with_tile_damaged(dem, path, row: int, col: int):
+def _with_tile_damaged(dem: Path, path: Path, row: int, col: int) -> Path:
     """A copy of ``dem`` whose tile (row, col) holds junk where its compressed data was."""
     with rasterio.open(dem) as ds:
         offset = int(ds.get_tag_item(f"BLOCK_OFFSET_{col}_{row}", "TIFF", bidx=1))
