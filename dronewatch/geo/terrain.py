@@ -20,9 +20,11 @@ from typing import Self
 
 import numpy as np
 import rasterio
+from affine import AffineError
 from numpy.typing import ArrayLike, NDArray
 from pyproj import Transformer
-from rasterio.errors import RasterioError
+from pyproj.exceptions import ProjError
+from rasterio.errors import CRSError, RasterioError
 from rasterio.windows import Window
 
 from dronewatch._demfile import find_dem
@@ -78,22 +80,22 @@ class Terrain:
             ds.close()
             raise TerrainError(f"{self.path}: the DEM must be at least 2x2 pixels")
         self.crs = ds.crs
-        self._inverse = ~ds.transform
+        try:  # a damaged header can hold a CRS or geotransform nothing can use
+            self._inverse = ~ds.transform
+            self._to_dem = Transformer.from_crs(4326, ds.crs, always_xy=True)
+            self.pixel_size_m = _pixel_size_m(ds)
+        except (CRSError, ProjError, AffineError) as exc:
+            ds.close()
+            raise TerrainError(f"{self.path}: the DEM's CRS or geotransform is unusable "
+                               f"(a damaged file?): {exc}") from exc
         self._scale = float(ds.scales[0] or 1.0)
         self._offset = float(ds.offsets[0] or 0.0)
-        self._to_dem = Transformer.from_crs(4326, ds.crs, always_xy=True)
         self._block = int(block_px)
         self._cache: OrderedDict[tuple[int, int], NDArray[np.float64]] = OrderedDict()
         self._cache_blocks = int(cache_blocks)
         self._lock = threading.Lock()
         self.blocks_read = 0
         self.damaged_blocks: dict[tuple[int, int], str] = {}  # (bi, bj) -> GDAL's reason
-        res_x, res_y = ds.res
-        if ds.crs.is_geographic:
-            north_m, east_m = metres_per_degree((ds.bounds.bottom + ds.bounds.top) / 2.0)
-            self.pixel_size_m = min(res_x * east_m, res_y * north_m)
-        else:
-            self.pixel_size_m = min(res_x, res_y) * ds.crs.linear_units_factor[1]
 
     # -- resource handling -------------------------------------------------------------
     def close(self) -> None:
@@ -305,3 +307,12 @@ class Terrain:
         """One ray's first ground contact (see :func:`geo.raycast.cast_ray`)."""
         return cast_ray(self, lat_deg, lon_deg, alt_amsl_m, direction_ned,
                         max_range_m=max_range_m)
+
+
+def _pixel_size_m(ds: rasterio.DatasetReader) -> float:
+    """The DEM's finer pixel side in metres (at its middle latitude when in degrees)."""
+    res_x, res_y = ds.res
+    if ds.crs.is_geographic:
+        north_m, east_m = metres_per_degree((ds.bounds.bottom + ds.bounds.top) / 2.0)
+        return min(res_x * east_m, res_y * north_m)
+    return min(res_x, res_y) * ds.crs.linear_units_factor[1]
